@@ -1,0 +1,266 @@
+//! The JSON shapes of Relive's HTTP API: one definition of each, used by the server
+//! (which serialises them, and with the `openapi` feature describes them) and by the
+//! web app (which deserialises them).
+//!
+//! Conventions: times are Unix seconds (UTC); durations are seconds as a float;
+//! sizes are bytes; ids of streamers are the stream ids the recording service uses.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// The largest page a list endpoint returns, whatever `limit` asks for.
+pub const MAX_PAGE_LIMIT: u32 = 100;
+/// The page size when `limit` is not given.
+pub const DEFAULT_PAGE_LIMIT: u32 = 20;
+
+/// Upper bounds on what an admin may store in a profile or a title, in characters.
+pub mod limits {
+    pub const DISPLAY_NAME_MAX: usize = 64;
+    pub const BIO_MAX: usize = 2000;
+    pub const URL_MAX: usize = 2048;
+    pub const TITLE_MAX: usize = 200;
+    pub const STREAM_ID_MAX: usize = 128;
+}
+
+/// A streamer's public profile, with figures about their replays.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Streamer {
+    /// The stream id the recording service uses; also the profile's address (`/u/{id}`).
+    pub id: String,
+    pub display_name: String,
+    /// An http(s) URL, or none: clients then show the name's initials.
+    pub avatar_url: Option<String>,
+    /// Plain text; line breaks are meaningful. Never HTML.
+    pub bio: String,
+    /// Whether the streamer is pushing a stream now, from the recording service's events.
+    pub live: bool,
+    /// Visible replays.
+    pub replay_count: u64,
+    /// Sum of the visible replays' durations, in seconds.
+    pub total_duration_secs: f64,
+}
+
+/// A page of the streamer directory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StreamerPage {
+    pub items: Vec<Streamer>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The container a recording was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ReplayFormat {
+    Flv,
+    Mp4,
+    Hls,
+    /// Audio only (Tencent Cloud records these for audio streams).
+    Aac,
+}
+
+impl ReplayFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplayFormat::Flv => "flv",
+            ReplayFormat::Mp4 => "mp4",
+            ReplayFormat::Hls => "hls",
+            ReplayFormat::Aac => "aac",
+        }
+    }
+
+    /// Parses a format name as recording services spell it (`FLV`, `mp4`, `m3u8`, ...).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "flv" => Some(ReplayFormat::Flv),
+            "mp4" => Some(ReplayFormat::Mp4),
+            "hls" | "m3u8" => Some(ReplayFormat::Hls),
+            "aac" => Some(ReplayFormat::Aac),
+            _ => None,
+        }
+    }
+}
+
+/// Where a replay is in its life. Recordings announced by a callback are `ready`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ReplayStatus {
+    Processing,
+    Ready,
+    Failed,
+}
+
+impl ReplayStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplayStatus::Processing => "processing",
+            ReplayStatus::Ready => "ready",
+            ReplayStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "processing" => Some(ReplayStatus::Processing),
+            "ready" => Some(ReplayStatus::Ready),
+            "failed" => Some(ReplayStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One recording of a broadcast.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Replay {
+    pub id: i64,
+    pub streamer_id: String,
+    /// The admin's title, or else the start time written as `YYYY-MM-DD HH:MM UTC`.
+    pub title: String,
+    /// True when `title` is the default made from the date: a client may then show
+    /// the start time in the viewer's own time zone and language instead.
+    pub title_is_default: bool,
+    pub format: ReplayFormat,
+    /// Where the file plays from: an absolute http(s) URL, or a path on this server.
+    pub url: String,
+    pub start_time: i64,
+    pub end_time: i64,
+    /// Seconds; 0 when the recording service did not say and it could not be derived.
+    pub duration_secs: f64,
+    pub size_bytes: u64,
+    pub status: ReplayStatus,
+}
+
+/// A page of a streamer's replays, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReplayPage {
+    pub items: Vec<Replay>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One replay with the streamer it belongs to: what a watch page needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReplayDetail {
+    pub replay: Replay,
+    pub streamer: Streamer,
+}
+
+/// Every error response: a stable machine-readable `error` code and a sentence for people.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiError {
+    /// e.g. `not_found`, `invalid_field`, `missing_field`, `bad_signature`, `unauthorized`.
+    pub error: String,
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Admin: the editable part of a profile (`PUT /api/v1/streamers/{id}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StreamerUpdate {
+    /// 1 to 64 characters.
+    pub display_name: String,
+    /// http(s) only, up to 2048 characters; null or absent removes it.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    /// Plain text, up to 2000 characters.
+    #[serde(default)]
+    pub bio: String,
+}
+
+/// Admin: a change to a replay (`PATCH /api/v1/replays/{id}`); absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReplayUpdate {
+    /// A new title (up to 200 characters); an empty string restores the default.
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub hidden: Option<bool>,
+}
+
+/// Admin: which file format the recording service should write for a push.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RecordFormat {
+    #[default]
+    Flv,
+    Mp4,
+}
+
+impl RecordFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordFormat::Flv => "flv",
+            RecordFormat::Mp4 => "mp4",
+        }
+    }
+}
+
+/// Admin: ask for a push URL (`POST /api/v1/streamers/{id}/push-url`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PushUrlRequest {
+    #[serde(default)]
+    pub record: RecordFormat,
+    /// How long the URL stays valid, in seconds (default one day, at most 30 days).
+    #[serde(default)]
+    pub valid_secs: Option<u64>,
+}
+
+/// A signed RTMP push URL with recording on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PushUrl {
+    pub url: String,
+    /// Unix seconds after which the recording service refuses the URL.
+    pub expires_at: i64,
+}
+
+/// What `/hooks/*` answer on success; Tencent Cloud expects exactly `{"code":0}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HookAck {
+    pub code: i32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_as_services_spell_them() {
+        assert_eq!(ReplayFormat::parse("FLV"), Some(ReplayFormat::Flv));
+        assert_eq!(ReplayFormat::parse("m3u8"), Some(ReplayFormat::Hls));
+        assert_eq!(ReplayFormat::parse("webm"), None);
+        for f in [ReplayFormat::Flv, ReplayFormat::Mp4, ReplayFormat::Hls, ReplayFormat::Aac] {
+            assert_eq!(ReplayFormat::parse(f.as_str()), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+    }
+
+    #[test]
+    fn replay_update_fields_are_optional() {
+        let u: ReplayUpdate = serde_json::from_str(r#"{"hidden":true}"#).unwrap();
+        assert_eq!(u, ReplayUpdate { title: None, hidden: Some(true) });
+    }
+
+    #[test]
+    fn api_error_omits_absent_field() {
+        let e = ApiError { error: "not_found".into(), message: "no such replay".into(), field: None };
+        assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"error":"not_found","message":"no such replay"}"#);
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs every tool `make run` and `make test` need, skipping whatever is already there.
+# Safe to run again and again: each step checks before it installs.
+# Only package registries are used (Debian, crates.io, npm): no other downloads.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+# Must equal the wasm-bindgen version pinned in Cargo.toml (and so in Cargo.lock).
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------
+# chromium + chromium-driver: browser tests; ffmpeg: test media; brotli: precompressed SPA assets;
+# nginx + libnginx-mod-rtmp: the recording pipeline tests.
+apt_pkgs=(chromium chromium-driver ffmpeg brotli nginx libnginx-mod-rtmp)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "apt-get install ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian enables the nginx service on install; our tests start their own instance.
+  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || $SUDO service nginx stop >/dev/null 2>&1 || true
+fi
+
+# --- Rust: wasm target, trunk, wasm-bindgen ---------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+if ! trunk --version 2>/dev/null | grep -q "trunk $TRUNK_VERSION"; then
+  say "cargo install trunk $TRUNK_VERSION (a few minutes, once)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --quiet
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $WASM_BINDGEN_VERSION"; then
+  say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  # Not --locked: that lock file names a crate version the registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force --quiet
+fi
+
+# --- npm: wasm-opt (binaryen) for release builds, Playwright for e2e --------
+# Debian's binaryen 108 builds a module that fails at load; npm's binaryen works.
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+  say "npm ci (tools/: binaryen)"
+  npm ci --prefix tools --no-audit --no-fund --loglevel=error
+fi
+if [ ! -d e2e/node_modules/playwright-core ]; then
+  say "npm ci (e2e/: playwright-core; it uses Debian's chromium, never downloads one)"
+  npm ci --prefix e2e --no-audit --no-fund --loglevel=error
+fi
+say "tools ready"

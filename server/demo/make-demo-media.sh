@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Regenerates the demo recordings the server seeds with `--demo` (they are committed,
+# so `make run` needs no ffmpeg). H.264 (yuv420p, which browsers decode) + AAC.
+set -euo pipefail
+cd "$(dirname "$0")"
+common=(-hide_banner -loglevel error -y)
+enc=(-c:v libx264 -preset slow -profile:v main -pix_fmt yuv420p -b:v 90k -g 50 -c:a aac -b:a 32k -ac 1 -ar 44100 -t 20)
+ffmpeg "${common[@]}" -f lavfi -i "testsrc2=size=640x360:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
+  "${enc[@]}" -movflags +faststart city-walk.mp4
+ffmpeg "${common[@]}" -f lavfi -i "smptehdbars=size=640x360:rate=25" -f lavfi -i "sine=frequency=660:sample_rate=44100" \
+  -vf "drawbox=x='mod(t*60,600)':y=150:w=40:h=40:color=white:t=fill" \
+  "${enc[@]}" night-studio.flv
+ls -l city-walk.mp4 night-studio.flv

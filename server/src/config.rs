@@ -1,0 +1,64 @@
+//! Command-line flags, each with an environment variable of the same meaning.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Relive's replay server: takes recording callbacks from the streaming service,
+/// keeps the recordings in SQLite and serves replay lists and the web app.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "relive", version, about, long_about = None)]
+pub struct Config {
+    /// Address to listen on (use port 0 to pick a free one; the chosen URL is printed).
+    #[arg(long, env = "RELIVE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// SQLite database file; created, with its folder, when missing.
+    #[arg(long, env = "RELIVE_DB", default_value = "data/relive.db")]
+    pub db: PathBuf,
+
+    /// The built web app (trunk's dist folder), served at `/`.
+    #[arg(long, env = "RELIVE_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+
+    /// Folder of local recordings, served at `/media/`.
+    #[arg(long, env = "RELIVE_MEDIA_DIR", default_value = "data/media")]
+    pub media_dir: PathBuf,
+
+    /// Tencent Cloud Live callback key: callbacks must carry sign = md5(key + t).
+    /// Without it, callbacks are accepted unsigned (a warning says so at start-up).
+    #[arg(long, env = "RELIVE_TENCENT_CALLBACK_KEY", hide_env_values = true)]
+    pub tencent_callback_key: Option<String>,
+
+    /// Tencent Cloud Live push authentication key, for signed push URLs (txSecret).
+    #[arg(long, env = "RELIVE_TENCENT_PUSH_KEY", hide_env_values = true)]
+    pub tencent_push_key: Option<String>,
+
+    /// Push domain for generated push URLs, e.g. `push.example.com`.
+    #[arg(long, env = "RELIVE_PUSH_DOMAIN")]
+    pub push_domain: Option<String>,
+
+    /// Bearer token for the admin API; without it the admin API is closed.
+    #[arg(long, env = "RELIVE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// This server's public base URL (e.g. `https://replay.example.com`), used to make
+    /// absolute links to local recordings. Without it, links are paths on this server.
+    #[arg(long, env = "RELIVE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Seed demo streamers and replays (with their video files) on start, if not there yet.
+    #[arg(long, env = "RELIVE_DEMO")]
+    pub demo: bool,
+}
+
+impl Config {
+    /// The public URL without a trailing slash, if one is configured.
+    pub fn public_base(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty())
+    }
+}

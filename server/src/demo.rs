@@ -1,0 +1,100 @@
+//! `--demo`: a couple of streamers with profiles and replays, and the video files they
+//! play, so a newcomer sees a working page at once. Seeding is idempotent.
+
+use std::path::Path;
+
+use relive_api::{ReplayFormat, StreamerUpdate};
+
+use crate::store::{NewReplay, Store, StoreError, unix_now};
+
+/// The demo recordings, committed under `server/demo/` (see make-demo-media.sh there).
+const FILES: &[(&str, &[u8])] = &[
+    ("city-walk.mp4", include_bytes!("../demo/city-walk.mp4")),
+    ("night-studio.flv", include_bytes!("../demo/night-studio.flv")),
+];
+const FILE_SECS: u64 = 20;
+
+struct DemoStreamer {
+    id: &'static str,
+    name: &'static str,
+    bio: &'static str,
+    /// (file, title, hours ago)
+    replays: &'static [(&'static str, Option<&'static str>, i64)],
+}
+
+const STREAMERS: &[DemoStreamer] = &[
+    DemoStreamer {
+        id: "xiaoyu",
+        name: "小雨 Xiaoyu",
+        bio: "城市漫步和夜景直播 🌃\nCity walks and night views, every Friday at 20:00.\nhttps://example.com/xiaoyu",
+        replays: &[
+            ("city-walk.mp4", Some("外滩夜景漫步 · The Bund at night"), 3),
+            ("night-studio.flv", Some("工作室闲聊 · Studio chat"), 27),
+            ("city-walk.mp4", None, 75),
+            ("night-studio.flv", Some("周末特别节目 · Weekend special"), 170),
+            ("city-walk.mp4", None, 340),
+        ],
+    },
+    DemoStreamer {
+        id: "chen_music",
+        name: "Chen 的音乐台",
+        bio: "Piano covers and late-night requests.\n钢琴翻奏，深夜点歌。",
+        replays: &[
+            ("night-studio.flv", Some("深夜点歌 · Late-night requests"), 30),
+            ("city-walk.mp4", Some("Piano covers #12"), 200),
+        ],
+    },
+];
+
+/// Writes the demo files into `media_dir/demo/` and seeds the database.
+pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
+    let dir = media_dir.join("demo");
+    std::fs::create_dir_all(&dir)?;
+    for (name, bytes) in FILES {
+        let path = dir.join(name);
+        if std::fs::metadata(&path).map(|m| m.len() != bytes.len() as u64).unwrap_or(true) {
+            std::fs::write(&path, bytes)?;
+        }
+    }
+    let now = unix_now();
+    let mut created = 0;
+    for s in STREAMERS {
+        if store.streamer(s.id.into()).await?.is_none() {
+            let profile = StreamerUpdate { display_name: s.name.into(), avatar_url: None, bio: s.bio.into() };
+            store.put_streamer(s.id.into(), profile).await?;
+            created += 1;
+        }
+        for (i, (file, title, hours_ago)) in s.replays.iter().enumerate() {
+            let size = FILES.iter().find(|(n, _)| n == file).map_or(0, |(_, b)| b.len() as u64);
+            let start = now - hours_ago * 3600;
+            let format = if file.ends_with(".flv") { ReplayFormat::Flv } else { ReplayFormat::Mp4 };
+            store
+                .record_replay(NewReplay {
+                    streamer_id: s.id.into(),
+                    source: "demo".into(),
+                    source_file_id: format!("{}-{i}", s.id),
+                    title: title.map(String::from),
+                    format,
+                    url: format!("/media/demo/{file}"),
+                    start_time: start,
+                    end_time: start + FILE_SECS as i64,
+                    duration_ms: FILE_SECS * 1000,
+                    size_bytes: size,
+                    raw_payload: None,
+                })
+                .await?;
+        }
+    }
+    if created > 0 {
+        tracing::info!(streamers = created, "seeded demo data");
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("writing demo files: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

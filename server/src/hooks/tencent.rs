@@ -1,0 +1,226 @@
+//! `POST /hooks/tencent`: Tencent Cloud Live event callbacks.
+//!
+//! - `event_type` 100: a recording file was generated. Both the legacy shape (Tencent's
+//!   recording guide: `channel_id, end_time, event_type, file_format, file_id, file_size,
+//!   sign, start_time, stream_id, t, video_id, video_url`) and the current one (adds
+//!   `appid, app, appname, record_file_id, task_id, duration, stream_param, ...`) are
+//!   read; the whole payload is stored, unknown fields included.
+//! - `event_type` 1 / 0: a stream was pushed / cut: the streamer's live status.
+//! - anything else: acknowledged and ignored.
+//!
+//! Every callback carries `t` (an expiry, Unix seconds) and `sign = md5(key + t)`.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use relive_api::{HookAck, ReplayFormat};
+use serde_json::{Map, Value};
+
+use super::{Fields, http_url, json_object, read_body};
+use crate::AppState;
+use crate::error::Failure;
+use crate::signing::{constant_time_eq, tencent_callback_sign};
+use crate::store::{Ingest, LiveEvent, NewReplay, unix_now};
+
+/// The `source` of replays Tencent announces; `file_id` is their id there.
+pub const SOURCE: &str = "tencent";
+/// How far past its `t` a callback is still accepted, for clocks that disagree.
+pub const CLOCK_SKEW_SECS: i64 = 120;
+
+pub const EVENT_STREAM_END: i64 = 0;
+pub const EVENT_STREAM_BEGIN: i64 = 1;
+pub const EVENT_RECORDING: i64 = 100;
+
+/// What a callback asks of us, once parsed.
+#[derive(Debug)]
+pub enum Event {
+    Recording(NewReplay),
+    Live(LiveEvent),
+    Ignored(i64),
+}
+
+pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<HookAck>, Failure> {
+    let outcome = receive(&app, &headers, body).await;
+    match &outcome {
+        Ok(what) => tracing::info!(hook = "tencent", outcome = %what, "callback"),
+        Err(f) => tracing::warn!(hook = "tencent", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback"),
+    }
+    outcome.map(|_| Json(HookAck { code: 0 }))
+}
+
+async fn receive(app: &AppState, headers: &HeaderMap, body: Body) -> Result<String, Failure> {
+    let body = read_body(headers, body).await?;
+    let map = json_object(&body)?;
+    verify(&map, app.config.tencent_callback_key.as_deref(), unix_now())?;
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    Ok(match parse(&map, raw)? {
+        Event::Recording(r) => {
+            let (stream, file) = (r.streamer_id.clone(), r.source_file_id.clone());
+            match app.store.record_replay(r).await? {
+                Ingest::Stored(id) => format!("accepted: recording file_id={file} stream_id={stream} as replay {id}"),
+                Ingest::Duplicate(id) => format!("duplicate: recording file_id={file} already replay {id}"),
+            }
+        }
+        Event::Live(e) => {
+            let (stream, live) = (e.streamer_id.clone(), e.live);
+            let applied = app.store.apply_live_event(e).await?;
+            let state = if live { "live" } else { "offline" };
+            if applied {
+                format!("accepted: stream_id={stream} is {state}")
+            } else {
+                format!("stale: {state} event for stream_id={stream} is older than the last one applied")
+            }
+        }
+        Event::Ignored(t) => format!("ignored: event_type {t}"),
+    })
+}
+
+/// Checks `sign == md5(key + t)` and that `t` has not passed. With no key configured
+/// every callback passes (start-up warns about that).
+pub fn verify(map: &Map<String, Value>, key: Option<&str>, now: i64) -> Result<(), Failure> {
+    let Some(key) = key else { return Ok(()) };
+    let f = Fields(map);
+    let unsigned = |what: &str| Failure::unauthorized("bad_signature", what.to_string());
+    let sign = f.str("sign").ok().flatten().ok_or_else(|| unsigned("the callback carries no `sign`"))?;
+    let t = f.int("t").ok().flatten().ok_or_else(|| unsigned("the callback carries no integer `t`"))?;
+    let expected = tencent_callback_sign(key, t);
+    if !constant_time_eq(sign.trim().to_ascii_lowercase().as_bytes(), expected.as_bytes()) {
+        return Err(unsigned("`sign` does not match md5(callback key + t)"));
+    }
+    if t.saturating_add(CLOCK_SKEW_SECS) < now {
+        return Err(Failure::unauthorized("expired", format!("the callback expired at t={t}; it is now {now}")));
+    }
+    Ok(())
+}
+
+/// Reads an event from a callback's fields. `raw` is kept with a recording.
+pub fn parse(map: &Map<String, Value>, raw: String) -> Result<Event, Failure> {
+    let f = Fields(map);
+    let event_type = f.req_int("event_type")?;
+    match event_type {
+        EVENT_RECORDING => parse_recording(&f, raw).map(Event::Recording),
+        EVENT_STREAM_BEGIN | EVENT_STREAM_END => Ok(Event::Live(LiveEvent {
+            streamer_id: stream_id(&f)?,
+            live: event_type == EVENT_STREAM_BEGIN,
+            event_time: f.int("event_time")?.or(f.int("t")?).unwrap_or_else(unix_now),
+            sequence: f.u64("sequence")?.unwrap_or(0),
+        })),
+        other => Ok(Event::Ignored(other)),
+    }
+}
+
+fn stream_id(f: &Fields) -> Result<String, Failure> {
+    let key = if f.has("stream_id") { "stream_id" } else if f.has("channel_id") { "channel_id" } else { "stream_id" };
+    let id = f.req_str(key)?;
+    if id.chars().count() > relive_api::limits::STREAM_ID_MAX || id.chars().any(char::is_control) {
+        return Err(Failure::invalid(key, "must be at most 128 characters with no control characters"));
+    }
+    Ok(id)
+}
+
+fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
+    let streamer_id = stream_id(f)?;
+    let file_id = f.req_str("file_id")?;
+    let url = http_url("video_url", &f.req_str("video_url")?)?;
+    let format = match f.str("file_format")? {
+        Some(s) => ReplayFormat::parse(&s).ok_or_else(|| Failure::invalid("file_format", "must be one of flv, mp4, hls, aac"))?,
+        None => format_from_url(&url).ok_or_else(|| Failure::missing("file_format"))?,
+    };
+    let start_time = f.req_int("start_time")?;
+    let end_time = f.req_int("end_time")?;
+    let size = f.int("file_size")?.unwrap_or(0);
+    if size < 0 {
+        return Err(Failure::invalid("file_size", "must not be negative"));
+    }
+    // Prefer the service's own duration; else the span, if it is one. Tencent's own
+    // example has start_time after end_time: then the duration is unknown (0).
+    let duration_secs = match f.int("duration")? {
+        Some(d) if d > 0 => d,
+        _ => (end_time - start_time).max(0),
+    };
+    Ok(NewReplay {
+        streamer_id,
+        source: SOURCE.into(),
+        source_file_id: file_id,
+        title: None,
+        format,
+        url,
+        start_time,
+        end_time: start_time.saturating_add(duration_secs),
+        duration_ms: duration_secs as u64 * 1000,
+        size_bytes: size as u64,
+        raw_payload: Some(raw),
+    })
+}
+
+fn format_from_url(url: &str) -> Option<ReplayFormat> {
+    let path = url.split(['?', '#']).next()?;
+    ReplayFormat::parse(path.rsplit('.').next()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn legacy_example_with_start_after_end_has_no_negative_duration() {
+        let m = obj(json!({
+            "channel_id": "2121_15919131751", "end_time": 1473125627, "event_type": 100,
+            "file_format": "flv", "file_id": "9192487266581821586", "file_size": 9749353,
+            "sign": "fef79a097458ed80b5f5574cbc13e1fd", "start_time": 1473135647,
+            "stream_id": "2121_15919131751", "t": 1473126233,
+            "video_id": "200025724_ac92b781a22c4a3e937c9e61c2624af7",
+            "video_url": "http://200025724.vod.myqcloud.com/200025724_ac92b781a22c4a3e937c9e61c2624af7.f0.flv"
+        }));
+        let Event::Recording(r) = parse(&m, String::new()).unwrap() else { panic!() };
+        assert_eq!(r.duration_ms, 0);
+        assert_eq!(r.end_time, r.start_time);
+        assert_eq!(r.format, ReplayFormat::Flv);
+        assert_eq!(r.streamer_id, "2121_15919131751");
+    }
+
+    #[test]
+    fn current_shape_prefers_duration_and_infers_format() {
+        let m = obj(json!({
+            "appid": 1234567890, "app": "test.domain.com", "appname": "live", "stream_id": "s",
+            "file_id": 1234567890u64, "record_file_id": "1234567890", "task_id": "1",
+            "start_time": 1545047010, "end_time": 1545047070, "duration": 59, "file_size": 10058,
+            "video_url": "https://1234567890.vod2.myqcloud.com/x/y/z.mp4?sign=1", "event_type": 100
+        }));
+        let Event::Recording(r) = parse(&m, String::new()).unwrap() else { panic!() };
+        assert_eq!((r.duration_ms, r.format, r.source_file_id.as_str()), (59_000, ReplayFormat::Mp4, "1234567890"));
+    }
+
+    #[test]
+    fn signature_and_expiry() {
+        let t = 2_000_000_000;
+        let good = obj(json!({"t": t, "sign": tencent_callback_sign("k", t)}));
+        assert!(verify(&good, Some("k"), t).is_ok());
+        assert!(verify(&good, Some("k"), t + CLOCK_SKEW_SECS).is_ok());
+        assert_eq!(verify(&good, Some("k"), t + CLOCK_SKEW_SECS + 1).unwrap_err().body.error, "expired");
+        assert_eq!(verify(&good, Some("other"), t).unwrap_err().body.error, "bad_signature");
+        assert!(verify(&obj(json!({"t": t})), Some("k"), t).is_err());
+        assert!(verify(&obj(json!({})), None, t).is_ok());
+    }
+
+    #[test]
+    fn required_fields_are_named() {
+        let m = obj(json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "http://a/b.flv", "start_time": "noon", "end_time": 1}));
+        assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("start_time"));
+        let m = obj(json!({"event_type": 100, "stream_id": "s", "video_url": "http://a/b.flv"}));
+        assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("file_id"));
+        let m = obj(json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "javascript:alert(1)", "start_time": 1, "end_time": 2}));
+        assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("video_url"));
+    }
+
+    #[test]
+    fn other_events_are_ignored() {
+        assert!(matches!(parse(&obj(json!({"event_type": 332})), String::new()).unwrap(), Event::Ignored(332)));
+    }
+}

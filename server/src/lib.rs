@@ -1,0 +1,97 @@
+//! Relive's replay server: recording callbacks in, replay lists out, the web app served.
+//!
+//! - [`hooks`]: callbacks from recording services (`/hooks/...`).
+//! - [`routes`]: the JSON API under `/api/v1` (public reads, admin writes, OpenAPI).
+//! - [`store`]: every byte of SQL, behind a narrow interface.
+//! - [`web`]: the built single-page app and local recordings.
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod hooks;
+pub mod routes;
+pub mod signing;
+pub mod store;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{any, get, post};
+use axum::{Json, http::StatusCode};
+use tower_http::compression::CompressionLayer;
+
+use crate::config::Config;
+use crate::error::Failure;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    Router::new()
+        .nest("/api/v1", routes::router().layer(CompressionLayer::new()))
+        .route("/api/{*rest}", any(|| async { Failure::not_found("no such API endpoint; the API lives under /api/v1") }))
+        .route("/hooks/tencent", post(hooks::tencent::handle))
+        .route("/healthz", get(healthz))
+        .nest_service("/media", web::media(&config.media_dir))
+        .merge(web::spa(&config.dist))
+        .with_state(state)
+}
+
+async fn healthz() -> (StatusCode, Json<serde_json::Value>) {
+    (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })))
+}
+
+/// Opens the database, seeds demo data if asked, and serves until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    use anyhow::Context;
+
+    if config.tencent_callback_key.as_deref().is_none_or(str::is_empty) {
+        tracing::warn!(
+            "NO TENCENT CALLBACK KEY: /hooks/tencent accepts unsigned callbacks from anyone. \
+             Set --tencent-callback-key (RELIVE_TENCENT_CALLBACK_KEY) to the key of your callback template."
+        );
+    }
+    if config.admin_token.as_deref().is_none_or(str::is_empty) {
+        tracing::info!("no --admin-token: the admin API is closed");
+    }
+    let store = Store::open(&config.db).with_context(|| format!("opening database {}", config.db.display()))?;
+    if config.demo {
+        demo::seed(&store, &config.media_dir).await.context("seeding demo data")?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    if !config.dist.join("index.html").exists() {
+        tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
+    }
+    let state = AppState { store, config: Arc::new(config) };
+    // Tests and scripts read this line to learn the address.
+    println!("Relive is running at http://{addr}/");
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
