@@ -1,0 +1,166 @@
+//! Starts the real `relive` binary on a loopback port with a fresh SQLite file, and
+//! talks to it over HTTP.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use md5::{Digest, Md5};
+use serde_json::{Value, json};
+
+pub const CALLBACK_KEY: &str = "test-callback-key";
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+impl Server {
+    /// A server with a callback key and an admin token, and no web app built.
+    pub fn start() -> Server {
+        Self::start_with(&["--tencent-callback-key", CALLBACK_KEY, "--admin-token", ADMIN_TOKEN])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir, extra)
+    }
+
+    /// Starts on an existing folder (its `relive.db`, `dist/`, `media/`).
+    pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+        let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_relive"))
+            .args(["--listen", "127.0.0.1:0", "--db", &p("relive.db"), "--dist", &p("dist"), "--media-dir", &p("media")])
+            .args(extra)
+            // Quiet unless asked: RELIVE_TEST_LOG=info cargo test ...
+            .env("RELIVE_LOG", std::env::var("RELIVE_TEST_LOG").unwrap_or_else(|_| "error".into()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start relive");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("Relive is running at ") {
+                    let _ = tx.send(url.trim_end_matches('/').to_string());
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(30)).expect("server printed its address");
+        Server { child, base, dir, http: reqwest::Client::new() }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        status_json(r).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self.http.post(self.url(path)).json(body).send().await.unwrap();
+        status_json(r).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        status_json(r).await
+    }
+
+    /// An admin call; `token` None sends no Authorization header.
+    pub async fn admin(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        status_json(req.send().await.unwrap()).await
+    }
+
+    /// Sends a signed Tencent callback (sign and t filled in) and returns status and body.
+    pub async fn tencent(&self, payload: Value) -> (u16, Value) {
+        self.post_json("/hooks/tencent", &signed(payload)).await
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the server and hands back its folder, to start again on the same database.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        self.kill();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn status_json(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// md5 hex, computed here independently of the server's own signing code.
+pub fn md5_hex(s: &str) -> String {
+    Md5::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Fills in `t` (valid for 10 minutes) and `sign` for the test key, unless already set.
+pub fn signed(mut payload: Value) -> Value {
+    let obj = payload.as_object_mut().unwrap();
+    let t = obj.get("t").and_then(Value::as_i64).unwrap_or(now() + 600);
+    obj.insert("t".into(), json!(t));
+    obj.entry("sign").or_insert_with(|| json!(md5_hex(&format!("{CALLBACK_KEY}{t}"))));
+    payload
+}
+
+/// A current-shape recording callback.
+pub fn recording(stream_id: &str, file_id: &str, start: i64, duration: i64) -> Value {
+    json!({
+        "appid": 1234567890, "app": "push.example.com", "appname": "live",
+        "stream_id": stream_id, "channel_id": stream_id,
+        "file_id": file_id, "record_file_id": file_id, "file_format": "mp4", "task_id": "task-1",
+        "start_time": start, "end_time": start + duration, "duration": duration,
+        "file_size": 1_000_000, "stream_param": "record=mp4",
+        "video_url": format!("https://1234567890.vod2.myqcloud.com/abc/{file_id}/f0.mp4"),
+        "event_type": 100, "media_start_time": 0, "record_bps": 0, "callback_ext": "{}"
+    })
+}
+
+pub fn write_file(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}

@@ -1,0 +1,93 @@
+//! Serving the built web app, local media and the demo data.
+
+mod common;
+
+use common::{Server, write_file};
+
+fn with_dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    write_file(&dist.join("index.html"), b"<!doctype html><title>Relive</title>");
+    write_file(&dist.join("index.html.br"), b"brotli-bytes-stand-in");
+    write_file(&dist.join("relive-web-0123456789abcdef_bg.wasm"), b"\0asm\x01\0\0\0");
+    write_file(&dist.join("relive-web-0123456789abcdef.js"), b"export default 1;");
+    dir
+}
+
+#[tokio::test]
+async fn spa_routes_fall_back_to_index_and_assets_are_cached() {
+    let s = Server::start_in(with_dist(), &[]);
+    let client = reqwest::Client::new();
+
+    for path in ["/", "/u/alice", "/u/alice/replays/3", "/embed/replays/3"] {
+        let r = client.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["cache-control"], "no-cache", "{path}");
+        assert!(r.text().await.unwrap().contains("<title>Relive</title>"), "{path}");
+    }
+
+    let r = client.get(s.url("/relive-web-0123456789abcdef_bg.wasm")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/wasm");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+
+    // A precompressed sibling is served to clients that accept it.
+    let r = client.get(s.url("/u/alice")).header("accept-encoding", "br").send().await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+
+    assert_eq!(client.get(s.url("/missing-0123456789abcdef.js")).send().await.unwrap().status(), 404);
+    let r = client.get(s.url("/api/v1/nothing")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-type"], "application/json");
+
+    let (status, health) = s.get("/healthz").await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+}
+
+#[tokio::test]
+async fn unbuilt_app_says_how_to_build_it() {
+    let s = Server::start();
+    let r = reqwest::get(s.url("/u/alice")).await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("make build"));
+}
+
+#[tokio::test]
+async fn demo_data_is_seeded_once_with_playable_files() {
+    let s = Server::start_with(&["--demo"]);
+    let (_, dir) = s.get("/api/v1/streamers").await;
+    let ids: Vec<&str> = dir["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"xiaoyu") && ids.contains(&"chen_music"), "{ids:?}");
+
+    let (_, page) = s.get("/api/v1/streamers/xiaoyu/replays").await;
+    let items = page["items"].as_array().unwrap();
+    assert!(items.len() >= 5);
+    let formats: Vec<&str> = items.iter().map(|r| r["format"].as_str().unwrap()).collect();
+    assert!(formats.contains(&"mp4") && formats.contains(&"flv"));
+
+    // The files play from this server, with byte ranges.
+    let client = reqwest::Client::new();
+    for r in items.iter().take(2) {
+        let url = s.url(r["url"].as_str().unwrap());
+        let resp = client.get(&url).header("range", "bytes=0-15").send().await.unwrap();
+        assert_eq!(resp.status(), 206, "{url}");
+        let head = resp.bytes().await.unwrap();
+        assert_eq!(head.len(), 16);
+        let magic_ok = if r["format"] == "flv" { head.starts_with(b"FLV") } else { &head[4..8] == b"ftyp" };
+        assert!(magic_ok, "{url}");
+    }
+
+    // A restart with --demo adds nothing twice.
+    let count = items.len();
+    let dir = s.stop();
+    let s = Server::start_in(dir, &["--demo"]);
+    let (_, page) = s.get("/api/v1/streamers/xiaoyu/replays").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), count);
+}
+
+#[tokio::test]
+async fn public_url_makes_local_links_absolute() {
+    let s = Server::start_with(&["--demo", "--public-url", "https://replay.example.com/"]);
+    let (_, page) = s.get("/api/v1/streamers/chen_music/replays").await;
+    assert!(page["items"][0]["url"].as_str().unwrap().starts_with("https://replay.example.com/media/demo/"));
+}
