@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
+
+LISTEN ?= 127.0.0.1:8080
+DATA ?= data
+
+.PHONY: run test setup web server build test-rust test-web test-e2e size clean
+
+## run: install what is missing, build the web app and the server, start with demo data
+run: build
+	@echo "Starting Relive with demo data (Ctrl-C stops it)..."
+	./target/release/relive --demo --listen $(LISTEN) --db $(DATA)/relive.db --media-dir $(DATA)/media --dist dist
+
+## test: every test (Rust unit + integration, browser components, end-to-end in Chromium)
+test: setup web
+	cargo test --workspace --quiet
+	$(MAKE) --no-print-directory test-e2e
+
+setup:
+	@scripts/setup.sh
+
+web: setup
+	@scripts/build-web.sh
+
+server: setup
+	cargo build --release -p relive-server
+
+build: web server
+
+test-rust:
+	cargo test --workspace
+
+## test-e2e: the real server (debug build) and the built web app in headless Chromium
+test-e2e:
+	cargo build --quiet -p relive-server
+	cd e2e && node --test --test-concurrency=1 tests/
+
+size:
+	@scripts/web-size.sh
+
+clean:
+	cargo clean
+	rm -rf dist

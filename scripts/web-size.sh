@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Prints the brotli size of everything a first page load downloads (wasm + js + css + html).
+# Goal (issue 3): under 200 KB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+total=0
+printf '%-44s %10s %10s\n' "web app asset" "raw" "brotli"
+for f in dist/*.wasm dist/*.js dist/*.css dist/index.html; do
+  [ -f "$f" ] || continue
+  raw=$(stat -c %s "$f")
+  br=$(stat -c %s "$f.br")
+  total=$((total + br))
+  printf '%-44s %10d %10d\n' "$(basename "$f")" "$raw" "$br"
+done
+printf '%-44s %10s %10d  (%d KB; goal < 200 KB)\n' "first load, brotli" "" "$total" $((total / 1024))

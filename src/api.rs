@@ -1,0 +1,60 @@
+//! The server's `/api/v1`, fetched with gloo-net into the shared `relive_api` types.
+
+use relive_api::{ReplayDetail, ReplayPage, Streamer, StreamerPage};
+use serde::de::DeserializeOwned;
+
+/// Why a request failed; `Clone` so resources holding it can be awaited.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("the server answered {0}")]
+    Status(u16),
+    #[error("network error: {0}")]
+    Network(String),
+}
+
+async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    let resp = gloo_net::http::Request::get(url).send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    match resp.status() {
+        200 => resp.json::<T>().await.map_err(|e| ApiError::Network(e.to_string())),
+        404 => Err(ApiError::NotFound),
+        s => Err(ApiError::Status(s)),
+    }
+}
+
+/// Percent-encodes one path segment or query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn page_query(limit: u32, cursor: Option<&str>) -> String {
+    match cursor {
+        Some(c) => format!("?limit={limit}&cursor={}", encode(c)),
+        None => format!("?limit={limit}"),
+    }
+}
+
+pub async fn streamers(cursor: Option<String>) -> Result<StreamerPage, ApiError> {
+    get_json(&format!("/api/v1/streamers{}", page_query(24, cursor.as_deref()))).await
+}
+
+pub async fn streamer(id: String) -> Result<Streamer, ApiError> {
+    get_json(&format!("/api/v1/streamers/{}", encode(&id))).await
+}
+
+pub async fn replays(streamer_id: String, cursor: Option<String>, limit: u32) -> Result<ReplayPage, ApiError> {
+    get_json(&format!("/api/v1/streamers/{}/replays{}", encode(&streamer_id), page_query(limit, cursor.as_deref()))).await
+}
+
+pub async fn replay(id: i64) -> Result<ReplayDetail, ApiError> {
+    get_json(&format!("/api/v1/replays/{id}")).await
+}
