@@ -1,28 +1,69 @@
 //! Relive's web app: the streamer directory, profile pages with history replays, and
 //! the replay player. Client-side rendered with Leptos; data from the server's `/api/v1`.
+//!
+//! - [`pages`]: one component per route; [`components`]: the pieces they share,
+//!   the [`components::player`] among them.
+//! - [`api`]: the HTTP calls; [`paging`]: lists that grow page by page.
+//! - [`i18n`]: zh-CN and English catalogs; [`format`]: pure formatting and parsing.
+//! - [`browser`]: thin wrappers over the web APIs used.
 
 pub mod api;
+pub mod browser;
+pub mod components;
+pub mod format;
+pub mod i18n;
 pub mod pages;
+pub mod paging;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-use crate::pages::{Directory, NotFound, Profile};
+use crate::components::SiteHeader;
+use crate::i18n::{I18n, Locale};
+use crate::pages::{Directory, EmbedProfile, EmbedReplay, NotFound, Profile, Watch};
+
+/// Where the viewer's language choice is remembered.
+pub const LOCALE_KEY: &str = "relive:locale";
 
 #[component]
 pub fn App() -> impl IntoView {
+    let initial = browser::storage_get(LOCALE_KEY)
+        .and_then(|t| Locale::from_tag(&t))
+        .unwrap_or_else(|| Locale::negotiate(browser::preferred_languages().iter().map(String::as_str)));
+    let i18n = I18n { locale: RwSignal::new(initial) };
+    provide_context(i18n);
+    Effect::new(move |_| browser::set_html_lang(i18n.get().tag()));
     view! {
         <Router>
-            <header class="site-header">
-                <a class="brand" href="/">"Relive"</a>
-            </header>
-            <main id="main">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Directory/>
-                    <Route path=path!("/u/:streamer") view=Profile/>
-                </Routes>
-            </main>
+            <Shell/>
         </Router>
+    }
+}
+
+/// Site chrome around the routes; embeds get none.
+#[component]
+fn Shell() -> impl IntoView {
+    let location = use_location();
+    let embed = Memo::new(move |_| location.pathname.get().starts_with("/embed/"));
+    Effect::new(move |_| {
+        if let Some(body) = browser::window().document().and_then(|d| d.body()) {
+            let _ = body.class_list().toggle_with_force("embedded", embed.get());
+        }
+    });
+    view! {
+        <Show when=move || !embed.get()>
+            <SiteHeader/>
+        </Show>
+        <main id="main" tabindex="-1">
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Directory/>
+                <Route path=path!("/u/:streamer") view=Profile/>
+                <Route path=path!("/u/:streamer/replays/:replay") view=Watch/>
+                <Route path=path!("/embed/replays/:replay") view=EmbedReplay/>
+                <Route path=path!("/embed/u/:streamer") view=EmbedProfile/>
+            </Routes>
+        </main>
     }
 }

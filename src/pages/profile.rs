@@ -1,29 +1,119 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use relive_api::Streamer;
 
-use crate::api;
+use super::directory::replay_count;
+use super::watch_href;
+use crate::api::{self, ApiError};
+use crate::components::{Avatar, Bio, EmptyState, ErrorState, LoadMoreFooter, ReplayCard, ReplayCardSkeleton, Sentinel};
+use crate::format;
+use crate::i18n::{Key, fill, use_i18n};
+use crate::paging::{LoadState, Pager, StreamerReplays};
 
-/// `/u/:streamer`: a streamer's profile and history replays.
+pub const REPLAY_PAGE: u32 = 12;
+
+/// `/u/:streamer`: a streamer's profile and their history replays.
 #[component]
 pub fn Profile() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("streamer").unwrap_or_default();
-    let streamer = LocalResource::new(move || api::streamer(id()));
-    let replays = LocalResource::new(move || api::replays(id(), None, 20));
+    let id = Memo::new(move |_| params.read().get("streamer").unwrap_or_default());
+    // A new streamer is a new page: state starts fresh.
+    move || view! { <ProfileView id=id.get()/> }
+}
+
+#[component]
+fn ProfileView(id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let streamer = LocalResource::new({
+        let id = id.clone();
+        move || api::streamer(id.clone())
+    });
+    let pager = Pager::new(StreamerReplays { streamer_id: id.clone(), page_size: REPLAY_PAGE });
+    let retry_all = move || {
+        streamer.refetch();
+        pager.load_more();
+    };
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || streamer.get().map(|r| match r {
-                Ok(s) => view! { <h1 class="profile-name">{s.display_name}</h1><p class="bio">{s.bio}</p> }.into_any(),
-                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-            })}
-            {move || replays.get().map(|r| match r {
-                Ok(p) => view! {
-                    <ul class="replay-list">
-                        {p.items.into_iter().map(|r| view! { <li class="replay">{r.title}</li> }).collect_view()}
-                    </ul>
+        {move || match streamer.get() {
+            None => view! { <ProfileHeaderSkeleton/> }.into_any(),
+            Some(Ok(s)) => {
+                crate::browser::set_document_title(&format!("{} · Relive", s.display_name));
+                view! { <ProfileHeader streamer=s/> }.into_any()
+            }
+            Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
+            Some(Err(_)) => view! { <ErrorState on_retry=retry_all/> }.into_any(),
+        }}
+        <Show when=move || !matches!(streamer.get(), Some(Err(ApiError::NotFound)))>
+            <section class="replays" aria-labelledby="replays-heading">
+                <h2 id="replays-heading">{move || i18n.t(Key::HistoryReplays)}</h2>
+                <ReplayGrid pager href=move |r: &relive_api::Replay| watch_href(&r.streamer_id, r.id)/>
+            </section>
+        </Show>
+    }
+}
+
+/// Name, photo, live badge, figures and bio.
+#[component]
+pub fn ProfileHeader(streamer: Streamer, #[prop(optional)] compact: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let s = StoredValue::new(streamer);
+    view! {
+        <header class="profile-header" class:compact=compact>
+            <Avatar name=s.read_value().display_name.clone() url=s.read_value().avatar_url.clone() size=if compact { "md" } else { "xl" }/>
+            <div class="profile-text">
+                <h1 class="profile-name">
+                    {s.read_value().display_name.clone()}
+                    {s.read_value().live.then(|| view! { <span class="live-badge">{move || i18n.t(Key::Live)}</span> })}
+                </h1>
+                <p class="profile-stats muted">
+                    {move || replay_count(i18n.get(), s.read_value().replay_count)}" · "
+                    {move || fill(i18n.t(Key::TotalHours), &[("h", &format::hours(s.read_value().total_duration_secs))])}
+                </p>
+                {(!compact && !s.read_value().bio.is_empty()).then(|| view! { <Bio text=s.read_value().bio.clone()/> })}
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn ProfileHeaderSkeleton() -> impl IntoView {
+    view! {
+        <header class="profile-header skeleton" aria-busy="true">
+            <span class="avatar avatar-xl"></span>
+            <div class="profile-text"><span class="line"></span><span class="line short"></span></div>
+        </header>
+    }
+}
+
+/// A streamer's replays as a grid of cards, loading more as it scrolls into view, with
+/// skeletons, an empty state and an error state with retry.
+#[component]
+pub fn ReplayGrid(
+    pager: Pager<StreamerReplays>,
+    href: impl Fn(&relive_api::Replay) -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let more = move || pager.load_more();
+    view! {
+        {move || {
+            let (empty, state) = (pager.items.with(Vec::is_empty), pager.state.get());
+            match (empty, state) {
+                (true, LoadState::Loading) => view! {
+                    <div class="replay-grid" aria-busy="true">{(0..6).map(|_| view! { <ReplayCardSkeleton/> }).collect_view()}</div>
                 }.into_any(),
-                Err(_) => ().into_any(),
-            })}
-        </Suspense>
+                (true, LoadState::Failed) => view! { <ErrorState on_retry=more/> }.into_any(),
+                (true, LoadState::Idle) => view! { <EmptyState title=Key::NoReplays hint=Key::NoReplaysHint/> }.into_any(),
+                _ => ().into_any(),
+            }
+        }}
+        <div class="replay-grid">
+            <For each=move || pager.items.get() key=|r| r.id let:r>
+                <ReplayCard href=href(&r) replay=r/>
+            </For>
+        </div>
+        <LoadMoreFooter state=pager.state has_more=Signal::derive(move || pager.has_more())
+            any=Signal::derive(move || !pager.items.with(Vec::is_empty)) on_more=more/>
+        <Show when=move || pager.has_more() && pager.state.get() == LoadState::Idle && !pager.items.with(Vec::is_empty)>
+            <Sentinel on_visible=more/>
+        </Show>
     }
 }

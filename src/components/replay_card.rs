@@ -1,0 +1,62 @@
+use leptos::prelude::*;
+use relive_api::Replay;
+
+use crate::browser;
+use crate::format::{self, hue};
+use crate::i18n::{Key, fill, use_i18n};
+
+/// A replay in a grid or list: generated poster with duration, title, when, format, size.
+/// The relative date shows the absolute one on hover and focus.
+#[component]
+pub fn ReplayCard(replay: Replay, href: String, #[prop(optional)] current: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let r = StoredValue::new(replay);
+    let title = move || display_title(&r.read_value(), i18n.get());
+    let poster_style = format!("--hue: {}", hue(&format!("{}{}", r.read_value().streamer_id, r.read_value().id)));
+    let duration = r.read_value().duration_secs;
+    let start = r.read_value().start_time;
+    let offset = browser::utc_offset_minutes();
+    view! {
+        <a class="replay-card" class:current=current href=href
+            aria-current=move || current.then_some("true")
+            aria-label=move || fill(i18n.t(Key::WatchReplay), &[("title", &title())])>
+            <span class="poster" style=poster_style aria-hidden="true">
+                <svg class="poster-play" viewBox="0 0 24 24"><path d="M8 5v14l11-7z"/></svg>
+                {(duration > 0.0).then(|| view! { <span class="badge duration">{format::clock(duration)}</span> })}
+                <span class="badge format">{r.read_value().format.as_str().to_uppercase()}</span>
+                {current.then(|| view! { <span class="badge now">{move || i18n.t(Key::NowPlaying)}</span> })}
+            </span>
+            <span class="replay-meta">
+                <span class="replay-title">{title}</span>
+                <span class="replay-sub">
+                    <time datetime=format::iso(start)>
+                        <span class="rel">{move || format::relative(browser::now(), start, offset, i18n.get())}</span>
+                        <span class="abs">{move || format::date_time(start, offset, i18n.get())}</span>
+                    </time>
+                    {move || (r.read_value().size_bytes > 0).then(|| view! { <span class="size">{format::size(r.read_value().size_bytes)}</span> })}
+                </span>
+            </span>
+        </a>
+    }
+}
+
+/// A replay's title; the server's default (made from the date) is shown in the
+/// viewer's own time zone and language instead.
+pub fn display_title(r: &Replay, locale: crate::i18n::Locale) -> String {
+    if r.title_is_default {
+        format::date_time(r.start_time, browser::utc_offset_minutes(), locale)
+    } else {
+        r.title.clone()
+    }
+}
+
+/// The shape of a card while its data loads.
+#[component]
+pub fn ReplayCardSkeleton() -> impl IntoView {
+    view! {
+        <div class="replay-card skeleton" aria-hidden="true">
+            <span class="poster"></span>
+            <span class="replay-meta"><span class="line"></span><span class="line short"></span></span>
+        </div>
+    }
+}

@@ -1,0 +1,64 @@
+//! Pages for iframes on other sites: no site chrome, filling whatever size they get.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::profile::{ProfileHeader, REPLAY_PAGE, ReplayGrid};
+use super::watch_href;
+use crate::api::{self, ApiError};
+use crate::components::player::Player;
+use crate::components::{EmptyState, ErrorState, display_title};
+use crate::format::parse_start_time;
+use crate::i18n::{Key, use_i18n};
+use crate::paging::{Pager, StreamerReplays};
+
+/// `/embed/replays/:replay`: just the player, with the title linking to Relive.
+#[component]
+pub fn EmbedReplay() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = params.read_untracked().get("replay").and_then(|s| s.parse::<i64>().ok()).unwrap_or(-1);
+    let start_at = query.read_untracked().get("t").and_then(|t| parse_start_time(&t));
+    let detail = LocalResource::new(move || api::replay(id));
+    view! {
+        <div class="embed-fill">
+            {move || match detail.get() {
+                None => view! { <div class="player-skeleton skeleton" aria-busy="true"></div> }.into_any(),
+                Some(Ok(d)) => {
+                    let r = StoredValue::new(d.replay.clone());
+                    let title = Signal::derive(move || display_title(&r.read_value(), i18n.get()));
+                    view! {
+                        <Player replay=d.replay.clone() watch_path=watch_href(&d.replay.streamer_id, d.replay.id)
+                            start_at=start_at embed=true title=title/>
+                    }.into_any()
+                }
+                Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
+                Some(Err(_)) => view! { <ErrorState on_retry=move || detail.refetch()/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// `/embed/u/:streamer`: a compact profile and its replays; replays play inside the frame.
+#[component]
+pub fn EmbedProfile() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.read_untracked().get("streamer").unwrap_or_default();
+    let streamer = LocalResource::new({
+        let id = id.clone();
+        move || api::streamer(id.clone())
+    });
+    let pager = Pager::new(StreamerReplays { streamer_id: id, page_size: REPLAY_PAGE });
+    view! {
+        <div class="embed-profile">
+            {move || match streamer.get() {
+                None => ().into_any(),
+                Some(Ok(s)) => view! { <ProfileHeader streamer=s compact=true/> }.into_any(),
+                Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
+                Some(Err(_)) => view! { <ErrorState on_retry=move || streamer.refetch()/> }.into_any(),
+            }}
+            <ReplayGrid pager href=|r: &relive_api::Replay| format!("/embed/replays/{}", r.id)/>
+        </div>
+    }
+}

@@ -1,0 +1,86 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use relive_api::ReplayDetail;
+
+use super::{profile_href, watch_href};
+use crate::api::{self, ApiError};
+use crate::components::player::{NextUp, Player};
+use crate::components::{Avatar, EmptyState, ErrorState, LoadMoreFooter, ReplayCard, display_title};
+use crate::format::{self, parse_start_time};
+use crate::i18n::{Key, fill, use_i18n};
+use crate::paging::{Pager, StreamerReplays};
+
+/// `/u/:streamer/replays/:replay?t=95`: the player, what is playing, and the
+/// streamer's other replays.
+#[component]
+pub fn Watch() -> impl IntoView {
+    let params = use_params_map();
+    let replay_id = Memo::new(move |_| params.read().get("replay").and_then(|s| s.parse::<i64>().ok()));
+    move || match replay_id.get() {
+        Some(id) => view! { <WatchView id/> }.into_any(),
+        None => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
+    }
+}
+
+#[component]
+fn WatchView(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::replay(id));
+    view! {
+        {move || match detail.get() {
+            None => view! { <div class="watch-layout"><div class="player-skeleton skeleton" aria-busy="true"></div></div> }.into_any(),
+            Some(Ok(d)) => view! { <WatchLoaded detail=d/> }.into_any(),
+            Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
+            Some(Err(_)) => view! { <ErrorState on_retry=move || detail.refetch()/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let start_at = query.read_untracked().get("t").and_then(|t| parse_start_time(&t));
+    let ReplayDetail { replay, streamer } = detail;
+    let r = StoredValue::new(replay.clone());
+    let title = Signal::derive(move || display_title(&r.read_value(), i18n.get()));
+    crate::browser::set_document_title(&format!("{} · {} · Relive", title.get_untracked(), streamer.display_name));
+
+    let others = Pager::new(StreamerReplays { streamer_id: streamer.id.clone(), page_size: 20 });
+    let next = Signal::derive(move || {
+        others.items.with(|items| {
+            let pos = items.iter().position(|x| x.id == r.read_value().id)?;
+            items.get(pos + 1).map(|n| NextUp { title: display_title(n, i18n.get()), href: watch_href(&n.streamer_id, n.id) })
+        })
+    });
+    let offset = crate::browser::utc_offset_minutes();
+    let name = streamer.display_name.clone();
+    view! {
+        <div class="watch-layout">
+            <div class="watch-main">
+                <Player replay=replay.clone() watch_path=watch_href(&replay.streamer_id, replay.id) start_at=start_at
+                    next=next autoplay=true title=title/>
+                <h1 class="watch-title">{title}</h1>
+                <p class="watch-meta">
+                    <a class="watch-streamer" href=profile_href(&streamer.id)>
+                        <Avatar name=streamer.display_name.clone() url=streamer.avatar_url.clone() size="sm"/>
+                        {streamer.display_name.clone()}
+                    </a>
+                    <span class="muted">
+                        <time datetime=format::iso(replay.start_time)>{move || format::date_time(r.read_value().start_time, offset, i18n.get())}</time>
+                        {(replay.duration_secs > 0.0).then(|| view! { " · " {move || format::duration_words(r.read_value().duration_secs, i18n.get())} })}
+                    </span>
+                </p>
+            </div>
+            <aside class="watch-side" aria-labelledby="more-heading">
+                <h2 id="more-heading">{move || fill(i18n.t(Key::MoreFrom), &[("name", &name)])}</h2>
+                <div class="replay-list">
+                    <For each=move || others.items.get() key=|x| x.id let:x>
+                        <ReplayCard current=x.id == r.read_value().id href=watch_href(&x.streamer_id, x.id) replay=x/>
+                    </For>
+                </div>
+                <LoadMoreFooter state=others.state has_more=Signal::derive(move || others.has_more())
+                    any=Signal::derive(move || !others.items.with(Vec::is_empty)) on_more=move || others.load_more()/>
+            </aside>
+        </div>
+    }
+}
