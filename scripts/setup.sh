@@ -14,8 +14,8 @@ say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------
 # chromium + chromium-driver: browser tests; ffmpeg: test media; brotli: precompressed SPA assets;
-# nginx + libnginx-mod-rtmp: the recording pipeline tests.
-apt_pkgs=(chromium chromium-driver ffmpeg brotli nginx libnginx-mod-rtmp)
+# nginx + libnginx-mod-rtmp: the recording pipeline tests; fonts-noto-cjk: Chinese in screenshots.
+apt_pkgs=(chromium chromium-driver ffmpeg brotli nginx libnginx-mod-rtmp fonts-noto-cjk)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

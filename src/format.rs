@@ -68,6 +68,12 @@ pub fn duration_words(secs: f64, locale: Locale) -> String {
     }
 }
 
+/// A total recorded time: hours from one hour up (`2.5 hours`, `14 hours`), else in
+/// minutes or seconds.
+pub fn total(secs: f64, locale: Locale) -> String {
+    if secs >= 3600.0 { fill(locale.text(Key::Hours), &[("h", &hours(secs))]) } else { duration_words(secs, locale) }
+}
+
 /// Total recorded hours, one decimal below 10: `2.5`, `12`.
 pub fn hours(secs: f64) -> String {
     let h = secs.max(0.0) / 3600.0;
@@ -257,6 +263,8 @@ mod tests {
         assert_eq!(duration_words(40.0, Locale::ZhCn), "40 秒");
         assert_eq!(hours(9000.0), "2.5");
         assert_eq!(hours(50_000.0), "14");
+        assert_eq!(total(9000.0, Locale::En), "2.5 hours");
+        assert_eq!(total(100.0, Locale::ZhCn), "1 分钟");
         assert_eq!(size(900), "900 B");
         assert_eq!(size(1260), "1.2 KB");
         assert_eq!(size(34 * 1024 * 1024 + 5), "34 MB");

@@ -75,7 +75,7 @@ macro_rules! keys {
 }
 
 keys! {
-    SkipToContent, Language, Streamers, DirectoryEmpty, ReplaysOne, ReplaysMany, TotalHours,
+    SkipToContent, Language, Streamers, DirectoryEmpty, ReplaysOne, ReplaysMany, TotalRecorded,
     Live, HistoryReplays, NoReplays, NoReplaysHint, LoadMore, Loading, LoadFailed, Retry, EndOfList,
     StreamerNotFound, ReplayNotFound, NotFoundTitle, NotFoundBody, BackHome, WatchReplay,
     MoreFrom, NowPlaying, UpNext, PlayNext, WatchOnRelive,
@@ -94,7 +94,7 @@ fn en(k: Key) -> &'static str {
         DirectoryEmpty => "No streamers yet. They appear here after their first recorded broadcast.",
         ReplaysOne => "1 replay",
         ReplaysMany => "{n} replays",
-        TotalHours => "{h} hours recorded",
+        TotalRecorded => "{d} recorded",
         Live => "LIVE",
         HistoryReplays => "History replays",
         NoReplays => "No replays yet",
@@ -151,7 +151,7 @@ fn en(k: Key) -> &'static str {
         DurationHm => "{h} h {m} min",
         DurationM => "{m} min",
         DurationS => "{s} s",
-        Hours => "{h} h",
+        Hours => "{h} hours",
     }
 }
 
@@ -164,7 +164,7 @@ fn zh_cn(k: Key) -> &'static str {
         DirectoryEmpty => "还没有主播。主播的第一次直播录制完成后会出现在这里。",
         ReplaysOne => "1 个回放",
         ReplaysMany => "{n} 个回放",
-        TotalHours => "共录制 {h} 小时",
+        TotalRecorded => "共录制 {d}",
         Live => "直播中",
         HistoryReplays => "历史回放",
         NoReplays => "暂无回放",

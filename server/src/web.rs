@@ -56,13 +56,14 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     res
 }
 
-/// trunk names assets `name-<16 hex digits>.ext` (or `_bg.wasm`).
+/// trunk names assets `name-<hash>.ext` (or `_bg.wasm`): a 64-bit hash in hex, which
+/// loses its leading zeros (so 16 digits or a few fewer).
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .is_some_and(|(_, hash)| (10..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Local recordings under `--media-dir`, with Range and Last-Modified.
@@ -79,6 +80,8 @@ mod tests {
         assert!(is_hashed_asset("/relive-web-5f1e2d3c4b5a6978_bg.wasm"));
         assert!(is_hashed_asset("/relive-web-5f1e2d3c4b5a6978.js"));
         assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        assert!(is_hashed_asset("/main-f43dc813dcd0e03.css"));
+        assert!(!is_hashed_asset("/my-cat.png"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/u/alice"));
         assert!(!is_hashed_asset("/favicon.svg"));

@@ -36,7 +36,7 @@ pub fn Directory() -> impl IntoView {
                         <span class="streamer-card-name">{s.display_name.clone()}</span>
                         {s.live.then(|| view! { <span class="live-badge">{move || i18n.t(Key::Live)}</span> })}
                         <span class="muted">{move || replay_count(i18n.get(), s.replay_count)}" · "
-                            {move || fill(i18n.t(Key::Hours), &[("h", &format::hours(s.total_duration_secs))])}</span>
+                            {move || format::total(s.total_duration_secs, i18n.get())}</span>
                     </a>
                 </li>
             </For>

@@ -67,7 +67,7 @@ pub fn ProfileHeader(streamer: Streamer, #[prop(optional)] compact: bool) -> imp
                 </h1>
                 <p class="profile-stats muted">
                     {move || replay_count(i18n.get(), s.read_value().replay_count)}" · "
-                    {move || fill(i18n.t(Key::TotalHours), &[("h", &format::hours(s.read_value().total_duration_secs))])}
+                    {move || fill(i18n.t(Key::TotalRecorded), &[("d", &format::total(s.read_value().total_duration_secs, i18n.get()))])}
                 </p>
                 {(!compact && !s.read_value().bio.is_empty()).then(|| view! { <Bio text=s.read_value().bio.clone()/> })}
             </div>
