@@ -3,21 +3,49 @@
 
 use crate::i18n::{Key, Locale, fill};
 
+// Numbers are formatted and parsed here with integer arithmetic: core's float
+// formatting and parsing would add some 20 KB to the download for a handful of uses.
+
+/// `x` with at most `places` decimals, trailing zeros dropped: `2.5`, `14`, `0.35`.
+pub fn decimal(x: f64, places: u32) -> String {
+    let scale = 10i64.pow(places);
+    let n = (x * scale as f64).round() as i64;
+    let (sign, n) = if n < 0 { ("-", -n) } else { ("", n) };
+    let (int, frac) = (n / scale, n % scale);
+    if frac == 0 {
+        return format!("{sign}{int}");
+    }
+    let digits = format!("{frac:0width$}", width = places as usize);
+    format!("{sign}{int}.{}", digits.trim_end_matches('0'))
+}
+
+/// Parses a plain decimal (`95`, `12.5`): no sign, no exponent.
+pub fn parse_decimal(s: &str) -> Option<f64> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) || int.len() > 15 {
+        return None;
+    }
+    let whole = if int.is_empty() { 0 } else { int.parse::<u64>().ok()? };
+    let frac = &frac[..frac.len().min(9)];
+    let part = if frac.is_empty() { 0.0 } else { frac.parse::<u64>().ok()? as f64 / 10f64.powi(frac.len() as i32) };
+    Some(whole as f64 + part)
+}
+
 /// Parses a `?t=` start time: `95`, `95s`, `1h2m3s`, `2m`, `1:02:03`, `2:05`.
 pub fn parse_start_time(s: &str) -> Option<f64> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
-    if let Ok(secs) = s.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then_some(secs);
+    if let Some(secs) = parse_decimal(s) {
+        return Some(secs);
     }
     if s.contains(':') {
         let parts: Vec<&str> = s.split(':').collect();
         if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
             return None;
         }
-        return Some(parts.iter().fold(0.0, |acc, p| acc * 60.0 + p.parse::<f64>().unwrap_or(0.0)));
+        return Some(parts.iter().fold(0.0, |acc, p| acc * 60.0 + p.parse::<u32>().unwrap_or(0) as f64));
     }
     let (mut total, mut number, mut last_unit) = (0.0, String::new(), 0u8);
     for c in s.chars() {
@@ -38,7 +66,7 @@ pub fn parse_start_time(s: &str) -> Option<f64> {
                     'm' => 60.0,
                     _ => 1.0,
                 };
-                total += number.parse::<f64>().ok()? * scale;
+                total += number.parse::<u32>().ok()? as f64 * scale;
                 number.clear();
                 last_unit = rank;
             }
@@ -77,7 +105,7 @@ pub fn total(secs: f64, locale: Locale) -> String {
 /// Total recorded hours, one decimal below 10: `2.5`, `12`.
 pub fn hours(secs: f64) -> String {
     let h = secs.max(0.0) / 3600.0;
-    if h < 10.0 { format!("{:.1}", (h * 10.0).round() / 10.0) } else { format!("{}", h.round() as u64) }
+    if h < 10.0 { decimal(h, 1) } else { format!("{}", h.round() as u64) }
 }
 
 /// Bytes for people: `900 B`, `1.2 KB`, `34 MB`, `1.5 GB` (1 KB = 1024 B).
@@ -92,7 +120,7 @@ pub fn size(bytes: u64) -> String {
     if unit == 0 {
         format!("{bytes} B")
     } else if v < 10.0 {
-        format!("{v:.1} {}", UNITS[unit])
+        format!("{} {}", decimal(v, 1), UNITS[unit])
     } else {
         format!("{} {}", v.round() as u64, UNITS[unit])
     }
@@ -178,7 +206,9 @@ pub fn initials(name: &str) -> String {
     match words.as_slice() {
         [] => "?".into(),
         [one] => first(one),
-        [a, .., b] if a.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) => first(a) + &first(b),
+        [a, .., b] if [a, b].iter().all(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())) => {
+            first(a) + &first(b)
+        }
         [a, ..] => first(a),
     }
 }
@@ -247,6 +277,22 @@ mod tests {
     }
 
     #[test]
+    fn decimals_without_float_formatting() {
+        assert_eq!(decimal(2.5, 1), "2.5");
+        assert_eq!(decimal(2.0, 1), "2");
+        assert_eq!(decimal(0.349, 2), "0.35");
+        assert_eq!(decimal(33.333333, 2), "33.33");
+        assert_eq!(decimal(-1.25, 1), "-1.3");
+        assert_eq!(parse_decimal("12.5"), Some(12.5));
+        assert_eq!(parse_decimal("0.75"), Some(0.75));
+        assert_eq!(parse_decimal(".5"), Some(0.5));
+        assert_eq!(parse_decimal("7"), Some(7.0));
+        for bad in ["", ".", "1e5", "-1", "1.2.3", "abc"] {
+            assert_eq!(parse_decimal(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn clocks() {
         assert_eq!(clock(0.0), "0:00");
         assert_eq!(clock(5.9), "0:05");
@@ -267,6 +313,7 @@ mod tests {
         assert_eq!(total(100.0, Locale::ZhCn), "1 分钟");
         assert_eq!(size(900), "900 B");
         assert_eq!(size(1260), "1.2 KB");
+        assert_eq!(size(1024), "1 KB");
         assert_eq!(size(34 * 1024 * 1024 + 5), "34 MB");
         assert_eq!(size(1_610_612_736), "1.5 GB");
     }
@@ -290,6 +337,7 @@ mod tests {
         assert_eq!(initials("Xiao Yu"), "XY");
         assert_eq!(initials("小雨 Xiaoyu"), "小");
         assert_eq!(initials("chen"), "C");
+        assert_eq!(initials("Chen 的音乐台"), "C");
         assert_eq!(initials("  "), "?");
     }
 

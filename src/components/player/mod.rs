@@ -21,7 +21,7 @@ use web_sys::HtmlVideoElement;
 use self::keys::{Action, action_for};
 pub use self::source::Source;
 use crate::browser;
-use crate::format::clock;
+use crate::format::{clock, decimal, parse_decimal};
 use crate::i18n::{Key, fill, use_i18n};
 
 /// Where to go when this replay ends.
@@ -37,7 +37,8 @@ enum Dialog {
     Embed(String),
 }
 
-const SPEEDS: [f64; 7] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
+/// Playback speeds as the select spells them (strings: no float formatting needed).
+const SPEEDS: [&str; 7] = ["0.5", "0.75", "1", "1.25", "1.5", "1.75", "2"];
 const HIDE_CONTROLS_AFTER: Duration = Duration::from_millis(2500);
 /// Positions closer than this to either end are not worth resuming.
 const RESUME_MARGIN: f64 = 5.0;
@@ -108,7 +109,7 @@ pub fn Player(
         let source = source.clone();
         Effect::new(move |_| {
             let Some(v) = video_ref.get() else { return };
-            if let Some(vol) = browser::storage_get(VOLUME_KEY).and_then(|s| s.parse::<f64>().ok()) {
+            if let Some(vol) = browser::storage_get(VOLUME_KEY).and_then(|s| parse_decimal(&s)) {
                 v.set_volume(vol.clamp(0.0, 1.0));
             }
             if let Err(why) = source.attach(&v) {
@@ -146,7 +147,7 @@ pub fn Player(
             let x = x.clamp(0.0, 1.0);
             v.set_volume(x);
             v.set_muted(x == 0.0);
-            browser::storage_set(VOLUME_KEY, &format!("{x:.2}"));
+            browser::storage_set(VOLUME_KEY, &decimal(x, 2));
         })
     };
     let toggle_mute = move || with_video(&|v| v.set_muted(!v.muted()));
@@ -232,7 +233,7 @@ pub fn Player(
         if let Some(t) = pending_seek.get_value() {
             pending_seek.set_value(None);
             v.set_current_time(if d > 0.0 { t.min(d) } else { t });
-        } else if let Some(saved) = browser::storage_get(&resume_key(replay_id)).and_then(|s| s.parse::<f64>().ok()) {
+        } else if let Some(saved) = browser::storage_get(&resume_key(replay_id)).and_then(|s| parse_decimal(&s)) {
             if saved > RESUME_MARGIN && (d <= 0.0 || saved < d - RESUME_MARGIN) {
                 resume_offer.set(Some(saved));
             }
@@ -245,7 +246,7 @@ pub fn Player(
         // Remember the position every few seconds of playback.
         if (t - last_saved.get_value()).abs() >= 3.0 && t > RESUME_MARGIN {
             last_saved.set_value(t);
-            browser::storage_set(&resume_key(replay_id), &format!("{t:.1}"));
+            browser::storage_set(&resume_key(replay_id), &decimal(t, 1));
         }
     };
     let on_progress = move |_| {
@@ -419,10 +420,10 @@ pub fn Player(
                 <div class="seek" on:pointermove=hover_seek on:pointerleave=move |_| scrub.set(None)>
                     <div class="seek-track" aria-hidden="true">
                         {move || buffered.get().into_iter().map(|(a, b)| {
-                            let style = format!("left:{}%;width:{}%", percent(a), (percent(b) - percent(a)).max(0.0));
+                            let style = format!("left:{}%;width:{}%", decimal(percent(a), 2), decimal((percent(b) - percent(a)).max(0.0), 2));
                             view! { <span class="seek-buffered" style=style></span> }
                         }).collect_view()}
-                        <span class="seek-played" style=move || format!("width:{}%", percent(current.get()))></span>
+                        <span class="seek-played" style=move || format!("width:{}%", decimal(percent(current.get()), 2))></span>
                     </div>
                     <input
                         class="seek-input"
@@ -434,12 +435,13 @@ pub fn Player(
                         aria-label=move || i18n.t(Key::Seek)
                         aria-valuetext=seek_valuetext
                         on:input=move |ev| {
-                            if let Ok(t) = event_target_value(&ev).parse::<f64>() { scrub.set(Some(t)); seek_to(t) }
+                            let t = event_target::<web_sys::HtmlInputElement>(&ev).value_as_number();
+                            if t.is_finite() { scrub.set(Some(t)); seek_to(t) }
                         }
                         on:change=move |_| scrub.set(None)
                     />
                     {move || scrub.get().map(|t| view! {
-                        <span class="seek-tip" style=format!("left:{}%", percent(t)) aria-hidden="true">{clock(t)}</span>
+                        <span class="seek-tip" style=format!("left:{}%", decimal(percent(t), 2)) aria-hidden="true">{clock(t)}</span>
                     })}
                 </div>
                 <div class="control-row">
@@ -459,8 +461,11 @@ pub fn Player(
                         <input class="volume-input" type="range" min="0" max="1" step="0.05"
                             prop:value=move || if muted.get() { 0.0 } else { volume.get() }
                             aria-label=move || i18n.t(Key::Volume)
-                            aria-valuetext=move || format!("{}%", ((if muted.get() { 0.0 } else { volume.get() }) * 100.0).round())
-                            on:input=move |ev| { if let Ok(x) = event_target_value(&ev).parse::<f64>() { set_volume(x) } }
+                            aria-valuetext=move || format!("{}%", decimal((if muted.get() { 0.0 } else { volume.get() }) * 100.0, 0))
+                            on:input=move |ev| {
+                                let x = event_target::<web_sys::HtmlInputElement>(&ev).value_as_number();
+                                if x.is_finite() { set_volume(x) }
+                            }
                         />
                     </div>
                     <span class="time" aria-hidden="true">
@@ -469,12 +474,12 @@ pub fn Player(
                     <span class="spacer"></span>
                     <label class="speed">
                         <span class="visually-hidden">{move || i18n.t(Key::Speed)}</span>
-                        <select prop:value=move || rate.get().to_string()
+                        <select prop:value=move || decimal(rate.get(), 2)
                             on:change=move |ev| {
-                                if let Ok(r) = event_target_value(&ev).parse::<f64>() { with_video(&|v| v.set_playback_rate(r)) }
+                                if let Some(r) = parse_decimal(&event_target_value(&ev)) { with_video(&|v| v.set_playback_rate(r)) }
                             }>
-                            {SPEEDS.iter().map(|s| view! {
-                                <option value=s.to_string()>{move || if *s == 1.0 { i18n.t(Key::SpeedNormal).to_string() } else { format!("{s}×") }}</option>
+                            {SPEEDS.iter().map(|&s| view! {
+                                <option value=s>{move || if s == "1" { i18n.t(Key::SpeedNormal).to_string() } else { format!("{s}×") }}</option>
                             }).collect_view()}
                         </select>
                     </label>
