@@ -39,16 +39,19 @@ export async function startServer({ demo = false, args = [] } = {}) {
       await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
       rmSync(dir, { recursive: true, force: true });
     },
-    /** Announces a recording through the Tencent callback, signed like Tencent signs. */
-    async tencentRecording({ streamId, fileId, start, duration = 60, url, format = 'mp4' }) {
+    /** Sends a Tencent callback, signed like Tencent signs. */
+    async tencent(fields) {
       const t = Math.floor(Date.now() / 1000) + 600;
-      const body = {
-        event_type: 100, stream_id: streamId, channel_id: streamId, file_id: fileId, file_format: format,
-        start_time: start, end_time: start + duration, duration, file_size: 1000,
-        video_url: url, t, sign: createHash('md5').update(CALLBACK_KEY + t).digest('hex'),
-      };
+      const body = { ...fields, t, sign: createHash('md5').update(CALLBACK_KEY + t).digest('hex') };
       const r = await fetch(`${base}/hooks/tencent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (r.status !== 200) throw new Error(`callback failed: ${r.status} ${await r.text()}`);
+    },
+    /** Announces a recording (Tencent event 100). */
+    async tencentRecording({ streamId, fileId, start, duration = 60, url, format = 'mp4', size = 1000 }) {
+      await this.tencent({
+        event_type: 100, stream_id: streamId, channel_id: streamId, file_id: fileId, file_format: format,
+        start_time: start, end_time: start + duration, duration, file_size: size, video_url: url,
+      });
     },
     async admin(method, path, body) {
       const r = await fetch(`${base}${path}`, {

@@ -39,6 +39,11 @@ test('an MP4 replay plays, and the play button follows state', async () => {
   assert.equal(await video(page, 'v.error'), null);
   assert.equal(await page.locator('.player-error').count(), 0);
   await page.getByRole('button', { name: 'Pause' }).waitFor();
+  // Controls hide a moment into playback and come back when the pointer moves.
+  await page.mouse.move(200, 200);
+  await page.locator('.player.controls-hidden').waitFor({ timeout: 6000 });
+  await page.mouse.move(220, 210);
+  await page.locator('.player:not(.controls-hidden)').waitFor();
   assert.deepEqual(page.errors, []);
 });
 

@@ -22,6 +22,7 @@ before(async () => {
     display_name: '林 Lin', bio: 'Evening talk shows.\n<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script>\nhttps://example.com/lin',
   });
   await server.admin('PUT', '/api/v1/streamers/quiet', { display_name: 'Quiet One', bio: '' });
+  await server.tencent({ event_type: 1, stream_id: 'lin', event_time: now, sequence: '42' });
 });
 after(async () => { await browser?.close(); await server?.stop(); });
 
@@ -38,6 +39,7 @@ test('profile shows name, bio with safe links, figures and replays', async () =>
   assert.match(await link.getAttribute('rel'), /nofollow/);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   assert.match(await page.locator('.profile-stats').innerText(), /30 replays · \d+ hours recorded/);
+  assert.equal(await page.locator('h1.profile-name .live-badge').innerText(), 'LIVE');
   await page.locator('.replay-card:not(.skeleton)').first().waitFor();
   // The first page has 12; the next may already be on its way (it loads ahead of the scroll).
   assert.ok((await page.locator('.replay-card:not(.skeleton)').count()) >= 12);
