@@ -1,0 +1,56 @@
+use std::fmt;
+
+/// What went wrong, and where: `offset` is the byte offset in the FLV file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub offset: u64,
+    pub kind: ErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The data does not start with the FLV signature.
+    NotFlv,
+    /// A tag's header or trailer contradicts itself.
+    CorruptTag(&'static str),
+    /// The input ended inside a tag.
+    Truncated,
+    /// Script data (AMF0) that cannot be read.
+    BadScriptData(&'static str),
+    /// An AVC or AAC configuration that cannot be read.
+    BadCodecConfig(&'static str),
+    /// A codec this crate does not remux (HEVC, MP3, ...).
+    UnsupportedCodec(String),
+    /// Media before its codec configuration, or a similar impossibility.
+    BadStream(&'static str),
+}
+
+impl Error {
+    pub fn new(offset: u64, kind: ErrorKind) -> Self {
+        Error { offset, kind }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::NotFlv => f.write_str("not an FLV file"),
+            ErrorKind::CorruptTag(why) => write!(f, "corrupt tag: {why}"),
+            ErrorKind::Truncated => f.write_str("the file ends in the middle of a tag"),
+            ErrorKind::BadScriptData(why) => write!(f, "unreadable script data: {why}"),
+            ErrorKind::BadCodecConfig(why) => write!(f, "unreadable codec configuration: {why}"),
+            ErrorKind::UnsupportedCodec(c) => write!(f, "unsupported codec: {c}"),
+            ErrorKind::BadStream(why) => write!(f, "invalid stream: {why}"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.kind, self.offset)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,118 @@
+//! One pass over an FLV gives where every video keyframe starts (time and byte
+//! offset) and the true duration: what seeking needs when the file carries no
+//! `keyframes` in its metadata (nginx-rtmp and SRS recordings).
+
+use crate::demux::{Demuxer, TAG_AUDIO, TAG_VIDEO};
+use crate::error::Result;
+
+/// A place playback can start from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeekPoint {
+    /// Milliseconds from the file's first media timestamp.
+    pub time_ms: i64,
+    /// Byte offset of the tag to start reading at.
+    pub offset: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyframeIndex {
+    /// The first media timestamp in the file (the remuxer's time base).
+    pub first_timestamp: i64,
+    pub duration_ms: i64,
+    /// Video keyframes; for audio-only files, a point about every second.
+    pub points: Vec<SeekPoint>,
+    pub has_video: bool,
+    pub has_audio: bool,
+}
+
+impl KeyframeIndex {
+    /// The last point at or before `time_ms` (the first point if none is).
+    pub fn point_before(&self, time_ms: i64) -> Option<SeekPoint> {
+        let i = self.points.partition_point(|p| p.time_ms <= time_ms);
+        self.points.get(i.saturating_sub(1)).copied()
+    }
+}
+
+/// Builds a [`KeyframeIndex`] from bytes pushed in chunks; reads only tag headers.
+#[derive(Default)]
+pub struct Indexer {
+    demux: Demuxer,
+    index: KeyframeIndex,
+    first: Option<i64>,
+    last: Option<i64>,
+    previous: Option<i64>,
+}
+
+/// Audio-only files get a seek point this often.
+const AUDIO_POINT_EVERY_MS: i64 = 1000;
+
+impl Indexer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        let Indexer { demux, index, first, last, previous } = self;
+        demux.push(chunk, |tag| {
+            let is_video = tag.kind == TAG_VIDEO;
+            let is_audio = tag.kind == TAG_AUDIO;
+            if !is_video && !is_audio {
+                return Ok(());
+            }
+            let d = tag.data;
+            // Configuration packets (sequence headers) carry no media.
+            let config = match (is_video, d.first()) {
+                (true, Some(b)) if b & 0x80 == 0 && b & 0x0f == 7 => d.get(1) != Some(&1),
+                (false, Some(b)) if b >> 4 == 10 => d.get(1) != Some(&1),
+                _ => false,
+            };
+            if config || d.is_empty() {
+                return Ok(());
+            }
+            let base = *first.get_or_insert(tag.timestamp);
+            let t = tag.timestamp - base;
+            if last.is_none_or(|l| t > l) {
+                *previous = *last;
+                *last = Some(t);
+            }
+            if is_video {
+                index.has_video = true;
+                let key = (d[0] >> 4) & 0x07 == 1;
+                if key && index.points.last().is_none_or(|p| t > p.time_ms || !index.has_audio) {
+                    if !index.points.last().is_some_and(|p| p.time_ms == t) {
+                        index.points.push(SeekPoint { time_ms: t, offset: tag.offset });
+                    }
+                }
+            } else {
+                index.has_audio = true;
+                if !index.has_video && index.points.last().is_none_or(|p| t >= p.time_ms + AUDIO_POINT_EVERY_MS) {
+                    index.points.push(SeekPoint { time_ms: t, offset: tag.offset });
+                }
+            }
+            Ok(())
+        })
+    }
+
+    pub fn finish(mut self) -> Result<KeyframeIndex> {
+        let truncated = self.demux.finish();
+        if self.index.has_video {
+            // Audio points were only for files without video.
+        }
+        let frame = match (self.last, self.previous) {
+            (Some(l), Some(p)) => (l - p).clamp(0, 1000),
+            _ => 0,
+        };
+        self.index.first_timestamp = self.first.unwrap_or(0);
+        self.index.duration_ms = self.last.map_or(0, |l| l + frame);
+        // A truncated file is still indexable up to where it stops.
+        let _ = truncated;
+        Ok(self.index)
+    }
+}
+
+/// Indexes a whole FLV held in memory.
+pub fn index(flv: &[u8]) -> Result<KeyframeIndex> {
+    let mut i = Indexer::new();
+    i.push(flv)?;
+    i.finish()
+}

@@ -1,0 +1,368 @@
+//! FLV → fragmented MP4, incrementally: push FLV bytes as they arrive, take init and
+//! media segments out for a `SourceBuffer`. Or, with [`to_mp4`], a whole FLV to one
+//! progressive MP4.
+//!
+//! Timestamps are rebased so the first sample of the file is at 0. After a seek (a
+//! byte range starting at a keyframe), [`Remuxer::restart_at`] keeps that base, so
+//! segments land at their true place on the timeline. Timestamps that jump back, or
+//! forward by more than [`MAX_GAP_MS`], are stitched to follow on.
+
+use crate::amf::{Metadata, parse_metadata};
+use crate::codec::{AacConfig, AvcConfig};
+use crate::demux::{Demuxer, Header, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO};
+use crate::error::{Error, ErrorKind, Result};
+use crate::mp4::{self, Sample, Track, TrackConfig};
+
+pub const VIDEO_TRACK: u32 = 1;
+pub const AUDIO_TRACK: u32 = 2;
+/// A forward jump in timestamps beyond this is a discontinuity, not a gap to keep.
+pub const MAX_GAP_MS: i64 = 5000;
+/// Media buffered before an init segment is forced out when a track announced by the
+/// header never sends its configuration.
+const MAX_WAIT_FOR_CONFIG_MS: i64 = 1000;
+
+/// What the remuxer gives back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// An initialisation segment, and the MIME type with codecs for `addSourceBuffer`.
+    Init { data: Vec<u8>, mime: String },
+    /// A media segment covering `[start_ms, end_ms)` of the output timeline.
+    Media { data: Vec<u8>, start_ms: i64, end_ms: i64 },
+    /// The file's `onMetaData`.
+    Metadata(Metadata),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Fragmented,
+    Collect,
+}
+
+struct TrackState {
+    track: Track,
+    /// The newest sample: its duration is known only when the next one arrives.
+    last: Option<Sample>,
+    ready: Vec<Sample>,
+    /// Added to this track's rebased timestamps to stitch discontinuities.
+    shift: i64,
+    last_duration: u32,
+}
+
+impl TrackState {
+    fn new(track: Track, default_duration: u32) -> Self {
+        TrackState { track, last: None, ready: Vec::new(), shift: 0, last_duration: default_duration }
+    }
+
+    /// Adds a sample at `dts` (rebased), closing the previous one.
+    fn add(&mut self, mut dts: i64, cts: i32, key: bool, data: Vec<u8>) {
+        if let Some(prev) = &self.last {
+            let expected = prev.dts + i64::from(self.last_duration);
+            let adjusted = dts + self.shift;
+            if adjusted < prev.dts || adjusted > prev.dts + MAX_GAP_MS {
+                self.shift += expected - adjusted;
+            }
+        }
+        dts += self.shift;
+        if let Some(mut prev) = self.last.take() {
+            let d = (dts - prev.dts).clamp(0, u32::MAX as i64) as u32;
+            prev.duration = if d == 0 { 1 } else { d };
+            self.last_duration = prev.duration;
+            self.ready.push(prev);
+        }
+        self.last = Some(Sample { dts, cts, duration: 0, key, data });
+    }
+
+    /// Closes the newest sample with the previous duration (end of input, or a cut).
+    fn close(&mut self) {
+        if let Some(mut s) = self.last.take() {
+            s.duration = self.last_duration.max(1);
+            self.ready.push(s);
+        }
+    }
+
+    fn buffered_ms(&self) -> i64 {
+        match (self.ready.first(), &self.last) {
+            (Some(a), Some(b)) => b.dts - a.dts,
+            _ => 0,
+        }
+    }
+}
+
+/// The incremental remuxer.
+pub struct Remuxer {
+    demux: Demuxer,
+    mode: Mode,
+    header: Option<Header>,
+    video: Option<TrackState>,
+    audio: Option<TrackState>,
+    time_base: Option<i64>,
+    init_sent: bool,
+    sequence: u32,
+    metadata_sent: bool,
+    framerate: Option<f64>,
+    out: Vec<Output>,
+}
+
+impl Default for Remuxer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Remuxer {
+    pub fn new() -> Self {
+        Remuxer {
+            demux: Demuxer::new(),
+            mode: Mode::Fragmented,
+            header: None,
+            video: None,
+            audio: None,
+            time_base: None,
+            init_sent: false,
+            sequence: 0,
+            metadata_sent: false,
+            framerate: None,
+            out: Vec::new(),
+        }
+    }
+
+    /// Continues from `offset`, the first byte of a tag (a keyframe's position), after
+    /// a seek: codec configurations and the time base are kept; samples not yet given
+    /// out are dropped.
+    pub fn restart_at(&mut self, offset: u64) {
+        self.demux = Demuxer::at_tag(offset);
+        for t in [&mut self.video, &mut self.audio].into_iter().flatten() {
+            t.last = None;
+            t.ready.clear();
+        }
+    }
+
+    /// The time base: the first sample's FLV timestamp, once known.
+    pub fn time_base(&self) -> Option<i64> {
+        self.time_base
+    }
+
+    /// Sets the time base (the file's first timestamp), e.g. from a keyframe index,
+    /// when reading starts mid-file.
+    pub fn set_time_base(&mut self, base: i64) {
+        self.time_base = Some(base);
+    }
+
+    /// The file offset up to which input has been consumed.
+    pub fn offset(&self) -> u64 {
+        self.demux.offset()
+    }
+
+    /// Feeds FLV bytes. Output produced before an error stays available.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        let mut demux = std::mem::take(&mut self.demux);
+        let result = demux.push(chunk, |tag| self.tag(tag.kind, tag.timestamp, tag.data, tag.offset));
+        self.header = self.header.or(demux.header());
+        self.demux = demux;
+        result?;
+        self.emit(false);
+        Ok(())
+    }
+
+    /// Ends the input: closes the last samples and emits what is left. An error if the
+    /// input stopped inside a tag (what came before is still emitted).
+    pub fn finish(&mut self) -> Result<()> {
+        for t in [&mut self.video, &mut self.audio].into_iter().flatten() {
+            t.close();
+        }
+        self.emit(true);
+        self.demux.finish()
+    }
+
+    /// Takes the segments produced so far.
+    pub fn take_output(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    fn tag(&mut self, kind: u8, timestamp: i64, data: &[u8], offset: u64) -> Result<()> {
+        let err = |kind| Err(Error::new(offset, kind));
+        match kind {
+            TAG_SCRIPT => {
+                // Broken metadata is no reason to refuse the media.
+                if let Ok(Some(m)) = parse_metadata(data) {
+                    self.framerate = self.framerate.or(m.framerate.filter(|f| *f > 0.0 && *f < 1000.0));
+                    if !self.metadata_sent {
+                        self.metadata_sent = true;
+                        self.out.push(Output::Metadata(m));
+                    }
+                }
+                Ok(())
+            }
+            TAG_AUDIO => {
+                let Some(&first) = data.first() else { return Ok(()) };
+                let format = first >> 4;
+                if format != 10 {
+                    let name = match format {
+                        2 | 14 => "MP3 audio",
+                        11 => "Speex audio",
+                        4..=6 => "Nellymoser audio",
+                        7 | 8 => "G.711 audio",
+                        _ => "non-AAC audio",
+                    };
+                    return err(ErrorKind::UnsupportedCodec(name.into()));
+                }
+                match data.get(1) {
+                    Some(0) => {
+                        let config = AacConfig::parse(&data[2..]).map_err(|k| Error::new(offset, k))?;
+                        let track = Track { id: AUDIO_TRACK, config: TrackConfig::Audio(config.clone()) };
+                        let frame_ms = (1024_000 / config.sample_rate.max(1)).max(1);
+                        self.configure(track, frame_ms, |r| &mut r.audio);
+                        Ok(())
+                    }
+                    Some(1) => {
+                        let Some(base) = self.base(timestamp) else { return Ok(()) };
+                        if let Some(t) = &mut self.audio {
+                            t.add(timestamp - base, 0, true, data[2..].to_vec());
+                        }
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                }
+            }
+            TAG_VIDEO => {
+                let Some(&first) = data.first() else { return Ok(()) };
+                if first & 0x80 != 0 {
+                    let fourcc = data.get(1..5).map(|f| String::from_utf8_lossy(f).into_owned()).unwrap_or_default();
+                    return err(ErrorKind::UnsupportedCodec(format!("enhanced FLV video '{fourcc}'")));
+                }
+                let (frame_type, codec) = (first >> 4, first & 0x0f);
+                if frame_type == 5 {
+                    return Ok(()); // video info / command frame
+                }
+                if codec != 7 {
+                    let name = match codec {
+                        12 => "HEVC video (codec id 12)",
+                        2 => "Sorenson H.263 video",
+                        4 | 5 => "VP6 video",
+                        _ => "non-H.264 video",
+                    };
+                    return err(ErrorKind::UnsupportedCodec(name.into()));
+                }
+                if data.len() < 5 {
+                    return err(ErrorKind::CorruptTag("AVC video tag shorter than its header"));
+                }
+                match data[1] {
+                    0 => {
+                        let config = AvcConfig::parse(&data[5..]).map_err(|k| Error::new(offset, k))?;
+                        let frame_ms = self.framerate.map_or(40, |f| (1000.0 / f).round() as u32).max(1);
+                        let track = Track { id: VIDEO_TRACK, config: TrackConfig::Video(config) };
+                        self.configure(track, frame_ms, |r| &mut r.video);
+                        Ok(())
+                    }
+                    1 => {
+                        let cts = (((data[2] as i32) << 24 | (data[3] as i32) << 16 | (data[4] as i32) << 8) >> 8).clamp(-100_000, 100_000);
+                        let Some(base) = self.base(timestamp) else { return Ok(()) };
+                        if let Some(t) = &mut self.video {
+                            t.add(timestamp - base, cts, frame_type == 1, data[5..].to_vec());
+                        }
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The time base, set by the first sample of a configured track.
+    fn base(&mut self, timestamp: i64) -> Option<i64> {
+        Some(*self.time_base.get_or_insert(timestamp))
+    }
+
+    /// A sequence header: a new track, or a new configuration for one.
+    fn configure(&mut self, track: Track, frame_ms: u32, slot: impl Fn(&mut Self) -> &mut Option<TrackState>) {
+        let same = slot(self).as_ref().is_some_and(|t| t.track == track);
+        if same {
+            return;
+        }
+        if slot(self).is_some() && self.init_sent {
+            // A configuration change: what came before goes out under the old init.
+            for t in [&mut self.video, &mut self.audio].into_iter().flatten() {
+                t.close();
+            }
+            self.emit(true);
+            self.init_sent = false;
+        }
+        match slot(self) {
+            Some(t) => t.track = track,
+            s @ None => *s = Some(TrackState::new(track, frame_ms)),
+        }
+        if self.init_sent {
+            // A track that appeared after the init: announce both again.
+            self.init_sent = false;
+        }
+    }
+
+    fn ready_for_init(&self, end: bool) -> bool {
+        let (has_audio, has_video) = self.header.map_or((false, false), |h| (h.has_audio, h.has_video));
+        let (a, v) = (self.audio.is_some(), self.video.is_some());
+        if !a && !v {
+            return false;
+        }
+        let complete = (a || !has_audio) && (v || !has_video);
+        let waited = [&self.video, &self.audio].into_iter().flatten().any(|t| t.buffered_ms() > MAX_WAIT_FOR_CONFIG_MS);
+        complete || waited || end
+    }
+
+    fn emit(&mut self, end: bool) {
+        if self.mode == Mode::Collect {
+            return;
+        }
+        if !self.init_sent {
+            if !self.ready_for_init(end) {
+                return;
+            }
+            let tracks: Vec<&Track> = [&self.video, &self.audio].into_iter().flatten().map(|t| &t.track).collect();
+            let codecs: Vec<String> = tracks.iter().map(|t| t.codec_string()).collect();
+            let kind = if self.video.is_some() { "video" } else { "audio" };
+            let mime = format!("{kind}/mp4; codecs=\"{}\"", codecs.join(","));
+            self.out.push(Output::Init { data: mp4::init_segment(&tracks), mime });
+            self.init_sent = true;
+        }
+        let video = self.video.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
+        let audio = self.audio.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
+        let parts: Vec<(&Track, &[Sample])> =
+            [&video, &audio].into_iter().flatten().map(|(s, t)| (*t, s.as_slice())).collect();
+        let (mut start, mut end_ms) = (i64::MAX, i64::MIN);
+        for (_, samples) in &parts {
+            if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
+                start = start.min(a.dts);
+                end_ms = end_ms.max(b.dts + i64::from(b.duration));
+            }
+        }
+        if start == i64::MAX {
+            return;
+        }
+        self.sequence += 1;
+        let data = mp4::media_segment(self.sequence, &parts);
+        self.out.push(Output::Media { data, start_ms: start, end_ms });
+    }
+}
+
+/// A whole FLV as one progressive MP4 (`moov` first), for browsers without MSE and
+/// for downloads.
+pub fn to_mp4(flv: &[u8]) -> Result<Vec<u8>> {
+    let mut r = Remuxer::new();
+    r.mode = Mode::Collect;
+    r.push(flv)?;
+    r.finish()?;
+    let tracks: Vec<(Track, Vec<Sample>)> =
+        [r.video.take(), r.audio.take()].into_iter().flatten().map(|t| (t.track, t.ready)).collect();
+    if tracks.iter().all(|(_, s)| s.is_empty()) {
+        return Err(Error::new(r.demux.offset(), ErrorKind::BadStream("no audio or video samples")));
+    }
+    Ok(mp4::progressive(&tracks))
+}
+
+/// Remuxes a whole FLV held in memory to fragmented MP4 segments.
+pub fn remux_all(flv: &[u8]) -> Result<Vec<Output>> {
+    let mut r = Remuxer::new();
+    r.push(flv)?;
+    r.finish()?;
+    Ok(r.take_output())
+}
