@@ -81,7 +81,7 @@ keys! {
     MoreFrom, NowPlaying, UpNext, PlayNext, WatchOnRelive,
     PlayerLabel, Play, Pause, Mute, Unmute, Volume, Seek, SeekValue, Speed, SpeedNormal, Fullscreen, ExitFullscreen,
     PictureInPicture, Share, LinkCopied, CopyFailed, Embed, EmbedCode, Copy, Copied, Close, ResumeFrom, StartOver,
-    ErrNetwork, ErrDecode, ErrUnsupported, ErrFlvNotYet, Buffering,
+    ErrNetwork, ErrDecode, ErrUnsupported, ErrCorrupt, ErrTruncated, Buffering,
     JustNow, MinutesAgo, HoursAgo, Yesterday, DaysAgo, DurationHm, DurationM, DurationS, Hours,
 }
 
@@ -141,7 +141,8 @@ fn en(k: Key) -> &'static str {
         ErrNetwork => "The video stopped loading: the network failed.",
         ErrDecode => "This video can't be decoded by your browser.",
         ErrUnsupported => "This video file is missing or in a format your browser can't play.",
-        ErrFlvNotYet => "This replay is an FLV recording, which this player can't play yet.",
+        ErrCorrupt => "This recording is damaged and can't be played from here.",
+        ErrTruncated => "The recording ends here: the rest of the file is missing.",
         Buffering => "Buffering",
         JustNow => "just now",
         MinutesAgo => "{n} min ago",
@@ -211,7 +212,8 @@ fn zh_cn(k: Key) -> &'static str {
         ErrNetwork => "网络出错，视频停止加载。",
         ErrDecode => "浏览器无法解码这个视频。",
         ErrUnsupported => "视频文件不存在，或浏览器无法播放这种格式。",
-        ErrFlvNotYet => "这是 FLV 格式的录制文件，播放器暂时还不能播放。",
+        ErrCorrupt => "录制文件已损坏，无法从这里继续播放。",
+        ErrTruncated => "录制到这里就结束了：文件后面的部分缺失。",
         Buffering => "缓冲中",
         JustNow => "刚刚",
         MinutesAgo => "{n} 分钟前",

@@ -230,6 +230,20 @@ pub struct PushUrl {
     pub expires_at: i64,
 }
 
+/// Where playback of an FLV replay can start (`GET /api/v1/replays/{id}/keyframes`):
+/// every video keyframe's time and byte offset, found in one pass over the file, so
+/// files without a `keyframes` index in their metadata can be seeked too.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct KeyframeIndex {
+    /// The true duration, in milliseconds.
+    pub duration_ms: i64,
+    /// Keyframe times in milliseconds from the start, ascending.
+    pub times_ms: Vec<i64>,
+    /// The byte offset of each keyframe's tag: a `Range` request starts there.
+    pub offsets: Vec<u64>,
+}
+
 /// What `/hooks/*` answer on success; Tencent Cloud expects exactly `{"code":0}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -2,6 +2,7 @@
 //!
 //! - [`hooks`]: callbacks from recording services (`/hooks/...`).
 //! - [`routes`]: the JSON API under `/api/v1` (public reads, admin writes, OpenAPI).
+//! - [`playback`]: keyframe indexes and MP4 copies of FLV replays, for the player.
 //! - [`store`]: every byte of SQL, behind a narrow interface.
 //! - [`web`]: the built single-page app and local recordings.
 
@@ -9,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod hooks;
+pub mod playback;
 pub mod routes;
 pub mod signing;
 pub mod store;
@@ -30,6 +32,7 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    pub jobs: playback::Jobs,
 }
 
 /// The whole HTTP surface.
@@ -73,7 +76,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if !config.dist.join("index.html").exists() {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
     }
-    let state = AppState { store, config: Arc::new(config) };
+    let state = AppState { store, config: Arc::new(config), jobs: Default::default() };
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;

@@ -16,12 +16,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use relive_api::{ReplayFormat, ReplayStatus, Streamer, StreamerUpdate};
+use relive_api::{KeyframeIndex, ReplayFormat, ReplayStatus, Streamer, StreamerUpdate};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use tokio::sync::{Semaphore, oneshot};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_keyframe_indexes.sql")];
 
 /// The most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -281,7 +282,61 @@ impl Store {
         .await
     }
 
+    /// Keeps a replay's keyframe index (or why there is none). A replay whose duration
+    /// was unknown takes the index's.
+    pub async fn save_keyframe_index(&self, replay_id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
+        self.write(move |c| {
+            let (ix, error) = match index {
+                Ok(ix) => (ix, None),
+                Err(e) => (KeyframeIndex { duration_ms: 0, times_ms: vec![], offsets: vec![] }, Some(e)),
+            };
+            let json = |v: &[i64]| format!("[{}]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+            let offsets: Vec<i64> = ix.offsets.iter().map(|&o| o as i64).collect();
+            c.execute(
+                "INSERT INTO keyframe_indexes (replay_id, duration_ms, times_ms, offsets, error, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (replay_id) DO UPDATE SET duration_ms = ?2, times_ms = ?3, offsets = ?4, error = ?5, created_at = ?6",
+                params![replay_id, ix.duration_ms, json(&ix.times_ms), json(&offsets), error, unix_now()],
+            )?;
+            if ix.duration_ms > 0 {
+                c.execute(
+                    "UPDATE replays SET duration_ms = ?2, end_time = start_time + ?2 / 1000 WHERE id = ?1 AND duration_ms = 0",
+                    params![replay_id, ix.duration_ms],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     // ---- reads ------------------------------------------------------------------
+
+    /// A replay's keyframe index: `None` if not computed yet; `Some(Err)` with the reason
+    /// if the file could not be indexed.
+    pub async fn keyframe_index(&self, replay_id: i64) -> Result<Option<Result<KeyframeIndex, String>>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT duration_ms, times_ms, offsets, error FROM keyframe_indexes WHERE replay_id = ?1",
+                [replay_id],
+                |row| {
+                    let parse = |s: String| -> Vec<i64> {
+                        s.trim_matches(['[', ']']).split(',').filter(|x| !x.is_empty()).filter_map(|x| x.parse().ok()).collect()
+                    };
+                    let error: Option<String> = row.get(3)?;
+                    Ok(match error {
+                        Some(e) => Err(e),
+                        None => Ok(KeyframeIndex {
+                            duration_ms: row.get(0)?,
+                            times_ms: parse(row.get(1)?),
+                            offsets: parse(row.get(2)?).into_iter().map(|o| o as u64).collect(),
+                        }),
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
 
     /// One streamer's public profile and figures.
     pub async fn streamer(&self, id: String) -> Result<Option<Streamer>, StoreError> {

@@ -58,7 +58,13 @@ async fn receive(app: &AppState, headers: &HeaderMap, body: Body) -> Result<Stri
         Event::Recording(r) => {
             let (stream, file) = (r.streamer_id.clone(), r.source_file_id.clone());
             match app.store.record_replay(r).await? {
-                Ingest::Stored(id) => format!("accepted: recording file_id={file} stream_id={stream} as replay {id}"),
+                Ingest::Stored(id) => {
+                    // FLV replays get their keyframe index before the first viewer asks.
+                    if let Some(row) = app.store.replay(id).await? {
+                        crate::playback::index_in_background(app, row);
+                    }
+                    format!("accepted: recording file_id={file} stream_id={stream} as replay {id}")
+                }
                 Ingest::Duplicate(id) => format!("duplicate: recording file_id={file} already replay {id}"),
             }
         }

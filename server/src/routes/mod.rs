@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/streamers/{id}/replays", get(public::streamer_replays))
         .route("/streamers/{id}/push-url", post(admin::push_url))
         .route("/replays/{id}", get(public::replay).patch(admin::patch_replay).delete(admin::delete_replay))
+        .route("/replays/{id}/keyframes", get(crate::playback::keyframes))
+        .route("/replays/{id}/mp4", get(crate::playback::mp4))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { Failure::not_found("no such API endpoint") })
 }

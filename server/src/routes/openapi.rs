@@ -11,13 +11,14 @@ use super::{admin, public};
     info(title = "Relive API", description = "Replay lists of streamers' recorded broadcasts."),
     paths(
         public::streamers, public::streamer, public::streamer_replays, public::replay,
+        crate::playback::keyframes, crate::playback::mp4,
         admin::put_streamer, admin::patch_replay, admin::delete_replay, admin::push_url,
     ),
     components(schemas(
         relive_api::Streamer, relive_api::StreamerPage, relive_api::Replay, relive_api::ReplayPage,
         relive_api::ReplayDetail, relive_api::ReplayFormat, relive_api::ReplayStatus, relive_api::ApiError,
         relive_api::StreamerUpdate, relive_api::ReplayUpdate, relive_api::PushUrlRequest, relive_api::PushUrl,
-        relive_api::RecordFormat,
+        relive_api::RecordFormat, relive_api::KeyframeIndex,
     )),
     modifiers(&AdminAuth),
     tags((name = "public", description = "Reads anyone may make"), (name = "admin", description = "Writes that need the admin token")),

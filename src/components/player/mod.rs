@@ -6,8 +6,11 @@
 //! The position is remembered per replay and offered back ("resume from 12:34").
 
 mod keys;
+mod mse;
 mod source;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::html::{Div, Video};
@@ -20,6 +23,7 @@ use web_sys::HtmlVideoElement;
 
 use self::keys::{Action, action_for};
 pub use self::source::Source;
+use self::source::Attached;
 use crate::browser;
 use crate::format::{clock, decimal, parse_decimal};
 use crate::i18n::{Key, fill, use_i18n};
@@ -71,8 +75,9 @@ pub fn Player(
     let video_ref = NodeRef::<Video>::new();
     let root_ref = NodeRef::<Div>::new();
     let source = Source::for_replay(&replay);
-    let retryable = source.retryable();
     let replay_id = replay.id;
+    // What plays in the element now; replaced on retry, stopped when the player goes.
+    let attached = SendWrapper::new(Rc::new(RefCell::new(None::<Attached>)));
 
     let playing = RwSignal::new(false);
     let started = RwSignal::new(false);
@@ -104,20 +109,40 @@ pub fn Player(
         }
     };
 
-    // Attach the source once the element exists.
+    // Attach the source once the element exists, and again on retry.
+    let attach = {
+        let (source, attached) = (source.clone(), attached.clone());
+        SendWrapper::new(Rc::new(move |v: &HtmlVideoElement| {
+            if let Some(old) = attached.borrow_mut().take() {
+                old.detach();
+            }
+            match source.attach(v, move |key| {
+                let _ = error.try_set(Some(key));
+                let _ = playing.try_set(false);
+            }) {
+                Ok(a) => *attached.borrow_mut() = Some(a),
+                Err(why) => error.set(Some(why)),
+            }
+        }))
+    };
     {
-        let source = source.clone();
+        let attach = attach.clone();
         Effect::new(move |_| {
             let Some(v) = video_ref.get() else { return };
             if let Some(vol) = browser::storage_get(VOLUME_KEY).and_then(|s| parse_decimal(&s)) {
                 v.set_volume(vol.clamp(0.0, 1.0));
             }
-            if let Err(why) = source.attach(&v) {
-                error.set(Some(why));
-                return;
-            }
-            if autoplay {
+            attach(&v);
+            if autoplay && error.get_untracked().is_none() {
                 let _ = v.play();
+            }
+        });
+    }
+    {
+        let attached = attached.clone();
+        on_cleanup(move || {
+            if let Some(a) = attached.borrow_mut().take() {
+                a.detach();
             }
         });
     }
@@ -271,10 +296,11 @@ pub fn Player(
     };
     let retry = move |_| {
         error.set(None);
-        with_video(&|v| {
-            v.load();
+        pending_seek.set_value(Some(current.get_untracked()));
+        if let Some(v) = video() {
+            attach(&v);
             let _ = v.play();
-        });
+        }
     };
     let on_ended = move |_| {
         ended.set(true);
@@ -388,7 +414,7 @@ pub fn Player(
             {move || error.get().map(|key| view! {
                 <div class="player-error" role="alert">
                     <p>{i18n.t(key)}</p>
-                    {retryable.then(|| view! { <button class="button" on:click=retry>{i18n.t(Key::Retry)}</button> })}
+                    <button class="button" on:click=retry.clone()>{i18n.t(Key::Retry)}</button>
                 </div>
             })}
 

@@ -1,0 +1,212 @@
+//! What the player needs beyond a replay's file:
+//! - `GET /api/v1/replays/{id}/keyframes`: every keyframe's time and byte offset of an
+//!   FLV replay, computed once (reading a local file, or streaming a remote one in the
+//!   background with bounded memory) and kept in the database;
+//! - `GET /api/v1/replays/{id}/mp4`: a progressive MP4 of a local FLV replay, made on
+//!   first request and kept beside the media, for browsers without Media Source
+//!   Extensions and for downloads.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use relive_api::{KeyframeIndex, ReplayFormat};
+use relive_flv::Indexer;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use crate::AppState;
+use crate::error::Failure;
+use crate::store::ReplayRow;
+
+/// Replays whose index is being built now, so each is built once.
+#[derive(Clone, Default)]
+pub struct Jobs {
+    indexing: Arc<Mutex<HashSet<i64>>>,
+    mp4: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Where a replay's file is.
+#[derive(Debug, PartialEq)]
+pub enum Location {
+    Local(PathBuf),
+    Remote(String),
+}
+
+/// A replay URL as a file under the media dir (paths `/media/...`, or the public URL's),
+/// or a remote http(s) URL. `None` for a path that would leave the media dir.
+pub fn locate(url: &str, media_dir: &Path, public_base: Option<&str>) -> Option<Location> {
+    let local = url.strip_prefix("/media/").or_else(|| public_base.and_then(|b| url.strip_prefix(b)?.strip_prefix("/media/")));
+    match local {
+        Some(rel) => {
+            let rel = Path::new(rel);
+            rel.components().all(|c| matches!(c, Component::Normal(_))).then(|| Location::Local(media_dir.join(rel)))
+        }
+        None if url.starts_with("http://") || url.starts_with("https://") => Some(Location::Remote(url.to_string())),
+        None => None,
+    }
+}
+
+const CHUNK: usize = 256 * 1024;
+
+fn index_file(path: &Path) -> Result<KeyframeIndex, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open the recording: {e}"))?;
+    let mut indexer = Indexer::new();
+    let mut buf = vec![0; CHUNK];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| format!("cannot read the recording: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        indexer.push(&buf[..n]).map_err(|e| e.to_string())?;
+    }
+    indexer.finish().map(to_api).map_err(|e| e.to_string())
+}
+
+async fn index_remote(url: &str) -> Result<KeyframeIndex, String> {
+    let resp = reqwest::get(url).await.map_err(|e| format!("cannot fetch the recording: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!("fetching the recording answered {}", resp.status()));
+    }
+    let mut indexer = Indexer::new();
+    let mut body = resp.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| format!("the download of the recording broke off: {e}"))?;
+        indexer.push(&chunk).map_err(|e| e.to_string())?;
+    }
+    indexer.finish().map(to_api).map_err(|e| e.to_string())
+}
+
+fn to_api(ix: relive_flv::KeyframeIndex) -> KeyframeIndex {
+    KeyframeIndex {
+        duration_ms: ix.duration_ms,
+        times_ms: ix.points.iter().map(|p| p.time_ms).collect(),
+        offsets: ix.points.iter().map(|p| p.offset).collect(),
+    }
+}
+
+/// Builds and stores the index of a replay; returns it.
+async fn build_index(app: &AppState, replay: &ReplayRow) -> Result<KeyframeIndex, String> {
+    let result = match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
+        Some(Location::Local(path)) => {
+            tokio::task::spawn_blocking(move || index_file(&path)).await.unwrap_or_else(|e| Err(e.to_string()))
+        }
+        Some(Location::Remote(url)) => index_remote(&url).await,
+        None => Err("the recording's URL points outside the media folder".into()),
+    };
+    match &result {
+        Ok(ix) => tracing::info!(replay = replay.id, keyframes = ix.times_ms.len(), duration_ms = ix.duration_ms, "indexed"),
+        Err(e) => tracing::warn!(replay = replay.id, error = %e, "cannot index"),
+    }
+    if let Err(e) = app.store.save_keyframe_index(replay.id, result.clone()).await {
+        tracing::error!(replay = replay.id, error = %e, "cannot store the keyframe index");
+    }
+    result
+}
+
+/// Starts indexing an FLV replay in the background, unless it is already under way.
+pub fn index_in_background(app: &AppState, replay: ReplayRow) {
+    if replay.format != ReplayFormat::Flv {
+        return;
+    }
+    if !app.jobs.indexing.lock().unwrap_or_else(|p| p.into_inner()).insert(replay.id) {
+        return;
+    }
+    let app = app.clone();
+    tokio::spawn(async move {
+        let _ = build_index(&app, &replay).await;
+        app.jobs.indexing.lock().unwrap_or_else(|p| p.into_inner()).remove(&replay.id);
+    });
+}
+
+async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {
+    let gone = || Failure::not_found("no such replay");
+    let id: i64 = id.parse().map_err(|_| gone())?;
+    let replay = app.store.replay(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
+    if replay.format != ReplayFormat::Flv {
+        return Err(Failure::new(StatusCode::CONFLICT, "not_flv", "only FLV replays need this: the others play as they are"));
+    }
+    Ok(replay)
+}
+
+#[utoipa::path(get, path = "/api/v1/replays/{id}/keyframes", tag = "public", params(("id" = i64, Path)),
+    responses((status = 200, body = KeyframeIndex), (status = 202, description = "being built: ask again shortly"),
+        (status = 404, body = relive_api::ApiError), (status = 409, body = relive_api::ApiError),
+        (status = 422, body = relive_api::ApiError)))]
+pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>) -> Result<Response, Failure> {
+    let replay = visible_flv(&app, &id).await?;
+    let unindexable = |e: String| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "unindexable", e);
+    if let Some(stored) = app.store.keyframe_index(replay.id).await? {
+        return stored.map(|ix| Json(ix).into_response()).map_err(unindexable);
+    }
+    match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
+        // A local file is quick to read: answer now.
+        Some(Location::Local(_)) => build_index(&app, &replay).await.map(|ix| Json(ix).into_response()).map_err(unindexable),
+        _ => {
+            index_in_background(&app, replay);
+            Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"status": "indexing"}))).into_response())
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/replays/{id}/mp4", tag = "public", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "video/mp4"), (status = 404, body = relive_api::ApiError),
+        (status = 409, body = relive_api::ApiError), (status = 422, body = relive_api::ApiError)))]
+pub async fn mp4(State(app): State<AppState>, UrlPath(id): UrlPath<String>, req: Request) -> Result<Response, Failure> {
+    let replay = visible_flv(&app, &id).await?;
+    let Some(Location::Local(flv)) = locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) else {
+        return Err(Failure::new(StatusCode::CONFLICT, "not_local", "an MP4 is made only of recordings stored on this server"));
+    };
+    let out = app.config.media_dir.join(".cache").join("mp4").join(format!("{}.mp4", replay.id));
+    if !out.exists() {
+        let _one_at_a_time = app.jobs.mp4.lock().await;
+        if !out.exists() {
+            let target = out.clone();
+            tokio::task::spawn_blocking(move || make_mp4(&flv, &target))
+                .await
+                .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+                .map_err(|e| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "unconvertible", e))?;
+        }
+    }
+    let resp = ServeFile::new_with_mime(&out, &"video/mp4".parse().expect("a MIME type"))
+        .oneshot(req)
+        .await
+        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(resp.into_response())
+}
+
+/// Remuxes a whole FLV to a progressive MP4 at `out` (written beside, then renamed).
+fn make_mp4(flv: &Path, out: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(flv).map_err(|e| format!("cannot read the recording: {e}"))?;
+    let mp4 = relive_flv::to_mp4(&bytes).map_err(|e| e.to_string())?;
+    let dir = out.parent().ok_or("no cache folder")?;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let tmp = out.with_extension("mp4.part");
+    std::fs::write(&tmp, mp4).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, out).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_local_and_remote_files() {
+        let m = Path::new("/srv/media");
+        assert_eq!(locate("/media/demo/a.flv", m, None), Some(Location::Local(m.join("demo/a.flv"))));
+        assert_eq!(
+            locate("https://replay.example.com/media/x.flv", m, Some("https://replay.example.com")),
+            Some(Location::Local(m.join("x.flv")))
+        );
+        assert_eq!(locate("http://vod.example.com/x.flv", m, None), Some(Location::Remote("http://vod.example.com/x.flv".into())));
+        assert_eq!(locate("/media/../etc/passwd", m, None), None);
+        assert_eq!(locate("/media//etc/passwd", m, None), None);
+        assert_eq!(locate("file:///etc/passwd", m, None), None);
+    }
+}

@@ -1,0 +1,418 @@
+//! FLV playback through Media Source Extensions: the file is fetched as a stream,
+//! remuxed to fragmented MP4 chunk by chunk by `relive_flv` (in this WebAssembly
+//! module) and appended to a `SourceBuffer`.
+//!
+//! Seeking outside what is buffered finds the keyframe at or before the target (from
+//! the server's index, or the file's own `onMetaData` keyframes), aborts the download
+//! and continues with a `Range` request from that keyframe's byte offset. Memory stays
+//! bounded: reading pauses when [`MAX_AHEAD`] seconds are buffered, and media further
+//! than [`KEEP_BEHIND`] seconds behind the playhead is removed.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use relive_flv::{ErrorKind, KeyframeIndex, Output, Remuxer, SeekPoint};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{
+    AbortController, HtmlVideoElement, MediaSource, MediaSourceReadyState, ReadableStreamDefaultReader, RequestInit,
+    Response, SourceBuffer, SourceBufferAppendMode,
+};
+
+use crate::browser;
+use crate::i18n::Key;
+
+/// Seconds buffered ahead of the playhead before reading pauses.
+pub const MAX_AHEAD: f64 = 60.0;
+/// Seconds kept behind the playhead; older media is removed from the buffer.
+pub const KEEP_BEHIND: f64 = 20.0;
+
+/// Whether this browser can play FLV this way at all.
+pub fn supported() -> bool {
+    let w: JsValue = browser::window().into();
+    ["MediaSource", "ManagedMediaSource"].iter().any(|n| js_sys::Reflect::get(&w, &(*n).into()).is_ok_and(|v| v.is_function()))
+}
+
+fn new_media_source() -> Option<(MediaSource, bool)> {
+    let w: JsValue = browser::window().into();
+    for (name, managed) in [("MediaSource", false), ("ManagedMediaSource", true)] {
+        if let Ok(ctor) = js_sys::Reflect::get(&w, &name.into()).and_then(|c| c.dyn_into::<js_sys::Function>()) {
+            if let Ok(ms) = js_sys::Reflect::construct(&ctor, &js_sys::Array::new()) {
+                return Some((ms.unchecked_into(), managed));
+            }
+        }
+    }
+    None
+}
+
+/// A running FLV playback on one `<video>`. Dropping it does not stop it: call
+/// [`FlvEngine::destroy`].
+pub struct FlvEngine {
+    video: HtmlVideoElement,
+    media_source: MediaSource,
+    object_url: String,
+    url: String,
+    index_url: String,
+    on_error: Box<dyn Fn(Key)>,
+    remuxer: RefCell<Remuxer>,
+    buffer: RefCell<Option<SourceBuffer>>,
+    queue: RefCell<VecDeque<Vec<u8>>>,
+    index: RefCell<Option<KeyframeIndex>>,
+    duration: Cell<Option<f64>>,
+    /// Bumped at each (re)start of the download: older download loops stop.
+    generation: Cell<u32>,
+    abort: RefCell<Option<AbortController>>,
+    /// The download reached the end of the file.
+    done: Cell<bool>,
+    /// The file stopped inside a tag: say so when playback gets there.
+    truncated: Cell<bool>,
+    failed: Cell<bool>,
+    listeners: RefCell<Vec<(web_sys::EventTarget, &'static str, Closure<dyn FnMut()>)>>,
+}
+
+impl FlvEngine {
+    /// Starts playing `url` (an FLV) in `video`. `index_url` answers with the
+    /// server's keyframe index; `on_error` shows a message in the player.
+    pub fn start(video: &HtmlVideoElement, url: String, index_url: String, on_error: impl Fn(Key) + 'static) -> Result<Rc<Self>, Key> {
+        let (media_source, managed) = new_media_source().ok_or(Key::ErrUnsupported)?;
+        if managed {
+            // Safari's ManagedMediaSource plays only with remote playback off.
+            let _ = js_sys::Reflect::set(video, &"disableRemotePlayback".into(), &true.into());
+        }
+        let object_url = web_sys::Url::create_object_url_with_source(&media_source).map_err(|_| Key::ErrUnsupported)?;
+        let engine = Rc::new(FlvEngine {
+            video: video.clone(),
+            media_source,
+            object_url,
+            url,
+            index_url,
+            on_error: Box::new(on_error),
+            remuxer: RefCell::new(Remuxer::new()),
+            buffer: RefCell::new(None),
+            queue: RefCell::new(VecDeque::new()),
+            index: RefCell::new(None),
+            duration: Cell::new(None),
+            generation: Cell::new(0),
+            abort: RefCell::new(None),
+            done: Cell::new(false),
+            truncated: Cell::new(false),
+            failed: Cell::new(false),
+            listeners: RefCell::new(Vec::new()),
+        });
+        let e = engine.clone();
+        engine.listen(engine.media_source.clone().into(), "sourceopen", move || {
+            e.apply_duration();
+            e.clone().download(0);
+        });
+        let e = engine.clone();
+        engine.listen(video.clone().into(), "seeking", move || e.clone().on_seeking());
+        let e = engine.clone();
+        engine.listen(video.clone().into(), "timeupdate", move || e.maintain());
+        let e = engine.clone();
+        engine.listen(video.clone().into(), "ended", move || {
+            if e.truncated.get() {
+                (e.on_error)(Key::ErrTruncated);
+            }
+        });
+        video.set_src(&engine.object_url);
+        spawn_local(engine.clone().load_index());
+        Ok(engine)
+    }
+
+    /// Stops downloading and lets go of the element.
+    pub fn destroy(&self) {
+        self.generation.set(self.generation.get() + 1);
+        if let Some(a) = self.abort.borrow_mut().take() {
+            a.abort();
+        }
+        for (target, event, closure) in self.listeners.borrow_mut().drain(..) {
+            let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+        let _ = web_sys::Url::revoke_object_url(&self.object_url);
+    }
+
+    fn listen(&self, target: web_sys::EventTarget, event: &'static str, f: impl FnMut() + 'static) {
+        let closure = Closure::<dyn FnMut()>::new(f);
+        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        self.listeners.borrow_mut().push((target, event, closure));
+    }
+
+    fn fail(&self, key: Key) {
+        if !self.failed.replace(true) {
+            self.generation.set(self.generation.get() + 1);
+            if let Some(a) = self.abort.borrow_mut().take() {
+                a.abort();
+            }
+            (self.on_error)(key);
+        }
+    }
+
+    // ---- the keyframe index --------------------------------------------------------
+
+    async fn load_index(self: Rc<Self>) {
+        // The server may still be building it (202): ask again a few times.
+        for attempt in 0..6 {
+            let Ok(resp) = fetch(&self.index_url, None, None).await else { return };
+            match resp.status() {
+                200 => {
+                    let Ok(json) = resp.json().map(JsFuture::from) else { return };
+                    let Ok(value) = json.await else { return };
+                    if let Ok(ix) = serde_wasm_bindgen::from_value::<relive_api::KeyframeIndex>(value) {
+                        let points = ix.times_ms.iter().zip(&ix.offsets).map(|(&time_ms, &offset)| SeekPoint { time_ms, offset }).collect();
+                        self.duration.set(Some(ix.duration_ms as f64 / 1000.0));
+                        *self.index.borrow_mut() = Some(KeyframeIndex { duration_ms: ix.duration_ms, points, ..Default::default() });
+                        self.apply_duration();
+                    }
+                    return;
+                }
+                202 => sleep(500 * (attempt + 1)).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Tells the media source the true duration, so the seek bar spans the whole file.
+    fn apply_duration(&self) {
+        let Some(d) = self.duration.get().filter(|d| *d > 0.0) else { return };
+        let updating = self.buffer.borrow().as_ref().is_some_and(|b| b.updating());
+        if self.media_source.ready_state() == MediaSourceReadyState::Open && !updating {
+            self.media_source.set_duration(d);
+        }
+    }
+
+    /// The seek point for `time` seconds: the server's index, else the file's own.
+    fn point_before(&self, time: f64) -> Option<SeekPoint> {
+        self.index.borrow().as_ref().and_then(|ix| ix.point_before((time * 1000.0) as i64))
+    }
+
+    // ---- downloading -----------------------------------------------------------------
+
+    fn download(self: Rc<Self>, offset: u64) {
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        self.done.set(false);
+        spawn_local(async move {
+            if let Err(key) = self.clone().download_from(offset, generation).await {
+                if self.generation.get() == generation {
+                    self.fail(key);
+                }
+            }
+        });
+    }
+
+    async fn download_from(self: Rc<Self>, offset: u64, generation: u32) -> Result<(), Key> {
+        let controller = AbortController::new().ok();
+        if let Some(old) = self.abort.replace(controller.clone()) {
+            old.abort();
+        }
+        let range = (offset > 0).then(|| format!("bytes={offset}-"));
+        let resp = fetch(&self.url, range.as_deref(), controller.as_ref()).await.map_err(|_| Key::ErrNetwork)?;
+        let mut skip = match resp.status() {
+            200 => offset, // the server ignored the range: skip to the offset ourselves
+            206 => 0,
+            404 | 410 => return Err(Key::ErrUnsupported),
+            _ => return Err(Key::ErrNetwork),
+        };
+        let body = resp.body().ok_or(Key::ErrNetwork)?;
+        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        loop {
+            if self.generation.get() != generation {
+                let _ = reader.cancel();
+                return Ok(());
+            }
+            // Enough buffered ahead: wait for playback to catch up.
+            while self.buffered_ahead() > MAX_AHEAD || self.queue.borrow().len() > 64 {
+                sleep(250).await;
+                if self.generation.get() != generation {
+                    let _ = reader.cancel();
+                    return Ok(());
+                }
+            }
+            let result = JsFuture::from(reader.read()).await.map_err(|_| Key::ErrNetwork)?;
+            if self.generation.get() != generation {
+                return Ok(());
+            }
+            let done = js_sys::Reflect::get(&result, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+            if done {
+                break;
+            }
+            let Ok(value) = js_sys::Reflect::get(&result, &"value".into()) else { break };
+            let mut bytes = js_sys::Uint8Array::new(&value).to_vec();
+            if skip > 0 {
+                let n = (skip as usize).min(bytes.len());
+                bytes.drain(..n);
+                skip -= n as u64;
+            }
+            let pushed = self.remuxer.borrow_mut().push(&bytes);
+            self.take_output()?;
+            if let Err(e) = pushed {
+                web_sys::console::warn_1(&format!("FLV remux: {e}").into());
+                return Err(match e.kind {
+                    ErrorKind::UnsupportedCodec(_) => Key::ErrUnsupported,
+                    _ => Key::ErrCorrupt,
+                });
+            }
+        }
+        let finished = self.remuxer.borrow_mut().finish();
+        self.take_output()?;
+        if let Err(e) = finished {
+            web_sys::console::warn_1(&format!("FLV remux: {e}").into());
+            self.truncated.set(true);
+        }
+        self.done.set(true);
+        self.pump();
+        Ok(())
+    }
+
+    fn take_output(self: &Rc<Self>) -> Result<(), Key> {
+        let outputs = self.remuxer.borrow_mut().take_output();
+        for out in outputs {
+            match out {
+                Output::Init { data, mime } => {
+                    if self.buffer.borrow().is_none() {
+                        if !MediaSource::is_type_supported(&mime) {
+                            return Err(Key::ErrUnsupported);
+                        }
+                        let sb = self.media_source.add_source_buffer(&mime).map_err(|_| Key::ErrUnsupported)?;
+                        sb.set_mode(SourceBufferAppendMode::Segments);
+                        let e = self.clone();
+                        self.listen(sb.clone().into(), "updateend", move || {
+                            e.apply_duration();
+                            e.pump();
+                        });
+                        *self.buffer.borrow_mut() = Some(sb);
+                    }
+                    self.queue.borrow_mut().push_back(data);
+                }
+                Output::Media { data, .. } => self.queue.borrow_mut().push_back(data),
+                Output::Metadata(m) => {
+                    if self.index.borrow().is_none() {
+                        if let Some(k) = m.keyframes {
+                            let points = k.iter().map(|&(t, offset)| SeekPoint { time_ms: (t * 1000.0) as i64, offset }).collect();
+                            *self.index.borrow_mut() = Some(KeyframeIndex { points, ..Default::default() });
+                        }
+                    }
+                    if self.duration.get().is_none() {
+                        self.duration.set(m.duration.filter(|d| *d > 0.0));
+                        self.apply_duration();
+                    }
+                }
+            }
+        }
+        self.pump();
+        Ok(())
+    }
+
+    /// Appends the next queued segment if the buffer is free; ends the stream when all is in.
+    fn pump(&self) {
+        let sb = self.buffer.borrow();
+        let Some(sb) = sb.as_ref() else { return };
+        if sb.updating() {
+            return;
+        }
+        let next = self.queue.borrow_mut().pop_front();
+        match next {
+            Some(mut data) => {
+                if self.media_source.ready_state() == MediaSourceReadyState::Closed {
+                    return;
+                }
+                if sb.append_buffer_with_u8_array(&mut data).is_err() {
+                    // Full (QuotaExceededError): free what is behind and try again later.
+                    self.queue.borrow_mut().push_front(data);
+                    self.evict(sb, 5.0);
+                }
+            }
+            None => {
+                if self.done.get() && self.media_source.ready_state() == MediaSourceReadyState::Open {
+                    let _ = self.media_source.end_of_stream();
+                }
+            }
+        }
+    }
+
+    /// Seconds buffered from the playhead on.
+    fn buffered_ahead(&self) -> f64 {
+        let t = self.video.current_time();
+        let ranges = self.video.buffered();
+        (0..ranges.length())
+            .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
+            .find(|&(a, b)| a <= t + 0.5 && t <= b)
+            .map_or(0.0, |(_, b)| b - t)
+    }
+
+    fn is_buffered(&self, t: f64) -> bool {
+        let ranges = self.video.buffered();
+        (0..ranges.length()).any(|i| matches!((ranges.start(i), ranges.end(i)), (Ok(a), Ok(b)) if a <= t && t < b - 0.1))
+    }
+
+    /// Removes media more than `keep` seconds behind the playhead or far ahead of it.
+    fn evict(&self, sb: &SourceBuffer, keep: f64) {
+        if sb.updating() {
+            return;
+        }
+        let t = self.video.current_time();
+        let ranges = sb.buffered().ok();
+        let Some(ranges) = ranges else { return };
+        for i in 0..ranges.length() {
+            let (Ok(a), Ok(b)) = (ranges.start(i), ranges.end(i)) else { continue };
+            if a < t - keep {
+                let _ = sb.remove(a, (t - keep).min(b));
+                return;
+            }
+            if b > t + MAX_AHEAD * 2.0 && a > t + MAX_AHEAD {
+                let _ = sb.remove(a, b);
+                return;
+            }
+        }
+    }
+
+    /// Runs on every `timeupdate`: keep appending, trim the buffer.
+    fn maintain(&self) {
+        self.pump();
+        if let Some(sb) = self.buffer.borrow().as_ref() {
+            self.evict(sb, KEEP_BEHIND);
+        }
+    }
+
+    fn on_seeking(self: Rc<Self>) {
+        if self.failed.get() {
+            return;
+        }
+        let t = self.video.current_time();
+        if self.is_buffered(t) {
+            return;
+        }
+        // Without a seek point the download carries on and reaches the target by itself.
+        let Some(point) = self.point_before(t) else { return };
+        self.queue.borrow_mut().clear();
+        if let Some(sb) = self.buffer.borrow().as_ref() {
+            if self.media_source.ready_state() == MediaSourceReadyState::Open {
+                let _ = sb.abort();
+            }
+        }
+        self.remuxer.borrow_mut().restart_at(point.offset);
+        self.truncated.set(false);
+        self.download(point.offset);
+    }
+}
+
+async fn fetch(url: &str, range: Option<&str>, abort: Option<&AbortController>) -> Result<Response, JsValue> {
+    let init = RequestInit::new();
+    if let Some(r) = range {
+        let headers = web_sys::Headers::new()?;
+        headers.set("Range", r)?;
+        init.set_headers(&headers);
+    }
+    init.set_signal(abort.map(|a| a.signal()).as_ref());
+    let resp = JsFuture::from(browser::window().fetch_with_str_and_init(url, &init)).await?;
+    resp.dyn_into()
+}
+
+async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = browser::window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+    });
+    let _ = JsFuture::from(promise).await;
+}
