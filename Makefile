@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
 LISTEN ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test setup web server build test-rust test-web test-e2e size clean
+.PHONY: run test setup web server build test-rust test-web test-e2e size bench clean
 
 ## run: install what is missing, build the web app and the server, start with demo data
 run: build
@@ -38,6 +38,14 @@ test-e2e:
 
 size:
 	@scripts/web-size.sh
+
+## bench: figures, printed and never asserted (bench/README.md): makes the test FLVs once,
+## native remux throughput (criterion), then ours (WASM) vs mpegts.js in headless Chromium
+bench: setup
+	@bench/make-media.sh
+	cargo bench -p relive-flv --bench remux
+	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	node bench/browser-bench.mjs
 
 clean:
 	cargo clean
