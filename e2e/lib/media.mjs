@@ -28,3 +28,19 @@ export function publish(server, file, name) {
   copyFileSync(file, join(dir, name));
   return `${server.base}/media/test/${name}`;
 }
+
+/** A `seconds`-long FLV as ffmpeg writes it by default: no keyframe index. */
+export function testFlv(seconds = 60) {
+  const file = join(CACHE, `clock-${seconds}s.flv`);
+  if (!existsSync(file)) {
+    mkdirSync(CACHE, { recursive: true });
+    execFileSync('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=25`,
+      '-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=44100',
+      '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '50',
+      '-c:a', 'aac', '-b:a', '48k', file,
+    ]);
+  }
+  return file;
+}

@@ -5,7 +5,8 @@
 //! Seeking outside what is buffered finds the keyframe at or before the target (from
 //! the server's index, or the file's own `onMetaData` keyframes), aborts the download
 //! and continues with a `Range` request from that keyframe's byte offset. Memory stays
-//! bounded: reading pauses when [`MAX_AHEAD`] seconds are buffered, and media further
+//! bounded: reading pauses when [`MAX_AHEAD`] seconds are remuxed ahead of the
+//! playhead (appended or queued), and media further
 //! than [`KEEP_BEHIND`] seconds behind the playhead is removed.
 
 use std::cell::{Cell, RefCell};
@@ -61,6 +62,8 @@ pub struct FlvEngine {
     queue: RefCell<VecDeque<Vec<u8>>>,
     index: RefCell<Option<KeyframeIndex>>,
     duration: Cell<Option<f64>>,
+    /// End (seconds) of the newest segment remuxed, appended or still queued.
+    queued_end: Cell<f64>,
     /// Bumped at each (re)start of the download: older download loops stop.
     generation: Cell<u32>,
     abort: RefCell<Option<AbortController>>,
@@ -94,6 +97,7 @@ impl FlvEngine {
             queue: RefCell::new(VecDeque::new()),
             index: RefCell::new(None),
             duration: Cell::new(None),
+            queued_end: Cell::new(0.0),
             generation: Cell::new(0),
             abort: RefCell::new(None),
             done: Cell::new(false),
@@ -104,7 +108,11 @@ impl FlvEngine {
         let e = engine.clone();
         engine.listen(engine.media_source.clone().into(), "sourceopen", move || {
             e.apply_duration();
-            e.clone().download(0);
+            // It opens again after endOfStream when more is appended (a seek back):
+            // only the first opening starts the download.
+            if e.generation.get() == 0 {
+                e.clone().download(0);
+            }
         });
         let e = engine.clone();
         engine.listen(video.clone().into(), "seeking", move || e.clone().on_seeking());
@@ -209,6 +217,7 @@ impl FlvEngine {
         }
         let range = (offset > 0).then(|| format!("bytes={offset}-"));
         let resp = fetch(&self.url, range.as_deref(), controller.as_ref()).await.map_err(|_| Key::ErrNetwork)?;
+        web_sys::console::debug_1(&format!("FLV download from byte {offset}: HTTP {}", resp.status()).into());
         let mut skip = match resp.status() {
             200 => offset, // the server ignored the range: skip to the offset ourselves
             206 => 0,
@@ -223,7 +232,7 @@ impl FlvEngine {
                 return Ok(());
             }
             // Enough buffered ahead: wait for playback to catch up.
-            while self.buffered_ahead() > MAX_AHEAD || self.queue.borrow().len() > 64 {
+            while self.queued_end.get() - self.video.current_time() > MAX_AHEAD {
                 sleep(250).await;
                 if self.generation.get() != generation {
                     let _ = reader.cancel();
@@ -286,7 +295,10 @@ impl FlvEngine {
                     }
                     self.queue.borrow_mut().push_back(data);
                 }
-                Output::Media { data, .. } => self.queue.borrow_mut().push_back(data),
+                Output::Media { data, end_ms, .. } => {
+                    self.queued_end.set(end_ms as f64 / 1000.0);
+                    self.queue.borrow_mut().push_back(data);
+                }
                 Output::Metadata(m) => {
                     if self.index.borrow().is_none() {
                         if let Some(k) = m.keyframes {
@@ -330,16 +342,6 @@ impl FlvEngine {
                 }
             }
         }
-    }
-
-    /// Seconds buffered from the playhead on.
-    fn buffered_ahead(&self) -> f64 {
-        let t = self.video.current_time();
-        let ranges = self.video.buffered();
-        (0..ranges.length())
-            .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
-            .find(|&(a, b)| a <= t + 0.5 && t <= b)
-            .map_or(0.0, |(_, b)| b - t)
     }
 
     fn is_buffered(&self, t: f64) -> bool {
@@ -393,6 +395,7 @@ impl FlvEngine {
             }
         }
         self.remuxer.borrow_mut().restart_at(point.offset);
+        self.queued_end.set(point.time_ms as f64 / 1000.0);
         self.truncated.set(false);
         self.download(point.offset);
     }
