@@ -83,25 +83,47 @@ impl Demuxer {
         self.buf.len() - self.pos
     }
 
-    /// Adds bytes and calls `on_tag` for every tag now complete.
+    /// Adds bytes and calls `on_tag` for every tag now complete. Whole tags are read
+    /// straight from `chunk`; only an incomplete tail is copied and kept.
     pub fn push(&mut self, chunk: &[u8], mut on_tag: impl FnMut(Tag<'_>) -> Result<()>) -> Result<()> {
-        // Drop what was consumed before growing the buffer.
+        if self.pos == self.buf.len() {
+            // Nothing pending: parse the chunk where it is.
+            self.base += self.buf.len() as u64;
+            self.buf.clear();
+            self.pos = 0;
+            let used = self.parse(chunk, &mut on_tag)?;
+            self.base += used as u64;
+            self.buf.extend_from_slice(&chunk[used..]);
+            return Ok(());
+        }
+        // A tag was left incomplete: complete it from the buffer.
         if self.pos > 0 {
             self.buf.drain(..self.pos);
             self.base += self.pos as u64;
             self.pos = 0;
         }
         self.buf.extend_from_slice(chunk);
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.parse(&buf, &mut on_tag);
+        self.buf = buf;
+        self.pos = *result.as_ref().unwrap_or(&0);
+        result.map(|_| ())
+    }
+
+    /// Reads whole tags from `data` (which starts at file offset `self.base`); returns
+    /// how many bytes were consumed.
+    fn parse(&mut self, data: &[u8], on_tag: &mut impl FnMut(Tag<'_>) -> Result<()>) -> Result<usize> {
+        let mut pos = 0;
         loop {
-            let avail = &self.buf[self.pos..];
-            let at = self.base + self.pos as u64;
+            let avail = &data[pos..];
+            let at = self.base + pos as u64;
             match self.state {
                 State::Header => {
                     if avail.len() < 9 {
                         if !b"FLV".starts_with(&avail[..avail.len().min(3)]) {
                             return Err(Error::new(at, ErrorKind::NotFlv));
                         }
-                        return Ok(());
+                        return Ok(pos);
                     }
                     if &avail[..3] != b"FLV" {
                         return Err(Error::new(at, ErrorKind::NotFlv));
@@ -111,15 +133,15 @@ impl Demuxer {
                         return Err(Error::new(at + 5, ErrorKind::CorruptTag("FLV header size out of range")));
                     }
                     if avail.len() < size {
-                        return Ok(());
+                        return Ok(pos);
                     }
                     self.header = Some(Header { has_audio: avail[4] & 0x04 != 0, has_video: avail[4] & 0x01 != 0 });
-                    self.pos += size;
+                    pos += size;
                     self.state = State::TagSize;
                 }
                 State::TagSize => {
                     if avail.len() < 4 {
-                        return Ok(());
+                        return Ok(pos);
                     }
                     let size = u32::from_be_bytes([avail[0], avail[1], avail[2], avail[3]]);
                     if let Some(expected) = self.last_tag_size
@@ -127,12 +149,12 @@ impl Demuxer {
                     {
                         return Err(Error::new(at, ErrorKind::CorruptTag("previous tag size does not match the tag")));
                     }
-                    self.pos += 4;
+                    pos += 4;
                     self.state = State::Tag;
                 }
                 State::Tag => {
                     if avail.len() < TAG_HEADER {
-                        return Ok(());
+                        return Ok(pos);
                     }
                     let kind = avail[0] & 0x1f;
                     if avail[0] & 0x20 != 0 {
@@ -147,11 +169,10 @@ impl Demuxer {
                         return Err(Error::new(at + 8, ErrorKind::CorruptTag("stream id is not 0")));
                     }
                     if avail.len() < TAG_HEADER + size {
-                        return Ok(());
+                        return Ok(pos);
                     }
-                    let data = &avail[TAG_HEADER..TAG_HEADER + size];
-                    on_tag(Tag { kind, timestamp: ts, data, offset: at })?;
-                    self.pos += TAG_HEADER + size;
+                    on_tag(Tag { kind, timestamp: ts, data: &avail[TAG_HEADER..TAG_HEADER + size], offset: at })?;
+                    pos += TAG_HEADER + size;
                     self.last_tag_size = Some((TAG_HEADER + size) as u32);
                     self.state = State::TagSize;
                 }

@@ -217,6 +217,7 @@ impl FlvEngine {
         }
         let range = (offset > 0).then(|| format!("bytes={offset}-"));
         let resp = fetch(&self.url, range.as_deref(), controller.as_ref()).await.map_err(|_| Key::ErrNetwork)?;
+        // Tests and curious developers read this in the console.
         web_sys::console::debug_1(&format!("FLV download from byte {offset}: HTTP {}", resp.status()).into());
         let mut skip = match resp.status() {
             200 => offset, // the server ignored the range: skip to the offset ourselves
