@@ -1,6 +1,6 @@
 //! FLV playback through Media Source Extensions: the file is fetched as a stream,
-//! remuxed to fragmented MP4 chunk by chunk by `relive_flv` (in this WebAssembly
-//! module) and appended to a `SourceBuffer`.
+//! remuxed to fragmented MP4 chunk by chunk by `relive_flv` in a Web Worker
+//! (`src/bin/flv_worker.rs`, loaded only now) and appended to a `SourceBuffer`.
 //!
 //! Seeking outside what is buffered finds the keyframe at or before the target (from
 //! the server's index, or the file's own `onMetaData` keyframes), aborts the download
@@ -13,13 +13,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use relive_flv::{ErrorKind, KeyframeIndex, Output, Remuxer, SeekPoint};
+use relive_flv::{KeyframeIndex, SeekPoint};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
-    AbortController, HtmlVideoElement, MediaSource, MediaSourceReadyState, ReadableStreamDefaultReader, RequestInit,
-    Response, SourceBuffer, SourceBufferAppendMode,
+    AbortController, HtmlVideoElement, MediaSource, MediaSourceReadyState, MessageEvent, ReadableStreamDefaultReader,
+    RequestInit, Response, SourceBuffer, SourceBufferAppendMode, Worker,
 };
 
 use crate::browser;
@@ -29,6 +29,13 @@ use crate::i18n::Key;
 pub const MAX_AHEAD: f64 = 60.0;
 /// Seconds kept behind the playhead; older media is removed from the buffer.
 pub const KEEP_BEHIND: f64 = 20.0;
+/// Bytes handed to the worker and not yet remuxed, at most: what is remuxed shows how
+/// far ahead the download is, and a big backlog would hide that.
+const MAX_IN_FLIGHT: u32 = 512 * 1024;
+/// The largest piece of the download handed to the worker at once.
+const PIECE: u32 = 128 * 1024;
+/// The worker's loader, which trunk builds next to the app (see index.html).
+const WORKER_URL: &str = "/relive-flv-worker_loader.js";
 
 /// Whether this browser can play FLV this way at all.
 pub fn supported() -> bool {
@@ -57,14 +64,23 @@ pub struct FlvEngine {
     url: String,
     index_url: String,
     on_error: Box<dyn Fn(Key)>,
-    remuxer: RefCell<Remuxer>,
+    worker: Worker,
+    /// The worker has started and takes messages; until then they wait in `unsent`.
+    worker_ready: Cell<bool>,
+    unsent: RefCell<Vec<(js_sys::Object, Option<JsValue>)>>,
+    worker_handler: RefCell<Option<Closure<dyn FnMut(MessageEvent)>>>,
+    /// Sizes of the pieces posted to the worker and not answered yet, oldest first.
+    in_flight: RefCell<VecDeque<u32>>,
+    /// The download has started (MediaSource opens again after endOfStream).
+    started: Cell<bool>,
     buffer: RefCell<Option<SourceBuffer>>,
     queue: RefCell<VecDeque<Vec<u8>>>,
     index: RefCell<Option<KeyframeIndex>>,
     duration: Cell<Option<f64>>,
     /// End (seconds) of the newest segment remuxed, appended or still queued.
     queued_end: Cell<f64>,
-    /// Bumped at each (re)start of the download: older download loops stop.
+    /// Bumped at each seek and on failure: older download loops stop and the
+    /// worker's answers for older data are ignored.
     generation: Cell<u32>,
     abort: RefCell<Option<AbortController>>,
     /// The download reached the end of the file.
@@ -85,6 +101,7 @@ impl FlvEngine {
             let _ = js_sys::Reflect::set(video, &"disableRemotePlayback".into(), &true.into());
         }
         let object_url = web_sys::Url::create_object_url_with_source(&media_source).map_err(|_| Key::ErrUnsupported)?;
+        let worker = Worker::new(WORKER_URL).map_err(|_| Key::ErrUnsupported)?;
         let engine = Rc::new(FlvEngine {
             video: video.clone(),
             media_source,
@@ -92,7 +109,12 @@ impl FlvEngine {
             url,
             index_url,
             on_error: Box::new(on_error),
-            remuxer: RefCell::new(Remuxer::new()),
+            worker,
+            worker_ready: Cell::new(false),
+            unsent: RefCell::new(Vec::new()),
+            worker_handler: RefCell::new(None),
+            in_flight: RefCell::new(VecDeque::new()),
+            started: Cell::new(false),
             buffer: RefCell::new(None),
             queue: RefCell::new(VecDeque::new()),
             index: RefCell::new(None),
@@ -106,12 +128,16 @@ impl FlvEngine {
             listeners: RefCell::new(Vec::new()),
         });
         let e = engine.clone();
+        let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| e.on_worker_message(m.data()));
+        engine.worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        *engine.worker_handler.borrow_mut() = Some(handler);
+        let e = engine.clone();
         engine.listen(engine.media_source.clone().into(), "sourceopen", move || {
             e.apply_duration();
             // It opens again after endOfStream when more is appended (a seek back):
             // only the first opening starts the download.
-            if e.generation.get() == 0 {
-                e.clone().download(0);
+            if !e.started.replace(true) {
+                e.clone().download(0, false);
             }
         });
         let e = engine.clone();
@@ -129,12 +155,15 @@ impl FlvEngine {
         Ok(engine)
     }
 
-    /// Stops downloading and lets go of the element.
+    /// Stops downloading and remuxing, and lets go of the element.
     pub fn destroy(&self) {
         self.generation.set(self.generation.get() + 1);
         if let Some(a) = self.abort.borrow_mut().take() {
             a.abort();
         }
+        self.worker.terminate();
+        self.worker.set_onmessage(None);
+        self.worker_handler.borrow_mut().take();
         for (target, event, closure) in self.listeners.borrow_mut().drain(..) {
             let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
         }
@@ -195,11 +224,16 @@ impl FlvEngine {
         self.index.borrow().as_ref().and_then(|ix| ix.point_before((time * 1000.0) as i64))
     }
 
-    // ---- downloading -----------------------------------------------------------------
+    // ---- downloading and remuxing -------------------------------------------------------
 
-    fn download(self: Rc<Self>, offset: u64) {
-        let generation = self.generation.get() + 1;
-        self.generation.set(generation);
+    /// Starts a download loop from `offset`; after a seek (`restart`), the worker is
+    /// told to expect a tag there and answers under a new generation.
+    fn download(self: Rc<Self>, offset: u64, restart: bool) {
+        if restart {
+            self.generation.set(self.generation.get() + 1);
+            self.post(&[("type", "restart".into()), ("offset", (offset as f64).into()), ("gen", self.gen_value())], None);
+        }
+        let generation = self.generation.get();
         self.done.set(false);
         spawn_local(async move {
             if let Err(key) = self.clone().download_from(offset, generation).await {
@@ -208,6 +242,30 @@ impl FlvEngine {
                 }
             }
         });
+    }
+
+    fn gen_value(&self) -> JsValue {
+        f64::from(self.generation.get()).into()
+    }
+
+    /// Sends a message to the worker, or keeps it until the worker is ready.
+    fn post(&self, fields: &[(&str, JsValue)], transfer: Option<JsValue>) {
+        let msg = js_sys::Object::new();
+        for (k, v) in fields {
+            let _ = js_sys::Reflect::set(&msg, &(*k).into(), v);
+        }
+        if self.worker_ready.get() {
+            self.send(&msg, transfer.as_ref());
+        } else {
+            self.unsent.borrow_mut().push((msg, transfer));
+        }
+    }
+
+    fn send(&self, msg: &js_sys::Object, transfer: Option<&JsValue>) {
+        let _ = match transfer {
+            Some(t) => self.worker.post_message_with_transfer(msg, &js_sys::Array::of1(t)),
+            None => self.worker.post_message(msg),
+        };
     }
 
     async fn download_from(self: Rc<Self>, offset: u64, generation: u32) -> Result<(), Key> {
@@ -228,17 +286,19 @@ impl FlvEngine {
         let body = resp.body().ok_or(Key::ErrNetwork)?;
         let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         loop {
-            if self.generation.get() != generation {
-                let _ = reader.cancel();
-                return Ok(());
-            }
-            // Enough buffered ahead: wait for playback to catch up.
-            while self.queued_end.get() - self.video.current_time() > MAX_AHEAD {
-                sleep(250).await;
+            // Enough remuxed ahead, or the worker is behind: wait.
+            while self.queued_end.get() - self.video.current_time() > MAX_AHEAD
+                || self.in_flight.borrow().iter().sum::<u32>() >= MAX_IN_FLIGHT
+            {
+                sleep(100).await;
                 if self.generation.get() != generation {
                     let _ = reader.cancel();
                     return Ok(());
                 }
+            }
+            if self.generation.get() != generation {
+                let _ = reader.cancel();
+                return Ok(());
             }
             let result = JsFuture::from(reader.read()).await.map_err(|_| Key::ErrNetwork)?;
             if self.generation.get() != generation {
@@ -249,72 +309,104 @@ impl FlvEngine {
                 break;
             }
             let Ok(value) = js_sys::Reflect::get(&result, &"value".into()) else { break };
-            let mut bytes = js_sys::Uint8Array::new(&value).to_vec();
+            let mut chunk = js_sys::Uint8Array::new(&value);
             if skip > 0 {
-                let n = (skip as usize).min(bytes.len());
-                bytes.drain(..n);
-                skip -= n as u64;
+                let n = skip.min(u64::from(chunk.length()));
+                chunk = chunk.subarray(n as u32, chunk.length());
+                skip -= n;
+                if chunk.length() == 0 {
+                    continue;
+                }
             }
-            let pushed = self.remuxer.borrow_mut().push(&bytes);
-            self.take_output()?;
-            if let Err(e) = pushed {
-                web_sys::console::warn_1(&format!("FLV remux: {e}").into());
-                return Err(match e.kind {
-                    ErrorKind::UnsupportedCodec(_) => Key::ErrUnsupported,
-                    _ => Key::ErrCorrupt,
-                });
+            // In pieces, each a copy of its own so its buffer can be handed over (transferred).
+            let mut at = 0;
+            while at < chunk.length() {
+                let end = (at + PIECE).min(chunk.length());
+                let piece = chunk.slice(at, end);
+                self.in_flight.borrow_mut().push_back(end - at);
+                self.post(&[("type", "push".into()), ("data", piece.buffer().into())], Some(piece.buffer().into()));
+                at = end;
             }
         }
-        let finished = self.remuxer.borrow_mut().finish();
-        self.take_output()?;
-        if let Err(e) = finished {
-            web_sys::console::warn_1(&format!("FLV remux: {e}").into());
-            self.truncated.set(true);
-        }
-        self.done.set(true);
-        self.pump();
+        self.post(&[("type", "finish".into())], None);
         Ok(())
     }
 
-    fn take_output(self: &Rc<Self>) -> Result<(), Key> {
-        let outputs = self.remuxer.borrow_mut().take_output();
-        for out in outputs {
-            match out {
-                Output::Init { data, mime } => {
-                    if self.buffer.borrow().is_none() {
-                        if !MediaSource::is_type_supported(&mime) {
-                            return Err(Key::ErrUnsupported);
-                        }
-                        let sb = self.media_source.add_source_buffer(&mime).map_err(|_| Key::ErrUnsupported)?;
-                        sb.set_mode(SourceBufferAppendMode::Segments);
-                        let e = self.clone();
-                        self.listen(sb.clone().into(), "updateend", move || {
-                            e.apply_duration();
-                            e.pump();
-                        });
-                        *self.buffer.borrow_mut() = Some(sb);
-                    }
-                    self.queue.borrow_mut().push_back(data);
+    /// What the worker says: segments to append, metadata, errors, progress.
+    fn on_worker_message(self: &Rc<Self>, msg: JsValue) {
+        let get = |k: &str| js_sys::Reflect::get(&msg, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let kind = get("type").as_string().unwrap_or_default();
+        match kind.as_str() {
+            "ready" => {
+                self.worker_ready.set(true);
+                for (m, t) in self.unsent.borrow_mut().drain(..) {
+                    self.send(&m, t.as_ref());
                 }
-                Output::Media { data, end_ms, .. } => {
-                    self.queued_end.set(end_ms as f64 / 1000.0);
-                    self.queue.borrow_mut().push_back(data);
+                return;
+            }
+            // Every push is answered once, in order, whatever its generation.
+            "pushed" => {
+                self.in_flight.borrow_mut().pop_front();
+                return;
+            }
+            _ => {}
+        }
+        if get("gen").as_f64() != Some(f64::from(self.generation.get())) || self.failed.get() {
+            return;
+        }
+        match kind.as_str() {
+            "init" => {
+                if self.buffer.borrow().is_none() {
+                    let mime = get("mime").as_string().unwrap_or_default();
+                    if let Err(key) = self.create_buffer(&mime) {
+                        self.fail(key);
+                        return;
+                    }
                 }
-                Output::Metadata(m) => {
-                    if self.index.borrow().is_none() {
-                        if let Some(k) = m.keyframes {
-                            let points = k.iter().map(|&(t, offset)| SeekPoint { time_ms: (t * 1000.0) as i64, offset }).collect();
-                            *self.index.borrow_mut() = Some(KeyframeIndex { points, ..Default::default() });
-                        }
-                    }
-                    if self.duration.get().is_none() {
-                        self.duration.set(m.duration.filter(|d| *d > 0.0));
-                        self.apply_duration();
-                    }
+                self.queue.borrow_mut().push_back(js_sys::Uint8Array::new(&get("data")).to_vec());
+            }
+            "media" => {
+                self.queued_end.set(get("end").as_f64().unwrap_or(0.0) / 1000.0);
+                self.queue.borrow_mut().push_back(js_sys::Uint8Array::new(&get("data")).to_vec());
+            }
+            "metadata" => {
+                let numbers = |k: &str| js_sys::Array::from(&get(k)).iter().filter_map(|v| v.as_f64()).collect::<Vec<_>>();
+                let (times, positions) = (numbers("times"), numbers("positions"));
+                if self.index.borrow().is_none() && !times.is_empty() && times.len() == positions.len() {
+                    let points = times.iter().zip(&positions).map(|(&t, &p)| SeekPoint { time_ms: (t * 1000.0) as i64, offset: p as u64 }).collect();
+                    *self.index.borrow_mut() = Some(KeyframeIndex { points, ..Default::default() });
+                }
+                if self.duration.get().is_none() {
+                    self.duration.set(get("duration").as_f64().filter(|d| *d > 0.0));
+                    self.apply_duration();
                 }
             }
+            "error" => {
+                web_sys::console::warn_1(&format!("FLV remux: {}", get("message").as_string().unwrap_or_default()).into());
+                match get("kind").as_string().as_deref() {
+                    Some("truncated") => self.truncated.set(true),
+                    Some("unsupported") => self.fail(Key::ErrUnsupported),
+                    _ => self.fail(Key::ErrCorrupt),
+                }
+            }
+            "done" => self.done.set(true),
+            _ => {}
         }
         self.pump();
+    }
+
+    fn create_buffer(self: &Rc<Self>, mime: &str) -> Result<(), Key> {
+        if !MediaSource::is_type_supported(mime) {
+            return Err(Key::ErrUnsupported);
+        }
+        let sb = self.media_source.add_source_buffer(mime).map_err(|_| Key::ErrUnsupported)?;
+        sb.set_mode(SourceBufferAppendMode::Segments);
+        let e = self.clone();
+        self.listen(sb.clone().into(), "updateend", move || {
+            e.apply_duration();
+            e.pump();
+        });
+        *self.buffer.borrow_mut() = Some(sb);
         Ok(())
     }
 
@@ -395,10 +487,9 @@ impl FlvEngine {
                 let _ = sb.abort();
             }
         }
-        self.remuxer.borrow_mut().restart_at(point.offset);
         self.queued_end.set(point.time_ms as f64 / 1000.0);
         self.truncated.set(false);
-        self.download(point.offset);
+        self.download(point.offset, true);
     }
 }
 
