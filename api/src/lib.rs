@@ -135,6 +135,14 @@ pub struct Replay {
     pub duration_secs: f64,
     pub size_bytes: u64,
     pub status: ReplayStatus,
+    /// RFC 6381 codec strings (`avc1.64001f,mp4a.40.2`), when the file was probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codecs: Option<String>,
+    /// Picture size in pixels, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
 }
 
 /// A page of a streamer's replays, newest first.

@@ -2,6 +2,7 @@
 //! offset) and the true duration: what seeking needs when the file carries no
 //! `keyframes` in its metadata (nginx-rtmp and SRS recordings).
 
+use crate::codec::{AacConfig, AvcConfig};
 use crate::demux::{Demuxer, TAG_AUDIO, TAG_VIDEO};
 use crate::error::Result;
 
@@ -23,6 +24,12 @@ pub struct KeyframeIndex {
     pub points: Vec<SeekPoint>,
     pub has_video: bool,
     pub has_audio: bool,
+    /// RFC 6381 codec strings from the sequence headers (`avc1.64001f`, `mp4a.40.2`).
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    /// Picture size from the H.264 SPS; 0 when unknown.
+    pub width: u32,
+    pub height: u32,
 }
 
 impl KeyframeIndex {
@@ -66,7 +73,21 @@ impl Indexer {
                 (false, Some(b)) if b >> 4 == 10 => d.get(1) != Some(&1),
                 _ => false,
             };
-            if config || d.is_empty() {
+            if config {
+                // Sequence headers say what the media is; a bad one is the remuxer's problem.
+                if is_video && d.get(1) == Some(&0) {
+                    if let Ok(c) = AvcConfig::parse(d.get(5..).unwrap_or_default()) {
+                        index.video_codec = Some(c.codec_string());
+                        (index.width, index.height) = (c.width, c.height);
+                    }
+                } else if !is_video && d.get(1) == Some(&0) {
+                    if let Ok(c) = AacConfig::parse(d.get(2..).unwrap_or_default()) {
+                        index.audio_codec = Some(c.codec_string());
+                    }
+                }
+                return Ok(());
+            }
+            if d.is_empty() {
                 return Ok(());
             }
             let base = *first.get_or_insert(tag.timestamp);
@@ -94,18 +115,13 @@ impl Indexer {
     }
 
     pub fn finish(mut self) -> Result<KeyframeIndex> {
-        let truncated = self.demux.finish();
-        if self.index.has_video {
-            // Audio points were only for files without video.
-        }
         let frame = match (self.last, self.previous) {
             (Some(l), Some(p)) => (l - p).clamp(0, 1000),
             _ => 0,
         };
         self.index.first_timestamp = self.first.unwrap_or(0);
         self.index.duration_ms = self.last.map_or(0, |l| l + frame);
-        // A truncated file is still indexable up to where it stops.
-        let _ = truncated;
+        // A truncated file is still indexable up to where it stops: no error for that.
         Ok(self.index)
     }
 }

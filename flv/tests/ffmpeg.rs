@@ -181,6 +181,10 @@ fn keyframe_index_matches_ffmpegs_own() {
     // 10 s of video; the AAC encoder's last frame runs a little past it.
     assert!((10_000..=10_100).contains(&ours.duration_ms), "duration {}", ours.duration_ms);
 
+    assert_eq!((ours.width, ours.height), (320, 180));
+    assert!(ours.video_codec.as_deref().is_some_and(|c| c.starts_with("avc1.")), "{:?}", ours.video_codec);
+    assert_eq!(ours.audio_codec.as_deref(), Some("mp4a.40.2"));
+
     let nginx = index(&std::fs::read(media().join("nginx-rtmp.flv")).unwrap()).unwrap();
     assert!(nginx.points.len() >= 3, "one keyframe every 2 s over 6 s");
     assert!((nginx.duration_ms - 6000).abs() < 200, "duration {}", nginx.duration_ms);

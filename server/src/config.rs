@@ -39,6 +39,16 @@ pub struct Config {
     #[arg(long, env = "RELIVE_PUSH_DOMAIN")]
     pub push_domain: Option<String>,
 
+    /// Shared secret for the nginx-rtmp and SRS hooks, which sign nothing: their
+    /// callback URLs must carry `?secret=<this>`. Without it, those hooks are open.
+    #[arg(long, env = "RELIVE_HOOK_SECRET", hide_env_values = true)]
+    pub hook_secret: Option<String>,
+
+    /// RTMP base URL of a local nginx-rtmp or SRS server (e.g. `rtmp://127.0.0.1/live`),
+    /// for push URLs when there is no Tencent push domain.
+    #[arg(long, env = "RELIVE_RTMP_URL")]
+    pub rtmp_url: Option<String>,
+
     /// Bearer token for the admin API; without it the admin API is closed.
     #[arg(long, env = "RELIVE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,

@@ -81,6 +81,7 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
                     duration_ms: FILE_SECS * 1000,
                     size_bytes: size,
                     raw_payload: None,
+                    facts: None,
                 })
                 .await?;
         }

@@ -2,6 +2,7 @@
 //!
 //! - [`hooks`]: callbacks from recording services (`/hooks/...`).
 //! - [`routes`]: the JSON API under `/api/v1` (public reads, admin writes, OpenAPI).
+//! - [`media`]: local recordings, served safely with ranges and validators.
 //! - [`playback`]: keyframe indexes and MP4 copies of FLV replays, for the player.
 //! - [`store`]: every byte of SQL, behind a narrow interface.
 //! - [`web`]: the built single-page app and local recordings.
@@ -10,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod hooks;
+pub mod media;
 pub mod playback;
 pub mod routes;
 pub mod signing;
@@ -42,8 +44,10 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", routes::router().layer(CompressionLayer::new()))
         .route("/api/{*rest}", any(|| async { Failure::not_found("no such API endpoint; the API lives under /api/v1") }))
         .route("/hooks/tencent", post(hooks::tencent::handle))
+        .route("/hooks/nginx-rtmp", post(hooks::nginx_rtmp::handle))
+        .route("/hooks/srs", post(hooks::srs::handle))
         .route("/healthz", get(healthz))
-        .nest_service("/media", web::media(&config.media_dir))
+        .route("/media/{*path}", get(media::serve))
         .merge(web::spa(&config.dist))
         .with_state(state)
 }
@@ -60,6 +64,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::warn!(
             "NO TENCENT CALLBACK KEY: /hooks/tencent accepts unsigned callbacks from anyone. \
              Set --tencent-callback-key (RELIVE_TENCENT_CALLBACK_KEY) to the key of your callback template."
+        );
+    }
+    if config.hook_secret.as_deref().is_none_or(str::is_empty) {
+        tracing::warn!(
+            "NO HOOK SECRET: /hooks/nginx-rtmp and /hooks/srs accept calls from anyone who can reach them. \
+             Set --hook-secret (RELIVE_HOOK_SECRET) and add ?secret=... to the hook URLs."
         );
     }
     if config.admin_token.as_deref().is_none_or(str::is_empty) {

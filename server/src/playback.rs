@@ -55,7 +55,8 @@ pub fn locate(url: &str, media_dir: &Path, public_base: Option<&str>) -> Option<
 
 const CHUNK: usize = 256 * 1024;
 
-fn index_file(path: &Path) -> Result<KeyframeIndex, String> {
+/// One pass over a local FLV: keyframes, duration, codecs, picture size.
+pub fn probe_flv(path: &Path) -> Result<relive_flv::KeyframeIndex, String> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open the recording: {e}"))?;
     let mut indexer = Indexer::new();
     let mut buf = vec![0; CHUNK];
@@ -66,7 +67,11 @@ fn index_file(path: &Path) -> Result<KeyframeIndex, String> {
         }
         indexer.push(&buf[..n]).map_err(|e| e.to_string())?;
     }
-    indexer.finish().map(to_api).map_err(|e| e.to_string())
+    indexer.finish().map_err(|e| e.to_string())
+}
+
+fn index_file(path: &Path) -> Result<KeyframeIndex, String> {
+    probe_flv(path).map(|ix| to_api(&ix))
 }
 
 async fn index_remote(url: &str) -> Result<KeyframeIndex, String> {
@@ -80,10 +85,10 @@ async fn index_remote(url: &str) -> Result<KeyframeIndex, String> {
         let chunk = chunk.map_err(|e| format!("the download of the recording broke off: {e}"))?;
         indexer.push(&chunk).map_err(|e| e.to_string())?;
     }
-    indexer.finish().map(to_api).map_err(|e| e.to_string())
+    indexer.finish().map(|ix| to_api(&ix)).map_err(|e| e.to_string())
 }
 
-fn to_api(ix: relive_flv::KeyframeIndex) -> KeyframeIndex {
+pub fn to_api(ix: &relive_flv::KeyframeIndex) -> KeyframeIndex {
     KeyframeIndex {
         duration_ms: ix.duration_ms,
         times_ms: ix.points.iter().map(|p| p.time_ms).collect(),
@@ -182,7 +187,7 @@ pub async fn mp4(State(app): State<AppState>, UrlPath(id): UrlPath<String>, req:
 }
 
 /// Remuxes a whole FLV to a progressive MP4 at `out` (written beside, then renamed).
-fn make_mp4(flv: &Path, out: &Path) -> Result<(), String> {
+pub fn make_mp4(flv: &Path, out: &Path) -> Result<(), String> {
     let bytes = std::fs::read(flv).map_err(|e| format!("cannot read the recording: {e}"))?;
     let mp4 = relive_flv::to_mp4(&bytes).map_err(|e| e.to_string())?;
     let dir = out.parent().ok_or("no cache folder")?;

@@ -22,7 +22,11 @@ use tokio::sync::{Semaphore, oneshot};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_keyframe_indexes.sql")];
+    &[
+        include_str!("../migrations/0001_init.sql"),
+        include_str!("../migrations/0002_keyframe_indexes.sql"),
+        include_str!("../migrations/0003_media_facts.sql"),
+    ];
 
 /// The most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -55,6 +59,17 @@ pub struct NewReplay {
     pub size_bytes: u64,
     /// The announcement as received, kept whole.
     pub raw_payload: Option<String>,
+    /// What probing the file found, when it was probed.
+    pub facts: Option<MediaFacts>,
+}
+
+/// Codecs and picture size of a recording, from probing the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MediaFacts {
+    /// RFC 6381 codec strings, comma-separated: `avc1.64001f,mp4a.40.2`.
+    pub codecs: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// What became of a `NewReplay`.
@@ -90,6 +105,7 @@ pub struct ReplayRow {
     pub size_bytes: u64,
     pub status: ReplayStatus,
     pub hidden: bool,
+    pub facts: Option<MediaFacts>,
 }
 
 /// Position in a replay list (newest first): the last row of the previous page.
@@ -176,8 +192,9 @@ impl Store {
             let inserted: Option<i64> = c
                 .query_row(
                     "INSERT INTO replays (streamer_id, source, source_file_id, title, format, url,
-                        start_time, end_time, duration_ms, size_bytes, status, raw_payload, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12)
+                        start_time, end_time, duration_ms, size_bytes, status, raw_payload, created_at,
+                        codecs, width, height)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12, ?13, ?14, ?15)
                      ON CONFLICT (source, source_file_id) DO NOTHING
                      RETURNING id",
                     params![
@@ -192,7 +209,10 @@ impl Store {
                         r.duration_ms as i64,
                         r.size_bytes as i64,
                         r.raw_payload,
-                        now
+                        now,
+                        r.facts.as_ref().map(|f| f.codecs.clone()),
+                        r.facts.as_ref().map(|f| f.width),
+                        r.facts.as_ref().map(|f| f.height),
                     ],
                     |row| row.get(0),
                 )
@@ -565,7 +585,7 @@ fn streamer_by_id(c: &Connection, id: &str) -> rusqlite::Result<Option<Streamer>
 }
 
 const REPLAY_COLUMNS: &str =
-    "id, streamer_id, title, format, url, start_time, end_time, duration_ms, size_bytes, status, hidden";
+    "id, streamer_id, title, format, url, start_time, end_time, duration_ms, size_bytes, status, hidden, codecs, width, height";
 
 fn replay_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
     let text_enum = |i: usize, v: Option<ReplayFormat>| {
@@ -585,6 +605,11 @@ fn replay_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
         size_bytes: row.get::<_, i64>(8)? as u64,
         status: ReplayStatus::parse(&status).unwrap_or(ReplayStatus::Ready),
         hidden: row.get(10)?,
+        facts: row.get::<_, Option<String>>(11)?.map(|codecs| MediaFacts {
+            codecs,
+            width: row.get::<_, Option<u32>>(12).ok().flatten().unwrap_or(0),
+            height: row.get::<_, Option<u32>>(13).ok().flatten().unwrap_or(0),
+        }),
     })
 }
 
@@ -627,6 +652,7 @@ mod tests {
             duration_ms: 60_000,
             size_bytes: 1000,
             raw_payload: None,
+            facts: None,
         }
     }
 

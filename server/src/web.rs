@@ -1,4 +1,4 @@
-//! Serving the built web app (trunk's `dist/`) and local recordings.
+//! Serving the built web app (trunk's `dist/`).
 //!
 //! - Files are served precompressed (`.br`, `.gz` beside them, made at build time).
 //! - Client routes (`/u/alice`, any path without a file extension) get `index.html`.
@@ -64,11 +64,6 @@ fn is_hashed_asset(path: &str) -> bool {
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-')
         .is_some_and(|(_, hash)| (10..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// Local recordings under `--media-dir`, with Range and Last-Modified.
-pub fn media(dir: &Path) -> ServeDir {
-    ServeDir::new(dir).append_index_html_on_directories(false)
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Callbacks from recording services: each announces a recording file or a change of
 //! live status. A hook answers 200 only once what it announced is committed to disk.
 
+pub mod local;
+pub mod nginx_rtmp;
+pub mod srs;
 pub mod tencent;
 
 use axum::body::{Body, Bytes};

@@ -157,6 +157,7 @@ fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
         duration_ms: duration_secs as u64 * 1000,
         size_bytes: size as u64,
         raw_payload: Some(raw),
+        facts: None,
     })
 }
 

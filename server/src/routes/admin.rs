@@ -117,13 +117,6 @@ pub async fn push_url(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<PushUrlRequest>,
 ) -> Result<Json<PushUrl>, Failure> {
-    let (Some(domain), Some(key)) = (app.config.push_domain.as_deref(), app.config.tencent_push_key.as_deref()) else {
-        return Err(Failure::new(
-            StatusCode::CONFLICT,
-            "not_configured",
-            "push URLs need --push-domain and --tencent-push-key",
-        ));
-    };
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
         return Err(Failure::invalid("id", "a stream id in a push URL may use only letters, digits, `_`, `-` and `.`"));
     }
@@ -132,7 +125,22 @@ pub async fn push_url(
         return Err(Failure::invalid("valid_secs", format!("must be from 1 to {PUSH_URL_MAX_SECS}")));
     }
     let expires_at = unix_now() + valid as i64;
-    Ok(Json(PushUrl { url: tencent_push_url(domain, key, &id, expires_at, req.record.as_str()), expires_at }))
+    let config = &app.config;
+    match (config.push_domain.as_deref(), config.tencent_push_key.as_deref(), config.rtmp_url.as_deref()) {
+        (Some(domain), Some(key), _) => {
+            Ok(Json(PushUrl { url: tencent_push_url(domain, key, &id, expires_at, req.record.as_str()), expires_at }))
+        }
+        // A local nginx-rtmp or SRS: no signature, and no expiry of its own.
+        (_, _, Some(base)) => Ok(Json(PushUrl {
+            url: format!("{}/{id}?record={}", base.trim_end_matches('/'), req.record.as_str()),
+            expires_at,
+        })),
+        _ => Err(Failure::new(
+            StatusCode::CONFLICT,
+            "not_configured",
+            "push URLs need --push-domain with --tencent-push-key, or --rtmp-url for a local nginx-rtmp or SRS",
+        )),
+    }
 }
 
 fn replay_id(s: &str) -> Result<i64, Failure> {

@@ -82,6 +82,9 @@ pub fn replay_json(r: ReplayRow, public_base: Option<&str>) -> Replay {
         duration_secs: r.duration_ms as f64 / 1000.0,
         size_bytes: r.size_bytes,
         status: r.status,
+        codecs: r.facts.as_ref().map(|f| f.codecs.clone()),
+        width: r.facts.as_ref().map(|f| f.width).filter(|w| *w > 0),
+        height: r.facts.as_ref().map(|f| f.height).filter(|h| *h > 0),
     }
 }
 
