@@ -35,6 +35,28 @@ pub struct Config {
     #[arg(long, env = "RELIVE_TENCENT_PUSH_KEY", hide_env_values = true)]
     pub tencent_push_key: Option<String>,
 
+    /// Tencent Cloud Live APPID, for the file-list API (`Live_Tape_GetFilelist`) that
+    /// reconciliation polls. With `--tencent-api-key`, reconciliation is on.
+    #[arg(long, env = "RELIVE_TENCENT_APPID")]
+    pub tencent_appid: Option<String>,
+
+    /// Tencent Cloud Live API authentication key (sign = md5(key + t)).
+    #[arg(long, env = "RELIVE_TENCENT_API_KEY", hide_env_values = true)]
+    pub tencent_api_key: Option<String>,
+
+    /// The file-list API's address.
+    #[arg(long, env = "RELIVE_TENCENT_API_URL", default_value = "http://fcgi.video.qcloud.com/common_access")]
+    pub tencent_api_url: String,
+
+    /// Tencent VOD bizid, to make play URLs of files the list gives only a `vid` for
+    /// (`http://{bizid}.vod.myqcloud.com/{vid}.f0.flv`).
+    #[arg(long, env = "RELIVE_TENCENT_VOD_BIZID")]
+    pub tencent_vod_bizid: Option<String>,
+
+    /// Seconds between reconciliation rounds.
+    #[arg(long, env = "RELIVE_RECONCILE_INTERVAL", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub reconcile_interval: u64,
+
     /// Push domain for generated push URLs, e.g. `push.example.com`.
     #[arg(long, env = "RELIVE_PUSH_DOMAIN")]
     pub push_domain: Option<String>,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod hooks;
 pub mod media;
 pub mod playback;
+pub mod reconcile;
 pub mod routes;
 pub mod signing;
 pub mod store;
@@ -87,6 +88,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
     }
     let state = AppState { store, config: Arc::new(config), jobs: Default::default() };
+    if reconcile::enabled(&state) {
+        tokio::spawn(reconcile::run(state.clone()));
+    }
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;

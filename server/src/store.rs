@@ -331,6 +331,18 @@ impl Store {
 
     // ---- reads ------------------------------------------------------------------
 
+    /// Streamers whose stream stopped at or after `since` (Unix seconds), newest first.
+    pub async fn recently_ended(&self, since: i64) -> Result<Vec<String>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM streamers WHERE live = 0 AND live_event_phase = 1 AND live_event_time >= ?1
+                 ORDER BY live_event_time DESC LIMIT 1000",
+            )?;
+            stmt.query_map([since], |r| r.get(0))?.collect()
+        })
+        .await
+    }
+
     /// A replay's keyframe index: `None` if not computed yet; `Some(Err)` with the reason
     /// if the file could not be indexed.
     pub async fn keyframe_index(&self, replay_id: i64) -> Result<Option<Result<KeyframeIndex, String>>, StoreError> {

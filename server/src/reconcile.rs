@@ -1,0 +1,201 @@
+//! A safety net for lost Tencent callbacks: every `--reconcile-interval` seconds, ask
+//! Tencent's file-list API (`Live_Tape_GetFilelist`) for the recordings of streams that
+//! ended in the last day, and store any the callbacks missed (once: on `file_id`, like
+//! the callbacks). Requests go one at a time; failures are retried with backoff and
+//! logged, and never stop the server.
+
+use std::time::Duration;
+
+use relive_api::ReplayFormat;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::hooks::tencent;
+use crate::signing::md5_hex;
+use crate::store::{Ingest, NewReplay, unix_now};
+
+/// Streams that stopped within this many seconds are asked about.
+const LOOK_BACK_SECS: i64 = 24 * 3600;
+const PAGE_SIZE: u32 = 100;
+const MAX_PAGES: u32 = 20;
+const ATTEMPTS: u32 = 4;
+/// Between two streams' queries: the API is not for frequent calls.
+const PAUSE: Duration = Duration::from_millis(200);
+
+/// Whether reconciliation is configured (APPID and API key).
+pub fn enabled(app: &AppState) -> bool {
+    app.config.tencent_appid.as_deref().is_some_and(|s| !s.is_empty())
+        && app.config.tencent_api_key.as_deref().is_some_and(|s| !s.is_empty())
+}
+
+/// Runs rounds forever.
+pub async fn run(app: AppState) {
+    let interval = Duration::from_secs(app.config.reconcile_interval);
+    let client = match reqwest::Client::builder().timeout(interval.clamp(Duration::from_secs(1), Duration::from_secs(10))).build() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "reconcile: cannot make an HTTP client; reconciliation is off");
+            return;
+        }
+    };
+    tracing::info!(every_secs = interval.as_secs(), "reconcile: polling Tencent's file list for missed recordings");
+    loop {
+        tokio::time::sleep(interval).await;
+        match round(&app, &client).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(added = n, "reconcile: stored recordings the callbacks missed"),
+            Err(e) => tracing::warn!(error = %e, "reconcile: round failed"),
+        }
+    }
+}
+
+/// One round over the recently ended streams; returns how many replays were added.
+pub async fn round(app: &AppState, client: &reqwest::Client) -> Result<usize, String> {
+    let streams = app.store.recently_ended(unix_now() - LOOK_BACK_SECS).await.map_err(|e| e.to_string())?;
+    let mut added = 0;
+    for stream in streams {
+        match reconcile_stream(app, client, &stream).await {
+            Ok(n) => added += n,
+            Err(e) => tracing::warn!(stream = %stream, error = %e, "reconcile: giving up on this stream for now"),
+        }
+        tokio::time::sleep(PAUSE).await;
+    }
+    Ok(added)
+}
+
+async fn reconcile_stream(app: &AppState, client: &reqwest::Client, stream: &str) -> Result<usize, String> {
+    let mut added = 0;
+    for page in 1..=MAX_PAGES {
+        let output = with_retries(|| fetch_page(app, client, stream, page)).await?;
+        let files = output["file_list"].as_array().cloned().unwrap_or_default();
+        for file in &files {
+            match to_replay(app, stream, file) {
+                Some(r) => {
+                    if let Ingest::Stored(id) = app.store.record_replay(r).await.map_err(|e| e.to_string())? {
+                        added += 1;
+                        tracing::info!(stream = %stream, replay = id, "reconcile: stored a recording the callbacks missed");
+                        if let Some(row) = app.store.replay(id).await.map_err(|e| e.to_string())? {
+                            crate::playback::index_in_background(app, row);
+                        }
+                    }
+                }
+                None => tracing::warn!(stream = %stream, file = %file, "reconcile: a listed file without a usable id or URL"),
+            }
+        }
+        let total = output["all_count"].as_u64().unwrap_or(0);
+        if files.len() < PAGE_SIZE as usize || u64::from(page * PAGE_SIZE) >= total {
+            break;
+        }
+    }
+    Ok(added)
+}
+
+async fn with_retries<F, Fut>(mut f: F) -> Result<Value, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Value, String>>,
+{
+    let mut delay = Duration::from_millis(250);
+    let mut last = String::new();
+    for attempt in 1..=ATTEMPTS {
+        match f().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                tracing::warn!(attempt, error = %e, "reconcile: file-list request failed");
+                last = e;
+                if attempt < ATTEMPTS {
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+            }
+        }
+    }
+    Err(last)
+}
+
+async fn fetch_page(app: &AppState, client: &reqwest::Client, stream: &str, page: u32) -> Result<Value, String> {
+    let (appid, key) = (app.config.tencent_appid.as_deref().unwrap_or(""), app.config.tencent_api_key.as_deref().unwrap_or(""));
+    let t = unix_now() + 60;
+    let query = [
+        ("appid", appid.to_string()),
+        ("interface", "Live_Tape_GetFilelist".to_string()),
+        ("Param.s.channel_id", stream.to_string()),
+        ("Param.n.page_no", page.to_string()),
+        ("Param.n.page_size", PAGE_SIZE.to_string()),
+        ("t", t.to_string()),
+        ("sign", md5_hex(&[key, &t.to_string()])),
+    ];
+    let resp = client.get(&app.config.tencent_api_url).query(&query).send().await.map_err(|e| format!("request: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let bytes = resp.bytes().await.map_err(|e| format!("reading the answer: {e}"))?;
+    let body: Value = serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))?;
+    match body["ret"].as_i64() {
+        Some(0) => Ok(body["output"].clone()),
+        Some(code) => Err(format!("API error {code}: {}", body["message"].as_str().unwrap_or(""))),
+        None => Err("answer without `ret`".into()),
+    }
+}
+
+/// A file-list entry as a replay. Times are Beijing time (UTC+8), `YYYY-MM-DD HH:MM:SS`.
+fn to_replay(app: &AppState, stream: &str, file: &Value) -> Option<NewReplay> {
+    let text = |k: &str| match &file[k] {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let file_id = text("file_id")?;
+    let url = match (text("record_file_url"), text("vid"), app.config.tencent_vod_bizid.as_deref()) {
+        (Some(u), _, _) => u,
+        (None, Some(vid), Some(bizid)) => format!("http://{bizid}.vod.myqcloud.com/{vid}.f0.flv"),
+        _ => return None,
+    };
+    let url = crate::hooks::http_url("record_file_url", &url).ok()?;
+    let start = text("start_time").and_then(|s| beijing_time(&s))?;
+    let end = text("end_time").and_then(|s| beijing_time(&s)).unwrap_or(start).max(start);
+    let format = url.split(['?', '#']).next()?.rsplit('.').next().and_then(ReplayFormat::parse).unwrap_or(ReplayFormat::Flv);
+    Some(NewReplay {
+        streamer_id: stream.to_string(),
+        source: tencent::SOURCE.into(),
+        source_file_id: file_id,
+        title: None,
+        format,
+        url,
+        start_time: start,
+        end_time: end,
+        duration_ms: ((end - start) * 1000) as u64,
+        size_bytes: file["file_size"].as_u64().unwrap_or(0),
+        raw_payload: Some(file.to_string()),
+        facts: None,
+    })
+}
+
+/// `2016-12-10 08:00:00` in UTC+8 → Unix seconds.
+fn beijing_time(s: &str) -> Option<i64> {
+    let (date, time) = s.trim().split_once(' ')?;
+    let d: Vec<i64> = date.split('-').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let t: Vec<i64> = time.split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let ([y, m, day], [hh, mm, ss]) = (d.as_slice(), t.as_slice()) else { return None };
+    // Howard Hinnant's days_from_civil.
+    let (y, m) = if *m <= 2 { (y - 1, m + 9) } else { (*y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss - 8 * 3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::beijing_time;
+
+    #[test]
+    fn beijing_times() {
+        assert_eq!(beijing_time("2016-09-06 12:20:47"), Some(1_473_135_647));
+        assert_eq!(beijing_time("1970-01-01 08:00:00"), Some(0));
+        assert_eq!(beijing_time("2016-13-06"), None);
+        assert_eq!(beijing_time("yesterday"), None);
+    }
+}
