@@ -18,3 +18,26 @@ export async function newPage(browser, options = {}) {
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
   return page;
 }
+
+/**
+ * Waits until `expr` (JavaScript, evaluated in the page or frame) is truthy. Polls with
+ * `evaluate`, which DevTools runs outside the page's Content-Security-Policy: the
+ * app forbids eval, so Playwright's own waitForFunction, which evals, cannot run there.
+ */
+export async function waitFor(target, expr, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      if (await target.evaluate(expr)) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${expr}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until `cond` holds for the player's <video> (bound as `v`). */
+export const waitVideo = (target, cond, timeout = 20000) =>
+  waitFor(target, `(() => { const v = document.querySelector('.player video'); return !!v && !!(${cond}); })()`, timeout);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../lib/server.mjs';
-import { launch, newPage } from '../lib/browser.mjs';
+import { launch, newPage, waitFor, waitVideo } from '../lib/browser.mjs';
 import { testFlv, publish } from '../lib/media.mjs';
 
 let server, browser;
@@ -32,8 +32,6 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await server?.stop(); });
 
-const waitVideo = (page, cond, timeout = 20000) =>
-  page.waitForFunction(`(() => { const v = document.querySelector('.player video'); return v && (${cond}); })()`, null, { timeout });
 
 test('an FLV replay plays', async () => {
   const page = await newPage(browser, { locale: 'en-US' });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { startServer } from '../lib/server.mjs';
-import { launch, newPage } from '../lib/browser.mjs';
+import { launch, newPage, waitFor, waitVideo } from '../lib/browser.mjs';
 import { testMp4, publish } from '../lib/media.mjs';
 
 let server, browser, ids;
@@ -27,8 +27,6 @@ before(async () => {
 after(async () => { await browser?.close(); await server?.stop(); });
 
 const video = (page, expr) => page.evaluate(`(() => { const v = document.querySelector('.player video'); return ${expr}; })()`);
-const waitVideo = (page, cond, timeout = 15000) =>
-  page.waitForFunction(`(() => { const v = document.querySelector('.player video'); return v && (${cond}); })()`, null, { timeout });
 
 test('an MP4 replay plays, and the play button follows state', async () => {
   const page = await newPage(browser, { locale: 'en-US' });
@@ -87,7 +85,7 @@ test('the position is remembered and offered after a reload', async () => {
   await page.locator('.player').focus();
   await page.keyboard.press('4'); // 24 s
   await waitVideo(page, 'Math.abs(v.currentTime - 24) < 0.5');
-  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('relive:pos:')));
+  await waitFor(page, "Object.keys(localStorage).some((k) => k.startsWith('relive:pos:'))");
   await page.reload();
   const resume = page.getByRole('button', { name: /^Resume from 0:2[34]$/ });
   await resume.waitFor();
@@ -127,7 +125,7 @@ test('the embed page plays inside an iframe on another origin', async () => {
     const frame = page.frameLocator('iframe');
     await frame.getByRole('button', { name: 'Play' }).first().click();
     const f = page.frames().find((x) => x.url().includes('/embed/replays/'));
-    await f.waitForFunction(() => document.querySelector('.player video').currentTime > 1, null, { timeout: 15000 });
+    await waitVideo(f, 'v.currentTime > 1');
     assert.equal(await frame.locator('.site-header').count(), 0, 'no site chrome in embeds');
     const size = await f.evaluate(() => { const r = document.querySelector('.player').getBoundingClientRect(); return [r.width, r.height]; });
     assert.deepEqual(size, [480, 270], 'the player fills the frame');

@@ -6,7 +6,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startServer, ROOT } from '../lib/server.mjs';
-import { launch, newPage } from '../lib/browser.mjs';
+import { launch, newPage, waitFor, waitVideo } from '../lib/browser.mjs';
 
 const SECRET = 'e2e-hook-secret';
 let server, browser, nginx, rtmpPort;
@@ -70,7 +70,7 @@ test('pushes recorded by nginx-rtmp appear with their durations and play', async
   for (const [streamer, r] of [['rec-flv', flv[0]], ['rec-mp4', mp4[0]]]) {
     const page = await newPage(browser, { locale: 'en-US' });
     await page.goto(`${server.base}/u/${streamer}/replays/${r.id}`);
-    const wait = (cond) => page.waitForFunction(`(() => { const v = document.querySelector('.player video'); return v && (${cond}); })()`, null, { timeout: 20000 });
+    const wait = (cond) => waitVideo(page, cond);
     await wait('v.readyState >= 1');
     await page.evaluate(() => document.querySelector('.player video').play());
     await wait('v.currentTime > 1');

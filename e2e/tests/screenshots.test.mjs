@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../lib/server.mjs';
-import { launch, newPage } from '../lib/browser.mjs';
+import { launch, newPage, waitFor, waitVideo } from '../lib/browser.mjs';
 
 const OUT = process.env.SCREENSHOTS ?? join(import.meta.dirname, '..', 'screenshots');
 let server, browser;
@@ -23,7 +23,7 @@ for (const [device, viewport] of Object.entries(sizes)) {
       await page.screenshot({ path: join(OUT, `profile-${device}-${scheme}.png`), fullPage: true });
       await page.locator('.replay-grid .replay-card:not(.skeleton)').first().click();
       await page.locator('.player video').waitFor();
-      await page.waitForFunction(() => document.querySelector('.player video').readyState >= 2);
+      await waitVideo(page, 'v.readyState >= 2');
       await page.evaluate(() => document.querySelector('.player video').pause());
       await page.screenshot({ path: join(OUT, `watch-${device}-${scheme}.png`), fullPage: true });
       assert.deepEqual(page.errors, []);

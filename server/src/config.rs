@@ -71,6 +71,17 @@ pub struct Config {
     #[arg(long, env = "RELIVE_RTMP_URL")]
     pub rtmp_url: Option<String>,
 
+    /// Who may frame the `/embed/...` pages (CSP `frame-ancestors` sources, e.g.
+    /// `https://a.example https://b.example`). Every other page may be framed only by
+    /// this site.
+    #[arg(long, env = "RELIVE_EMBED_FRAME_ANCESTORS", default_value = "*")]
+    pub embed_frame_ancestors: String,
+
+    /// Hook calls a second allowed from one address (bursts up to ten times that);
+    /// more get 429. 0 turns the limit off.
+    #[arg(long, env = "RELIVE_HOOK_RATE_LIMIT", default_value_t = 200)]
+    pub hook_rate_limit: u32,
+
     /// Bearer token for the admin API; without it the admin API is closed.
     #[arg(long, env = "RELIVE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,

@@ -15,6 +15,7 @@ pub mod media;
 pub mod playback;
 pub mod reconcile;
 pub mod routes;
+pub mod security;
 pub mod signing;
 pub mod store;
 pub mod web;
@@ -36,21 +37,28 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub jobs: playback::Jobs,
+    pub hook_limiter: security::RateLimiter,
 }
 
 /// The whole HTTP surface.
 pub fn app(state: AppState) -> Router {
-    let config = state.config.clone();
     Router::new()
-        .nest("/api/v1", routes::router().layer(CompressionLayer::new()))
+        .nest("/api/v1", routes::router().layer(CompressionLayer::new()).layer(security::api_cors()))
         .route("/api/{*rest}", any(|| async { Failure::not_found("no such API endpoint; the API lives under /api/v1") }))
-        .route("/hooks/tencent", post(hooks::tencent::handle))
-        .route("/hooks/nginx-rtmp", post(hooks::nginx_rtmp::handle))
-        .route("/hooks/srs", post(hooks::srs::handle))
+        .nest("/hooks", hooks_router(&state))
         .route("/healthz", get(healthz))
         .route("/media/{*path}", get(media::serve))
-        .merge(web::spa(&config.dist))
+        .merge(web::spa(&state.config.dist))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
+}
+
+fn hooks_router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/tencent", post(hooks::tencent::handle))
+        .route("/nginx-rtmp", post(hooks::nginx_rtmp::handle))
+        .route("/srs", post(hooks::srs::handle))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::hook_rate_limit))
 }
 
 async fn healthz() -> (StatusCode, Json<serde_json::Value>) {
@@ -87,13 +95,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if !config.dist.join("index.html").exists() {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
     }
-    let state = AppState { store, config: Arc::new(config), jobs: Default::default() };
+    let state = AppState { store, config: Arc::new(config), jobs: Default::default(), hook_limiter: Default::default() };
     if reconcile::enabled(&state) {
         tokio::spawn(reconcile::run(state.clone()));
     }
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -1,0 +1,74 @@
+//! Policy headers, cross-origin rules and the hook rate limit.
+
+mod common;
+
+use common::{Server, recording, signed, write_file};
+
+fn with_dist(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        &dir.path().join("dist/index.html"),
+        b"<!doctype html><title>Relive</title><script type=module>import init from '/app.js';</script>",
+    );
+    Server::start_in(dir, extra)
+}
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_and_framing_rules() {
+    let s = with_dist(&["--embed-frame-ancestors", "https://partner.example"]);
+    let page = reqwest::get(s.url("/u/alice")).await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{csp}");
+    let scripts = csp.split(';').find(|d| d.trim_start().starts_with("script-src")).unwrap();
+    assert!(!scripts.contains(" 'unsafe-eval'") && !scripts.contains("'unsafe-inline'"), "{csp}");
+    assert_eq!(page.headers()["x-frame-options"], "SAMEORIGIN");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+
+    let embed = reqwest::get(s.url("/embed/replays/1")).await.unwrap();
+    let csp = embed.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.ends_with("frame-ancestors https://partner.example"), "{csp}");
+    assert!(embed.headers().get("x-frame-options").is_none());
+
+    // The default lets any site embed.
+    let open = with_dist(&[]);
+    let csp = reqwest::get(open.url("/embed/u/x")).await.unwrap().headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.ends_with("frame-ancestors *"), "{csp}");
+}
+
+#[tokio::test]
+async fn other_sites_may_read_the_api_but_not_write() {
+    let s = Server::start();
+    let r = s.http.get(s.url("/api/v1/streamers")).header("origin", "https://other.example").send().await.unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    for method in ["PUT", "PATCH", "DELETE", "POST"] {
+        let pre = s
+            .http
+            .request(reqwest::Method::OPTIONS, s.url("/api/v1/streamers/x"))
+            .header("origin", "https://other.example")
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", "authorization,content-type")
+            .send()
+            .await
+            .unwrap();
+        let allowed = pre.headers().get("access-control-allow-methods").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert!(!allowed.contains(method), "{method} allowed: {allowed}");
+    }
+}
+
+#[tokio::test]
+async fn hooks_are_rate_limited_per_address() {
+    let s = Server::start_with(&["--tencent-callback-key", common::CALLBACK_KEY, "--hook-rate-limit", "2"]);
+    let p = signed(recording("rl", "f", common::now(), 10));
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        statuses.push(s.post_json("/hooks/tencent", &p).await.0);
+    }
+    // A burst of 20 (ten seconds' worth), then 429 with a reason.
+    assert_eq!(statuses.iter().filter(|&&c| c == 200).count(), 20, "{statuses:?}");
+    assert!(statuses[20..].iter().all(|&c| c == 429), "{statuses:?}");
+    let (status, body) = s.post_json("/hooks/tencent", &p).await;
+    assert_eq!((status, body["error"].as_str()), (429, Some("rate_limited")));
+    // The API is not limited.
+    assert_eq!(s.get("/api/v1/streamers/rl").await.0, 200);
+}
