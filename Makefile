@@ -47,6 +47,17 @@ bench: setup
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	node bench/browser-bench.mjs
 
+## fuzz: the FLV parser under libFuzzer for FUZZ_SECONDS (flv/fuzz/README.md); stable Rust,
+## so no sanitizer (-s none); lowest priority, one process. Not part of `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_ARGS ?=
+.PHONY: fuzz
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@mkdir -p flv/fuzz/corpus/remux
+	cd flv && nice -n 19 cargo fuzz run -s none remux fuzz/corpus/remux fuzz/seeds/remux -- \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS)
+
 clean:
 	cargo clean
 	rm -rf dist
