@@ -196,27 +196,29 @@ pub fn sps_dimensions(nal: &[u8]) -> Option<(u32, u32)> {
     }
     r.ue()?; // max_num_ref_frames
     r.flag()?; // gaps_in_frame_num_value_allowed_flag
-    let width_mbs = r.ue()? + 1;
-    let height_units = r.ue()? + 1;
+    // Sizes are computed in u64 and bounded: a hostile SPS may declare anything.
+    let width_mbs = u64::from(r.ue()?) + 1;
+    let height_units = u64::from(r.ue()?) + 1;
     let frame_mbs_only = r.flag()?;
     if !frame_mbs_only {
         r.flag()?; // mb_adaptive_frame_field_flag
     }
     r.flag()?; // direct_8x8_inference_flag
-    let (mut crop_x, mut crop_y) = (0, 0);
+    let field = 2 - u64::from(frame_mbs_only);
+    let (mut crop_x, mut crop_y) = (0u64, 0u64);
     if r.flag()? {
-        let (left, right, top, bottom) = (r.ue()?, r.ue()?, r.ue()?, r.ue()?);
+        let (left, right, top, bottom) = (u64::from(r.ue()?), u64::from(r.ue()?), u64::from(r.ue()?), u64::from(r.ue()?));
         let (unit_x, unit_y) = match chroma_format {
-            0 | 3 => (1, 2 - u32::from(frame_mbs_only)),
-            1 => (2, 2 * (2 - u32::from(frame_mbs_only))),
-            _ => (2, 2 - u32::from(frame_mbs_only)),
+            0 | 3 => (1, field),
+            1 => (2, 2 * field),
+            _ => (2, field),
         };
         crop_x = unit_x * (left + right);
         crop_y = unit_y * (top + bottom);
     }
     let width = (width_mbs * 16).checked_sub(crop_x)?;
-    let height = ((2 - u32::from(frame_mbs_only)) * height_units * 16).checked_sub(crop_y)?;
-    (width > 0 && height > 0 && width <= 16384 && height <= 16384).then_some((width, height))
+    let height = (field * height_units * 16).checked_sub(crop_y)?;
+    (width > 0 && height > 0 && width <= 16384 && height <= 16384).then_some((width as u32, height as u32))
 }
 
 #[cfg(test)]
@@ -246,6 +248,35 @@ mod tests {
         assert_eq!(sps_dimensions(&hex("674d401eecc05017fcb808800000030080000019078b16cd")), Some((640, 360)));
         assert_eq!(sps_dimensions(&hex("6764000cacd941419f9f011000000300100000030320f1429960")), Some((320, 180)));
         assert_eq!(sps_dimensions(&hex("6764")), None);
+    }
+
+    #[test]
+    fn hostile_sizes_are_refused_not_overflowed() {
+        // Found by the fuzzer (flv/fuzz/crashes): huge width, height and crop values.
+        for sps in ["6700af2f00138856e500000001617663354c6176630000", "677e000aacd94426c0be000003000400810000100010e10800b317"] {
+            assert_eq!(sps_dimensions(&hex(sps)), None, "{sps}");
+        }
+        // 2^32-1 macroblocks wide: overflowed u32 (and wrapped to a small width in
+        // release builds).
+        let mut bits = String::from("01000010"); // profile 66
+        bits += "0000000000011110"; // constraints, level 30
+        bits += "1"; // sps id 0
+        bits += "1"; // log2_max_frame_num_minus4 0
+        bits += "1"; // poc type 0
+        bits += "1"; // log2_max_poc_lsb_minus4 0
+        bits += "1"; // max_num_ref_frames 0
+        bits += "0"; // gaps
+        bits += &format!("{}1{}", "0".repeat(31), "1".repeat(31)); // width_mbs_minus1 = 2^32 - 2
+        bits += "1"; // height
+        bits += "1"; // frame_mbs_only
+        bits += "1"; // direct_8x8
+        bits += "0"; // no cropping
+        while bits.len() % 8 != 0 {
+            bits.push('0');
+        }
+        let mut nal = vec![0x67];
+        nal.extend((0..bits.len()).step_by(8).map(|i| u8::from_str_radix(&bits[i..i + 8], 2).unwrap()));
+        assert_eq!(sps_dimensions(&nal), None);
     }
 
     #[test]
