@@ -178,13 +178,19 @@ pub struct ApiError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct StreamerUpdate {
-    /// 1 to 64 characters.
+    /// 1 to 64 characters, not only spaces.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub display_name: String,
-    /// http(s) only, up to 2048 characters; null or absent removes it.
+    /// http(s) only, up to 2048 characters; null, empty or absent removes it.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2048, pattern = r"^(|https?://[a-z]([a-z0-9-]{0,30}[a-z0-9])?(\.[a-z]([a-z0-9-]{0,30}[a-z0-9])?)*(/\S*)?)$")
+    )]
     pub avatar_url: Option<String>,
     /// Plain text, up to 2000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub bio: String,
 }
 
@@ -194,6 +200,7 @@ pub struct StreamerUpdate {
 pub struct ReplayUpdate {
     /// A new title (up to 200 characters); an empty string restores the default.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub title: Option<String>,
     #[serde(default)]
     pub hidden: Option<bool>,
@@ -225,8 +232,19 @@ pub struct PushUrlRequest {
     #[serde(default)]
     pub record: RecordFormat,
     /// How long the URL stays valid, in seconds (default one day, at most 30 days).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_seconds")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2592000))]
     pub valid_secs: Option<u64>,
+}
+
+/// A count of seconds that JSON may spell `3600` or `3600.0`.
+fn whole_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let v: Option<f64> = Option::deserialize(d)?;
+    match v {
+        None => Ok(None),
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= 9.0e15 => Ok(Some(x as u64)),
+        Some(_) => Err(serde::de::Error::custom("valid_secs must be a whole number of seconds")),
+    }
 }
 
 /// A signed RTMP push URL with recording on.
@@ -278,6 +296,14 @@ mod tests {
     fn replay_update_fields_are_optional() {
         let u: ReplayUpdate = serde_json::from_str(r#"{"hidden":true}"#).unwrap();
         assert_eq!(u, ReplayUpdate { title: None, hidden: Some(true) });
+    }
+
+    #[test]
+    fn valid_secs_may_be_spelled_as_a_float() {
+        let r: PushUrlRequest = serde_json::from_str(r#"{"valid_secs": 3600.0}"#).unwrap();
+        assert_eq!(r.valid_secs, Some(3600));
+        assert!(serde_json::from_str::<PushUrlRequest>(r#"{"valid_secs": 1.5}"#).is_err());
+        assert_eq!(serde_json::from_str::<PushUrlRequest>("{}").unwrap().valid_secs, None);
     }
 
     #[test]

@@ -68,7 +68,7 @@ async fn profile_fields_are_validated() {
         assert_eq!((status, reply["field"].as_str()), (400, Some(field)), "{reply}");
     }
     let (status, reply) = put(json!({"display_name": 5})).await;
-    assert_eq!(status, 422, "{reply}");
+    assert_eq!(status, 400, "{reply}");
     assert_eq!(reply["error"], "invalid_body");
     assert_eq!(s.get("/api/v1/streamers/v").await.0, 404, "nothing stored");
 }

@@ -37,7 +37,8 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-#[utoipa::path(put, path = "/api/v1/streamers/{id}", tag = "admin", params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/streamers/{id}", tag = "admin",
+    params(("id" = String, Path, pattern = r"^[^/.\x00-\x1f\x7f-\x9f][^/\x00-\x1f\x7f-\x9f]{0,127}$")),
     request_body = StreamerUpdate, security(("admin" = [])),
     responses((status = 200, body = Streamer), (status = 400, body = relive_api::ApiError), (status = 401, body = relive_api::ApiError)))]
 pub async fn put_streamer(
@@ -108,9 +109,10 @@ pub async fn delete_replay(_: Admin, State(app): State<AppState>, Path(id): Path
 const PUSH_URL_DEFAULT_SECS: u64 = 24 * 3600;
 const PUSH_URL_MAX_SECS: u64 = 30 * 24 * 3600;
 
-#[utoipa::path(post, path = "/api/v1/streamers/{id}/push-url", tag = "admin", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/streamers/{id}/push-url", tag = "admin",
+    params(("id" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")),
     request_body = PushUrlRequest, security(("admin" = [])),
-    responses((status = 200, body = PushUrl), (status = 401, body = relive_api::ApiError), (status = 409, body = relive_api::ApiError)))]
+    responses((status = 200, body = PushUrl), (status = 400, body = relive_api::ApiError), (status = 401, body = relive_api::ApiError), (status = 409, body = relive_api::ApiError)))]
 pub async fn push_url(
     _: Admin,
     State(app): State<AppState>,

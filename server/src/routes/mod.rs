@@ -6,7 +6,7 @@ pub mod public;
 
 use axum::Router;
 use axum::extract::FromRequest;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::routing::{get, post};
 use relive_api::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 use serde::Deserialize;
@@ -27,32 +27,70 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async { Failure::not_found("no such API endpoint") })
 }
 
-/// A JSON body whose rejection is an `ApiError` with a reason.
+/// A JSON object body (an array that serde could map onto a struct is refused), whose
+/// rejection is a 400 `ApiError` with a reason.
 pub struct JsonBody<T>(pub T);
 
 impl<T, S> FromRequest<S> for JsonBody<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Failure;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(JsonBody(v)),
-            Err(e) => Err(Failure::new(e.status(), "invalid_body", e.body_text())),
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !json {
+            return Err(Failure::bad_request("invalid_body", "send the body as JSON, with Content-Type: application/json"));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| Failure::bad_request("invalid_body", e.body_text()))?;
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value(v)
+                .map(JsonBody)
+                .map_err(|e| Failure::bad_request("invalid_body", format!("the body does not fit: {e}"))),
+            Ok(_) => Err(Failure::bad_request("invalid_body", "the body must be a JSON object")),
+            Err(e) => Err(Failure::bad_request("invalid_body", format!("the body is not valid JSON: {e}"))),
         }
     }
 }
 
-/// `?limit=&cursor=` of the list endpoints.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+/// `?limit=&cursor=` of the list endpoints, as received (checked by the methods).
+#[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
-    /// Page size, 1 to 100 (default 20).
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// The documentation of `?limit=&cursor=` on the streamer directory.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct StreamerListParams {
+    /// Page size from 1 (default 20); more than 100 gives 100.
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,15}\.[^/\x00-\x1f\x7f-\x9f]{1,128}$")]
+    cursor: Option<String>,
+}
+
+/// The documentation of `?limit=&cursor=` on replay lists.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ReplayListParams {
+    /// Page size from 1 (default 20); more than 100 gives 100.
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,15}\.[0-9]{1,15}$")]
+    cursor: Option<String>,
 }
 
 impl PageQuery {
@@ -63,9 +101,9 @@ impl PageQuery {
     pub fn limit(&self) -> Result<u32, Failure> {
         match self.limit.as_deref() {
             None => Ok(DEFAULT_PAGE_LIMIT),
-            Some(s) => match s.parse::<u32>() {
-                Ok(n) if n >= 1 => Ok(n.min(MAX_PAGE_LIMIT)),
-                _ => Err(Failure::invalid("limit", format!("must be a whole number from 1 to {MAX_PAGE_LIMIT}"))),
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if n >= 1 => Ok(n.min(i64::from(MAX_PAGE_LIMIT)) as u32),
+                _ => Err(Failure::invalid("limit", "must be a whole number from 1 (more than 100 gives 100)")),
             },
         }
     }

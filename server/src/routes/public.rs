@@ -6,12 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::extract::rejection::QueryRejection;
 use relive_api::{Replay, ReplayDetail, ReplayPage, Streamer, StreamerPage};
 
-use super::PageQuery;
+use super::{PageQuery, ReplayListParams, StreamerListParams};
 use crate::AppState;
 use crate::error::Failure;
 use crate::store::{ReplayKey, ReplayRow, StreamerKey};
 
-#[utoipa::path(get, path = "/api/v1/streamers", tag = "public", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/streamers", tag = "public", params(StreamerListParams),
     responses((status = 200, body = StreamerPage), (status = 400, body = relive_api::ApiError)))]
 pub async fn streamers(
     State(app): State<AppState>,
@@ -30,7 +30,7 @@ pub async fn streamer(State(app): State<AppState>, Path(id): Path<String>) -> Re
 }
 
 #[utoipa::path(get, path = "/api/v1/streamers/{id}/replays", tag = "public",
-    params(("id" = String, Path), PageQuery),
+    params(("id" = String, Path), ReplayListParams),
     responses((status = 200, body = ReplayPage), (status = 400, body = relive_api::ApiError), (status = 404, body = relive_api::ApiError)))]
 pub async fn streamer_replays(
     State(app): State<AppState>,
