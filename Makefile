@@ -40,12 +40,16 @@ size:
 	@scripts/web-size.sh
 
 ## bench: figures, printed and never asserted (bench/README.md): makes the test FLVs once,
-## native remux throughput (criterion), then ours (WASM) vs mpegts.js in headless Chromium
+## native remux throughput (criterion), then ours (WASM) vs mpegts.js in headless Chromium:
+## remux throughput, then the players (time to first frame, seek latency) against the
+## real server (debug build) and the web app as built in dist/ (`make web`)
 bench: setup
 	@bench/make-media.sh
 	cargo bench -p relive-flv --bench remux
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	node bench/browser-bench.mjs
+	cargo build --quiet -p relive-server
+	node bench/player-bench.mjs
 
 ## fuzz: the FLV parser under libFuzzer for FUZZ_SECONDS (flv/fuzz/README.md); stable Rust,
 ## so no sanitizer (-s none); lowest priority, one process. Not part of `make test`.
@@ -56,6 +60,13 @@ fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	@mkdir -p flv/fuzz/corpus/remux
 	cd flv && nice -n 19 cargo fuzz run -s none remux fuzz/corpus/remux fuzz/seeds/remux -- \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS)
+
+## fuzz-hooks: cargo fuzz over every hook format's parsing (server/fuzz/)
+fuzz-hooks:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@mkdir -p server/fuzz/corpus/hooks
+	cd server && nice -n 19 cargo fuzz run -s none hooks fuzz/corpus/hooks fuzz/seeds/hooks -- \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS)
 
 clean:
