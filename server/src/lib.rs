@@ -101,10 +101,54 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve(listener, app(state)).await;
     Ok(())
+}
+
+/// How long a client may take to send a request's headers, and then its body.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Accepts connections until Ctrl-C or SIGTERM, then lets open requests finish. Unlike
+/// `axum::serve`, a client that sends its headers too slowly (slow-loris) is cut off.
+async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::ServiceExt;
+
+    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_TIMEOUT));
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    tokio::select! {
+        _ = graceful.shutdown() => {},
+        _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => tracing::warn!("connections still open at shutdown"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -72,3 +72,18 @@ async fn hooks_are_rate_limited_per_address() {
     // The API is not limited.
     assert_eq!(s.get("/api/v1/streamers/rl").await.0, 200);
 }
+
+#[tokio::test]
+async fn a_client_too_slow_with_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Server::start();
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    // The headers never end: the server closes the connection (after 10 s).
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), slow.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "still open: {read:?}");
+    // Others were served all along.
+    assert_eq!(s.get("/healthz").await.0, 200);
+}
