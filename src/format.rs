@@ -169,35 +169,7 @@ pub fn iso(t: i64) -> String {
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-}
-
-/// Unix seconds to a proleptic Gregorian date and time (Howard Hinnant's algorithm).
-fn civil(t: i64) -> Civil {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    Civil {
-        year: yoe + era * 400 + i64::from(month <= 2),
-        month,
-        day,
-        hour: (secs / 3600) as u32,
-        minute: (secs % 3600 / 60) as u32,
-        second: (secs % 60) as u32,
-    }
-}
+use relive_api::time::civil;
 
 /// Up to two initials for an avatar: `Xiao Yu` → `XY`, `小雨` → `小`.
 pub fn initials(name: &str) -> String {

@@ -175,16 +175,10 @@ fn to_replay(app: &AppState, stream: &str, file: &Value) -> Option<NewReplay> {
 fn beijing_time(s: &str) -> Option<i64> {
     let (date, time) = s.trim().split_once(' ')?;
     let d: Vec<i64> = date.split('-').map(|x| x.parse().ok()).collect::<Option<_>>()?;
-    let t: Vec<i64> = time.split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let t: Vec<u32> = time.split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
     let ([y, m, day], [hh, mm, ss]) = (d.as_slice(), t.as_slice()) else { return None };
-    // Howard Hinnant's days_from_civil.
-    let (y, m) = if *m <= 2 { (y - 1, m + 9) } else { (*y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss - 8 * 3600)
+    let t = relive_api::time::unix(*y, u32::try_from(*m).ok()?, u32::try_from(*day).ok()?, *hh, *mm, *ss)?;
+    Some(t - 8 * 3600)
 }
 
 #[cfg(test)]
