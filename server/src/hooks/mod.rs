@@ -14,6 +14,8 @@ use crate::error::Failure;
 
 /// The largest callback body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
+/// Bodies up to this size are read (and dropped) before a 413; larger ones are not.
+const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// Reads a whole callback body, refusing one over `MAX_BODY` with 413.
 pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Failure> {
@@ -24,7 +26,12 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Failure
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+    if let Some(n) = declared.filter(|&n| n > MAX_BODY as u64) {
+        // Read a modest excess to the end before answering, so the client, still
+        // sending, gets the 413 instead of a reset connection.
+        if n <= DRAIN_LIMIT as u64 {
+            let _ = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+        }
         return Err(too_large());
     }
     axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())
