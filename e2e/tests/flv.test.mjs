@@ -71,6 +71,13 @@ test('seeking to 75% of an FLV without a keyframe index plays from there', async
   }, target + 0.5);
   assert.ok(ok, 'buffered at the target');
   assert.ok(downloads.some((d) => /from byte [1-9]\d*: HTTP 206/.test(d)), `a range request: ${downloads}`);
+  // Seeking aborts the old download: nothing of that may surface as a page error.
+  await page.keyboard.press('3');
+  await waitVideo(page, 'Math.abs(v.currentTime - 54) < 3 && !v.seeking');
+  await page.keyboard.press('8');
+  await waitVideo(page, 'Math.abs(v.currentTime - 144) < 3 && !v.seeking');
+  await page.waitForTimeout(500);
+  assert.deepEqual(page.errors, []);
   assert.equal(await page.locator('.player-error').count(), 0);
 });
 

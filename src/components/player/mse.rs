@@ -189,8 +189,9 @@ impl FlvEngine {
     // ---- the keyframe index --------------------------------------------------------
 
     async fn load_index(self: Rc<Self>) {
-        // The server may still be building it (202): ask again a few times.
-        for attempt in 0..6 {
+        // The server may still be building it (202): ask again, less and less often,
+        // for about two minutes.
+        for attempt in 0..30 {
             let Ok(resp) = fetch(&self.index_url, None, None).await else { return };
             match resp.status() {
                 200 => {
@@ -204,7 +205,7 @@ impl FlvEngine {
                     }
                     return;
                 }
-                202 => sleep(500 * (attempt + 1)).await,
+                202 => sleep((500 * (attempt + 1)).min(5000)).await,
                 _ => return,
             }
         }
@@ -292,12 +293,12 @@ impl FlvEngine {
             {
                 sleep(100).await;
                 if self.generation.get() != generation {
-                    let _ = reader.cancel();
+                    cancel(&reader);
                     return Ok(());
                 }
             }
             if self.generation.get() != generation {
-                let _ = reader.cancel();
+                cancel(&reader);
                 return Ok(());
             }
             let result = JsFuture::from(reader.read()).await.map_err(|_| Key::ErrNetwork)?;
@@ -503,6 +504,15 @@ async fn fetch(url: &str, range: Option<&str>, abort: Option<&AbortController>) 
     init.set_signal(abort.map(|a| a.signal()).as_ref());
     let resp = JsFuture::from(browser::window().fetch_with_str_and_init(url, &init)).await?;
     resp.dyn_into()
+}
+
+/// Stops reading a download. After an abort the stream is already broken and the
+/// promise rejects: consume it, so no unhandled rejection reaches the page.
+fn cancel(reader: &ReadableStreamDefaultReader) {
+    let promise = reader.cancel();
+    spawn_local(async move {
+        let _ = JsFuture::from(promise).await;
+    });
 }
 
 async fn sleep(ms: u32) {
