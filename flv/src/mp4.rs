@@ -333,6 +333,18 @@ pub fn media_segment(sequence: u32, parts: &[(&Track, &[Sample])]) -> Vec<u8> {
     w.buf
 }
 
+/// Run-length encodes values as (count, value), as `stts` and `ctts` store them.
+fn runs(values: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for v in values {
+        match out.last_mut() {
+            Some((n, last)) if *last == v => *n += 1,
+            _ => out.push((1, v)),
+        }
+    }
+    out
+}
+
 /// A whole progressive MP4: `ftyp`, `moov` with complete sample tables, then `mdat`
 /// with the samples interleaved in decode order.
 pub fn progressive(tracks: &[(Track, Vec<Sample>)]) -> Vec<u8> {
@@ -362,34 +374,22 @@ pub fn progressive(tracks: &[(Track, Vec<Sample>)]) -> Vec<u8> {
         mvhd(&mut w, movie, tracks.iter().map(|(t, _)| t.id).max().unwrap_or(0) + 1);
         for (ti, (t, samples)) in tracks.iter().enumerate() {
             trak_begin(&mut w, t, duration(samples));
-            // stts: runs of equal durations
-            let mut runs: Vec<(u32, u32)> = Vec::new();
-            for s in samples {
-                match runs.last_mut() {
-                    Some((n, d)) if *d == s.duration => *n += 1,
-                    _ => runs.push((1, s.duration)),
-                }
-            }
+            // stts and ctts: (count, value) runs of equal durations, and of equal offsets.
+            let stts = runs(samples.iter().map(|s| s.duration));
             w.begin_full(b"stts", 0, 0);
-            w.u32(runs.len() as u32);
-            for (n, d) in runs {
+            w.u32(stts.len() as u32);
+            for (n, d) in stts {
                 w.u32(n);
                 w.u32(d);
             }
             w.end();
             if samples.iter().any(|s| s.cts != 0) {
-                let mut runs: Vec<(u32, i32)> = Vec::new();
-                for s in samples {
-                    match runs.last_mut() {
-                        Some((n, c)) if *c == s.cts => *n += 1,
-                        _ => runs.push((1, s.cts)),
-                    }
-                }
+                let ctts = runs(samples.iter().map(|s| s.cts as u32));
                 w.begin_full(b"ctts", 1, 0);
-                w.u32(runs.len() as u32);
-                for (n, c) in runs {
+                w.u32(ctts.len() as u32);
+                for (n, c) in ctts {
                     w.u32(n);
-                    w.u32(c as u32);
+                    w.u32(c);
                 }
                 w.end();
             }
