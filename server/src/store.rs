@@ -370,6 +370,12 @@ impl Store {
         .await
     }
 
+    /// Whether a streamer exists (without computing their figures).
+    pub async fn streamer_exists(&self, id: String) -> Result<bool, StoreError> {
+        self.read(move |c| c.query_row("SELECT 1 FROM streamers WHERE id = ?1", [id], |_| Ok(())).optional().map(|r| r.is_some()))
+            .await
+    }
+
     /// One streamer's public profile and figures.
     pub async fn streamer(&self, id: String) -> Result<Option<Streamer>, StoreError> {
         self.read(move |c| streamer_by_id(c, &id)).await

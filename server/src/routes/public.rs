@@ -40,7 +40,8 @@ pub async fn streamer_replays(
     let q = PageQuery::from(q)?;
     let after = q.cursor(|t, id| Some(ReplayKey { start_time: t, id: id.parse().ok()? }))?;
     let limit = q.limit()?;
-    if app.store.streamer(id.clone()).await?.is_none() {
+    // Only existence: the profile's figures sum every replay, which a page does not need.
+    if !app.store.streamer_exists(id.clone()).await? {
         return Err(Failure::not_found("no such streamer"));
     }
     let (rows, next) = app.store.replays(id, after, limit).await?;
