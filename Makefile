@@ -51,6 +51,13 @@ bench: setup
 	cargo build --quiet -p relive-server
 	node bench/player-bench.mjs
 
+## bench-server: the server under load (bench/README.md, "Server"): release build, wrk over
+## loopback: replay lists (first and deep pages), durable Tencent callbacks, resident memory.
+## Seeds 1,000,000 replays once into bench/.cache/server/. Not part of `make test`.
+.PHONY: bench-server
+bench-server:
+	@bench/server/run.sh
+
 ## fuzz: the FLV parser under libFuzzer for FUZZ_SECONDS (flv/fuzz/README.md); stable Rust,
 ## so no sanitizer (-s none); lowest priority, one process. Not part of `make test`.
 FUZZ_SECONDS ?= 600

@@ -116,6 +116,15 @@ async fn main() -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     anyhow::ensure!(stored == replays, "stored {stored} of {replays}: the database was not empty");
+    // Let the writer thread close the database, which folds the WAL into the file, so
+    // that the file alone is the database (copies of it need nothing else).
+    drop(calls);
+    drop(store);
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let closing = Instant::now();
+    while wal.exists() && closing.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     println!(
         "seeded {replays} replays over {streamers} streamers in {secs:.1} s: {:.0} replays/s ({in_flight} calls in flight)",
         replays as f64 / secs
