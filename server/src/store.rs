@@ -175,7 +175,7 @@ impl Store {
             writer: tx,
             readers: Arc::new(ReadPool {
                 conns: Mutex::new(readers),
-                permits: Semaphore::new(READERS),
+                permits: Arc::new(Semaphore::new(READERS)),
             }),
         })
     }
@@ -468,9 +468,12 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     {
-        let _permit = self.readers.permits.acquire().await.map_err(|_| StoreError::Closed)?;
+        // The permit moves into the blocking task: if this future is dropped (the client
+        // went away), the connection stays counted as busy until the task gives it back.
+        let permit = self.readers.permits.clone().acquire_owned().await.map_err(|_| StoreError::Closed)?;
         let pool = self.readers.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = pool.conns.lock().unwrap_or_else(|p| p.into_inner()).pop().ok_or(StoreError::Closed)?;
             let result = f(&conn).map_err(StoreError::from);
             pool.conns.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
@@ -484,7 +487,7 @@ impl Store {
 struct ReadPool {
     conns: Mutex<Vec<Connection>>,
     /// As many permits as connections: holding one guarantees a connection is free.
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
 }
 
 /// A unit of work for the writer thread: `run` inside the open transaction, then
