@@ -9,16 +9,10 @@ local n_streamers = tonumber(os.getenv("BENCH_STREAMERS") or "10000")
 local t = os.getenv("BENCH_T")
 local sign = os.getenv("BENCH_SIGN")
 local run = os.getenv("BENCH_RUN_TAG") or tostring(os.time())
-local next_id = 0
 local counter = 0
 
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-end
-
 function init(args)
-  math.randomseed(os.time() * 1000 + tid)
+  seed_random()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end

@@ -3,16 +3,10 @@
 -- next_cursor through the API beforehand), chosen at random per request.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
-local next_id = 0
 local paths = {}
 
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-end
-
 function init(args)
-  math.randomseed(os.time() * 1000 + tid)
+  seed_random()
   for line in io.lines(os.getenv("BENCH_DEEP_PATHS")) do
     if line ~= "" then paths[#paths + 1] = line end
   end

@@ -4,15 +4,9 @@ dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local n_streamers = tonumber(os.getenv("BENCH_STREAMERS") or "10000")
 local accept = os.getenv("BENCH_ACCEPT_ENCODING")
-local next_id = 0
-
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-end
 
 function init(args)
-  math.randomseed(os.time() * 1000 + tid)
+  seed_random()
   if accept and accept ~= "" then wrk.headers["Accept-Encoding"] = accept end
 end
 

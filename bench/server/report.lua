@@ -1,5 +1,18 @@
 -- Shared by the wrk scripts here: one machine-readable line at the end of a run.
 -- Latencies are wrk's (microseconds, from the request's write to its response's end).
+-- Shared by every script: number wrk's threads (tid), and seed each one's random
+-- numbers apart.
+local next_id = 0
+
+function setup(thread)
+  thread:set("tid", next_id)
+  next_id = next_id + 1
+end
+
+function seed_random()
+  math.randomseed(os.time() * 1000 + tid)
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
