@@ -345,6 +345,17 @@ fn runs(values: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
     out
 }
 
+/// A table of (count, value) entries: `stts`, `ctts`.
+fn run_box(w: &mut Writer, kind: &[u8; 4], version: u8, entries: &[(u32, u32)]) {
+    w.begin_full(kind, version, 0);
+    w.u32(entries.len() as u32);
+    for &(n, v) in entries {
+        w.u32(n);
+        w.u32(v);
+    }
+    w.end();
+}
+
 /// A whole progressive MP4: `ftyp`, `moov` with complete sample tables, then `mdat`
 /// with the samples interleaved in decode order.
 pub fn progressive(tracks: &[(Track, Vec<Sample>)]) -> Vec<u8> {
@@ -376,22 +387,10 @@ pub fn progressive(tracks: &[(Track, Vec<Sample>)]) -> Vec<u8> {
             trak_begin(&mut w, t, duration(samples));
             // stts and ctts: (count, value) runs of equal durations, and of equal offsets.
             let stts = runs(samples.iter().map(|s| s.duration));
-            w.begin_full(b"stts", 0, 0);
-            w.u32(stts.len() as u32);
-            for (n, d) in stts {
-                w.u32(n);
-                w.u32(d);
-            }
-            w.end();
+            run_box(&mut w, b"stts", 0, &stts);
             if samples.iter().any(|s| s.cts != 0) {
-                let ctts = runs(samples.iter().map(|s| s.cts as u32));
-                w.begin_full(b"ctts", 1, 0);
-                w.u32(ctts.len() as u32);
-                for (n, c) in ctts {
-                    w.u32(n);
-                    w.u32(c);
-                }
-                w.end();
+                // Version 1: offsets are signed.
+                run_box(&mut w, b"ctts", 1, &runs(samples.iter().map(|s| s.cts as u32)));
             }
             if t.is_video() && samples.iter().any(|s| !s.key) {
                 let keys: Vec<u32> = samples.iter().enumerate().filter(|(_, s)| s.key).map(|(i, _)| i as u32 + 1).collect();
