@@ -29,7 +29,9 @@ GOAL_RSS_MB=100
 
 HERE=bench/server
 CACHE=bench/.cache/server
-SEED_DB=$CACHE/seed-$REPLAYS-$STREAMERS.db
+# Seeded on the current schema: a new migration means a new seed (not a migration at each start).
+SCHEMA=$(ls server/migrations/*.sql | wc -l)
+SEED_DB=$CACHE/seed-$REPLAYS-$STREAMERS-schema$SCHEMA.db
 RUN_DIR=$CACHE/run
 KEY=bench-callback-key
 CLK_TCK=$(getconf CLK_TCK)

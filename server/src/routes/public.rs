@@ -40,11 +40,7 @@ pub async fn streamer_replays(
     let q = PageQuery::from(q)?;
     let after = q.cursor(|t, id| Some(ReplayKey { start_time: t, id: id.parse().ok()? }))?;
     let limit = q.limit()?;
-    // Only existence: the profile's figures sum every replay, which a page does not need.
-    if !app.store.streamer_exists(id.clone()).await? {
-        return Err(Failure::not_found("no such streamer"));
-    }
-    let (rows, next) = app.store.replays(id, after, limit).await?;
+    let (rows, next) = app.store.replays(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
     let base = app.config.public_base();
     Ok(Json(ReplayPage {
         items: rows.into_iter().map(|r| replay_json(r, base.as_deref())).collect(),
