@@ -43,7 +43,7 @@ pub struct AppState {
 /// The whole HTTP surface.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .nest("/api/v1", routes::router().layer(CompressionLayer::new()).layer(security::api_cors()))
+        .nest("/api/v1", routes::router().layer(api_compression()).layer(security::api_cors()))
         .route("/api/{*rest}", any(|| async { Failure::not_found("no such API endpoint; the API lives under /api/v1") }))
         .nest("/hooks", hooks_router(&state))
         .route("/healthz", get(healthz))
@@ -51,6 +51,13 @@ pub fn app(state: AppState) -> Router {
         .merge(web::spa(&state.config.dist))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
+}
+
+/// JSON responses compressed at level 2 (brotli, gzip, zstd alike). A page of 20 replays
+/// (5.9 KB) is 822 B at brotli 2 against 796 B at tower-http's default brotli 4, and the
+/// server answers ~11,000 instead of ~9,000 list requests/s from browsers (bench/server).
+fn api_compression() -> CompressionLayer {
+    CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(2))
 }
 
 fn hooks_router(state: &AppState) -> Router<AppState> {

@@ -757,6 +757,40 @@ mod tests {
         assert_eq!(profile.matches("COVERING INDEX replays_visible_page").count(), 2, "{profile}");
     }
 
+    /// A client that goes away mid-read must not hand the read's connection to someone else
+    /// while its query still runs (found by the list benchmark: such reads failed with 500s).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_read_keeps_its_connection_until_the_query_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let slow: Vec<_> = (0..READERS)
+            .map(|_| {
+                let (store, started) = (store.clone(), started_tx.clone());
+                tokio::spawn(async move {
+                    store
+                        .read(move |_| {
+                            started.send(()).unwrap();
+                            std::thread::sleep(std::time::Duration::from_millis(300));
+                            Ok(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for _ in 0..READERS {
+            started_rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+        }
+        for task in slow {
+            task.abort();
+        }
+        // Every connection is still busy: these wait for them instead of failing.
+        let quick = (0..READERS).map(|_| store.read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))));
+        for result in futures_util::future::join_all(quick).await {
+            assert_eq!(result.unwrap(), 1);
+        }
+    }
+
     #[tokio::test]
     async fn migrations_are_applied_once() {
         let dir = tempfile::tempdir().unwrap();
