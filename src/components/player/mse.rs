@@ -71,9 +71,9 @@ pub struct FlvEngine {
     worker_handler: RefCell<Option<Closure<dyn FnMut(MessageEvent)>>>,
     /// Sizes of the pieces posted to the worker and not answered yet, oldest first.
     in_flight: RefCell<VecDeque<u32>>,
-    /// The download has started (MediaSource opens again after endOfStream).
-    started: Cell<bool>,
     buffer: RefCell<Option<SourceBuffer>>,
+    /// The init segment's type, when it came before the media source opened.
+    pending_mime: RefCell<Option<String>>,
     queue: RefCell<VecDeque<Vec<u8>>>,
     index: RefCell<Option<KeyframeIndex>>,
     duration: Cell<Option<f64>>,
@@ -114,8 +114,8 @@ impl FlvEngine {
             unsent: RefCell::new(Vec::new()),
             worker_handler: RefCell::new(None),
             in_flight: RefCell::new(VecDeque::new()),
-            started: Cell::new(false),
             buffer: RefCell::new(None),
+            pending_mime: RefCell::new(None),
             queue: RefCell::new(VecDeque::new()),
             index: RefCell::new(None),
             duration: Cell::new(None),
@@ -133,12 +133,15 @@ impl FlvEngine {
         *engine.worker_handler.borrow_mut() = Some(handler);
         let e = engine.clone();
         engine.listen(engine.media_source.clone().into(), "sourceopen", move || {
+            // Also after endOfStream, when more is appended (a seek back).
             e.apply_duration();
-            // It opens again after endOfStream when more is appended (a seek back):
-            // only the first opening starts the download.
-            if !e.started.replace(true) {
-                e.clone().download(0, false);
+            if let Some(mime) = e.pending_mime.borrow_mut().take() {
+                if let Err(key) = e.create_buffer(&mime) {
+                    e.fail(key);
+                    return;
+                }
             }
+            e.pump();
         });
         let e = engine.clone();
         engine.listen(video.clone().into(), "seeking", move || e.clone().on_seeking());
@@ -151,6 +154,9 @@ impl FlvEngine {
             }
         });
         video.set_src(&engine.object_url);
+        // The download and the remuxer start now, not when the media source opens (tens of
+        // milliseconds later, once the element is in the page): segments wait in the queue.
+        engine.clone().download(0, false);
         spawn_local(engine.clone().load_index());
         Ok(engine)
     }
@@ -359,7 +365,9 @@ impl FlvEngine {
             "init" => {
                 if self.buffer.borrow().is_none() {
                     let mime = get("mime").as_string().unwrap_or_default();
-                    if let Err(key) = self.create_buffer(&mime) {
+                    if self.media_source.ready_state() != MediaSourceReadyState::Open {
+                        *self.pending_mime.borrow_mut() = Some(mime);
+                    } else if let Err(key) = self.create_buffer(&mime) {
                         self.fail(key);
                         return;
                     }
