@@ -5,6 +5,7 @@
 //!   the [`components::player`] among them.
 //! - [`api`]: the HTTP calls; [`paging`]: lists that grow page by page.
 //! - [`i18n`]: zh-CN and English catalogs; [`format`]: pure formatting and parsing.
+//! - [`router`]: the routes, and links that stay in the app.
 //! - [`browser`]: thin wrappers over the web APIs used.
 //! - [`flv_engine`]: FLV through Media Source Extensions. Not part of the app's wasm: it
 //!   runs in the FLV playback module (`src/bin/flv_player.rs`), loaded when an FLV plays.
@@ -17,15 +18,14 @@ pub mod format;
 pub mod i18n;
 pub mod pages;
 pub mod paging;
+pub mod router;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::use_location;
-use leptos_router::path;
 
 use crate::components::SiteHeader;
 use crate::i18n::{I18n, Locale};
 use crate::pages::{Directory, EmbedProfile, EmbedReplay, NotFound, Profile, Watch};
+use crate::router::{Route, provide_location};
 
 /// Where the viewer's language choice is remembered.
 pub const LOCALE_KEY: &str = "relive:locale";
@@ -38,18 +38,15 @@ pub fn App() -> impl IntoView {
     let i18n = I18n { locale: RwSignal::new(initial) };
     provide_context(i18n);
     Effect::new(move |_| browser::set_html_lang(i18n.get().tag()));
-    view! {
-        <Router>
-            <Shell/>
-        </Router>
-    }
+    view! { <Shell/> }
 }
 
 /// Site chrome around the routes; embeds get none.
 #[component]
 fn Shell() -> impl IntoView {
-    let location = use_location();
-    let embed = Memo::new(move |_| location.pathname.get().starts_with("/embed/"));
+    let location = provide_location();
+    let route = Memo::new(move |_| Route::parse(&location.path.read()));
+    let embed = Memo::new(move |_| route.read().is_embed());
     Effect::new(move |_| {
         if let Some(body) = browser::window().document().and_then(|d| d.body()) {
             let _ = body.class_list().toggle_with_force("embedded", embed.get());
@@ -60,13 +57,15 @@ fn Shell() -> impl IntoView {
             <SiteHeader/>
         </Show>
         <main id="main" tabindex="-1">
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=Directory/>
-                <Route path=path!("/u/:streamer") view=Profile/>
-                <Route path=path!("/u/:streamer/replays/:replay") view=Watch/>
-                <Route path=path!("/embed/replays/:replay") view=EmbedReplay/>
-                <Route path=path!("/embed/u/:streamer") view=EmbedProfile/>
-            </Routes>
+            // A new route or new parameters: a fresh page.
+            {move || match route.get() {
+                Route::Directory => view! { <Directory/> }.into_any(),
+                Route::Profile { streamer } => view! { <Profile id=streamer/> }.into_any(),
+                Route::Watch { replay, .. } => view! { <Watch replay/> }.into_any(),
+                Route::EmbedReplay { replay } => view! { <EmbedReplay replay/> }.into_any(),
+                Route::EmbedProfile { streamer } => view! { <EmbedProfile id=streamer/> }.into_any(),
+                Route::NotFound => view! { <NotFound/> }.into_any(),
+            }}
         </main>
     }
 }

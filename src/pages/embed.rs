@@ -1,7 +1,6 @@
 //! Pages for iframes on other sites: no site chrome, filling whatever size they get.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::profile::{ProfileHeader, REPLAY_PAGE, ReplayGrid};
 use super::watch_href;
@@ -11,15 +10,14 @@ use crate::components::{EmptyState, ErrorState, display_title};
 use crate::format::parse_start_time;
 use crate::i18n::{Key, use_i18n};
 use crate::paging::{Pager, StreamerReplays};
+use crate::router::use_location;
 
 /// `/embed/replays/:replay`: just the player, with the title linking to Relive.
 #[component]
-pub fn EmbedReplay() -> impl IntoView {
+pub fn EmbedReplay(replay: String) -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = params.read_untracked().get("replay").and_then(|s| s.parse::<i64>().ok()).unwrap_or(-1);
-    let start_at = query.read_untracked().get("t").and_then(|t| parse_start_time(&t));
+    let id = replay.parse::<i64>().unwrap_or(-1);
+    let start_at = use_location().query("t").and_then(|t| parse_start_time(&t));
     let detail = LocalResource::new(move || api::replay(id));
     view! {
         <div class="embed-fill">
@@ -42,9 +40,7 @@ pub fn EmbedReplay() -> impl IntoView {
 
 /// `/embed/u/:streamer`: a compact profile and its replays; replays play inside the frame.
 #[component]
-pub fn EmbedProfile() -> impl IntoView {
-    let params = use_params_map();
-    let id = params.read_untracked().get("streamer").unwrap_or_default();
+pub fn EmbedProfile(id: String) -> impl IntoView {
     let streamer = LocalResource::new({
         let id = id.clone();
         move || api::streamer(id.clone())

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use relive_api::Streamer;
 
 use super::directory::replay_count;
@@ -14,15 +13,7 @@ pub const REPLAY_PAGE: u32 = 12;
 
 /// `/u/:streamer`: a streamer's profile and their history replays.
 #[component]
-pub fn Profile() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("streamer").unwrap_or_default());
-    // A new streamer is a new page: state starts fresh.
-    move || view! { <ProfileView id=id.get()/> }
-}
-
-#[component]
-fn ProfileView(id: String) -> impl IntoView {
+pub fn Profile(id: String) -> impl IntoView {
     let i18n = use_i18n();
     let streamer = LocalResource::new({
         let id = id.clone();

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
 use relive_api::ReplayDetail;
 
 use super::{profile_href, watch_href};
@@ -9,16 +8,15 @@ use crate::components::{Avatar, EmptyState, ErrorState, LoadMoreFooter, ReplayCa
 use crate::format::{self, parse_start_time};
 use crate::i18n::{Key, fill, use_i18n};
 use crate::paging::{Pager, StreamerReplays};
+use crate::router::use_location;
 
 /// `/u/:streamer/replays/:replay?t=95`: the player, what is playing, and the
 /// streamer's other replays.
 #[component]
-pub fn Watch() -> impl IntoView {
-    let params = use_params_map();
-    let replay_id = Memo::new(move |_| params.read().get("replay").and_then(|s| s.parse::<i64>().ok()));
-    move || match replay_id.get() {
-        Some(id) => view! { <WatchView id/> }.into_any(),
-        None => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
+pub fn Watch(replay: String) -> impl IntoView {
+    match replay.parse::<i64>() {
+        Ok(id) => view! { <WatchView id/> }.into_any(),
+        Err(_) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
     }
 }
 
@@ -38,8 +36,7 @@ fn WatchView(id: i64) -> impl IntoView {
 #[component]
 fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let start_at = query.read_untracked().get("t").and_then(|t| parse_start_time(&t));
+    let start_at = use_location().query("t").and_then(|t| parse_start_time(&t));
     let ReplayDetail { replay, streamer } = detail;
     let r = StoredValue::new(replay.clone());
     let title = Signal::derive(move || display_title(&r.read_value(), i18n.get()));

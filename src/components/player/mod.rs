@@ -28,6 +28,21 @@ use crate::browser;
 use crate::format::{clock, decimal, parse_decimal};
 use crate::i18n::{Key, fill, use_i18n};
 
+/// `video.play()`. Its promise rejects when autoplay is refused or the element leaves
+/// the page before playing starts (the viewer went elsewhere): both are ordinary, the
+/// controls show the state, so the rejection is handled, not left to the page's errors.
+fn play(v: &HtmlVideoElement) {
+    thread_local! {
+        static IGNORE: wasm_bindgen::closure::Closure<dyn FnMut(wasm_bindgen::JsValue)> =
+            wasm_bindgen::closure::Closure::new(|_| {});
+    }
+    if let Ok(p) = v.play() {
+        IGNORE.with(|ignore| {
+            let _ = p.catch(ignore);
+        });
+    }
+}
+
 /// Where to go when this replay ends.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NextUp {
@@ -134,7 +149,7 @@ pub fn Player(
             }
             attach(&v);
             if autoplay && error.get_untracked().is_none() {
-                let _ = v.play();
+                play(&v);
             }
         });
     }
@@ -151,7 +166,7 @@ pub fn Player(
         with_video(&|v| {
             if v.paused() || v.ended() {
                 resume_offer.set(None);
-                let _ = v.play();
+                play(v);
             } else {
                 let _ = v.pause();
             }
@@ -299,7 +314,7 @@ pub fn Player(
         pending_seek.set_value(Some(current.get_untracked()));
         if let Some(v) = video() {
             attach(&v);
-            let _ = v.play();
+            play(&v);
         }
     };
     let on_ended = move |_| {
