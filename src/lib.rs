@@ -7,13 +7,10 @@
 //! - [`i18n`]: zh-CN and English catalogs; [`format`]: pure formatting and parsing.
 //! - [`router`]: the routes, and links that stay in the app.
 //! - [`browser`]: thin wrappers over the web APIs used.
-//! - [`flv_engine`]: FLV through Media Source Extensions. Not part of the app's wasm: it
-//!   runs in the FLV playback module (`src/bin/flv_player.rs`), loaded when an FLV plays.
 
 pub mod api;
 pub mod browser;
 pub mod components;
-pub mod flv_engine;
 pub mod format;
 pub mod i18n;
 pub mod pages;

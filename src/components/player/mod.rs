@@ -5,8 +5,8 @@
 //! [`keys`]. Controls hide while playing and come back on pointer, touch or focus.
 //! The position is remembered per replay and offered back ("resume from 12:34").
 
-mod flv;
 mod keys;
+mod mse;
 mod source;
 
 use std::cell::RefCell;

@@ -1,14 +1,14 @@
 //! What the `<video>` plays from. The controls never look past this: a progressive
 //! file (MP4, AAC, HLS where the browser has it) plays through `src`; an FLV is
-//! remuxed to fragmented MP4 in the page, in WebAssembly, and fed through Media Source
-//! Extensions ([`super::flv`]); without MSE, the server's progressive MP4 of it plays.
+//! remuxed to fragmented MP4 here, in WebAssembly, and fed through Media Source
+//! Extensions ([`super::mse`]); without MSE, the server's progressive MP4 of it plays.
 
 use std::rc::Rc;
 
 use relive_api::{Replay, ReplayFormat};
 use web_sys::HtmlVideoElement;
 
-use super::flv::{self, FlvPlayback};
+use super::mse::{self, FlvEngine};
 use crate::i18n::Key;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,13 +22,13 @@ pub enum Source {
 /// A source playing in an element; `detach` before attaching another.
 pub enum Attached {
     Element,
-    Flv(Rc<FlvPlayback>),
+    Flv(Rc<FlvEngine>),
 }
 
 impl Attached {
     pub fn detach(&self) {
-        if let Attached::Flv(playback) = self {
-            playback.destroy();
+        if let Attached::Flv(engine) = self {
+            engine.destroy();
         }
     }
 }
@@ -36,9 +36,7 @@ impl Attached {
 impl Source {
     pub fn for_replay(r: &Replay) -> Source {
         match r.format {
-            ReplayFormat::Flv if flv::supported() => {
-                // The player attaches it once rendered: its code can be on the way by then.
-                flv::preload();
+            ReplayFormat::Flv if mse::supported() => {
                 Source::Flv { url: r.url.clone(), index: format!("/api/v1/replays/{}/keyframes", r.id) }
             }
             // No Media Source Extensions (iPhone Safari before 17.1): the server's MP4 of it.
@@ -55,7 +53,7 @@ impl Source {
                 video.set_src(url);
                 Ok(Attached::Element)
             }
-            Source::Flv { url, index } => FlvPlayback::start(video, url.clone(), index.clone(), on_error).map(Attached::Flv),
+            Source::Flv { url, index } => FlvEngine::start(video, url.clone(), index.clone(), on_error).map(Attached::Flv),
         }
     }
 }

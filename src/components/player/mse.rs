@@ -1,11 +1,6 @@
 //! FLV playback through Media Source Extensions: the file is fetched as a stream,
-//! remuxed to fragmented MP4 chunk by chunk by `relive_flv` in a Web Worker and appended
-//! to a `SourceBuffer`.
-//!
-//! This runs in the FLV playback module (`src/bin/flv_player.rs`), not in the app's own
-//! wasm: the app loads that module when an FLV replay is about to play
-//! (`components::player::flv`), and the module is also the worker's remuxer. Profiles and
-//! MP4 replays never download any of it.
+//! remuxed to fragmented MP4 chunk by chunk by `relive_flv` in a Web Worker
+//! (`src/bin/flv_worker.rs`, loaded only now) and appended to a `SourceBuffer`.
 //!
 //! Seeking outside what is buffered finds the keyframe at or before the target (from
 //! the server's index, or the file's own `onMetaData` keyframes), aborts the download
@@ -28,37 +23,7 @@ use web_sys::{
 };
 
 use crate::browser;
-
-/// Why playback stopped; the app shows a message for each. Crosses from the FLV module
-/// to the app by [`name`](PlaybackError::name).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlaybackError {
-    /// No Media Source Extensions, a codec the browser cannot play, or a 404.
-    Unsupported,
-    /// The file is not a valid FLV.
-    Corrupt,
-    /// The download failed.
-    Network,
-    /// Playback reached the point where the file was cut off.
-    Truncated,
-}
-
-impl PlaybackError {
-    pub const ALL: [PlaybackError; 4] = [Self::Unsupported, Self::Corrupt, Self::Network, Self::Truncated];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Unsupported => "unsupported",
-            Self::Corrupt => "corrupt",
-            Self::Network => "network",
-            Self::Truncated => "truncated",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.name() == name)
-    }
-}
+use crate::i18n::Key;
 
 /// Seconds buffered ahead of the playhead before reading pauses.
 pub const MAX_AHEAD: f64 = 60.0;
@@ -69,9 +34,14 @@ pub const KEEP_BEHIND: f64 = 20.0;
 const MAX_IN_FLIGHT: u32 = 512 * 1024;
 /// The largest piece of the download handed to the worker at once.
 const PIECE: u32 = 128 * 1024;
-/// The worker's loader, which trunk builds next to the app (see index.html): the same
-/// module as this engine's, started in a worker.
-const WORKER_URL: &str = "/relive-flv-player_loader.js";
+/// The worker's loader, which trunk builds next to the app (see index.html).
+const WORKER_URL: &str = "/relive-flv-worker_loader.js";
+
+/// Whether this browser can play FLV this way at all.
+pub fn supported() -> bool {
+    let w: JsValue = browser::window().into();
+    ["MediaSource", "ManagedMediaSource"].iter().any(|n| js_sys::Reflect::get(&w, &(*n).into()).is_ok_and(|v| v.is_function()))
+}
 
 fn new_media_source() -> Option<(MediaSource, bool)> {
     let w: JsValue = browser::window().into();
@@ -85,44 +55,6 @@ fn new_media_source() -> Option<(MediaSource, bool)> {
     None
 }
 
-/// What FLV playback needs that takes time to get ready, started by the app the moment
-/// it knows an FLV will play, while the engine's own code is still downloading: the
-/// media source (it opens only once the element is in the page), the remuxing worker (it
-/// loads its module) and the file's download.
-pub struct Prepared {
-    pub media_source: MediaSource,
-    /// The media source's `blob:` URL, already the element's `src`.
-    pub object_url: String,
-    pub worker: Worker,
-    /// The download from byte 0: `fetch`'s promise of the response, and its abort.
-    pub response: js_sys::Promise,
-    pub abort: AbortController,
-}
-
-impl Prepared {
-    /// Points `video` at a new media source, starts the worker and the download of `url`.
-    pub fn begin(video: &HtmlVideoElement, url: &str) -> Result<Prepared, PlaybackError> {
-        let (media_source, managed) = new_media_source().ok_or(PlaybackError::Unsupported)?;
-        if managed {
-            // Safari's ManagedMediaSource plays only with remote playback off.
-            let _ = js_sys::Reflect::set(video, &"disableRemotePlayback".into(), &true.into());
-        }
-        let object_url = web_sys::Url::create_object_url_with_source(&media_source).map_err(|_| PlaybackError::Unsupported)?;
-        let worker = Worker::new(WORKER_URL).map_err(|_| PlaybackError::Unsupported)?;
-        let abort = AbortController::new().map_err(|_| PlaybackError::Unsupported)?;
-        let response = fetch_promise(url, None, Some(&abort));
-        video.set_src(&object_url);
-        Ok(Prepared { media_source, object_url, worker, response, abort })
-    }
-
-    /// Lets go of it all, when the engine never started.
-    pub fn discard(self) {
-        self.abort.abort();
-        self.worker.terminate();
-        let _ = web_sys::Url::revoke_object_url(&self.object_url);
-    }
-}
-
 /// A running FLV playback on one `<video>`. Dropping it does not stop it: call
 /// [`FlvEngine::destroy`].
 pub struct FlvEngine {
@@ -131,7 +63,7 @@ pub struct FlvEngine {
     object_url: String,
     url: String,
     index_url: String,
-    on_error: Box<dyn Fn(PlaybackError)>,
+    on_error: Box<dyn Fn(Key)>,
     worker: Worker,
     /// The worker has started and takes messages; until then they wait in `unsent`.
     worker_ready: Cell<bool>,
@@ -156,23 +88,20 @@ pub struct FlvEngine {
     /// The file stopped inside a tag: say so when playback gets there.
     truncated: Cell<bool>,
     failed: Cell<bool>,
-    /// The download the app started from byte 0, until the first download loop takes it.
-    first_response: RefCell<Option<(js_sys::Promise, AbortController)>>,
     listeners: RefCell<Vec<(web_sys::EventTarget, &'static str, Closure<dyn FnMut()>)>>,
 }
 
 impl FlvEngine {
-    /// Starts playing `url` (an FLV) in `video`, with what [`Prepared::begin`] started.
-    /// `index_url` answers with the server's keyframe index; `on_error` shows a message
-    /// in the player.
-    pub fn start(
-        video: &HtmlVideoElement,
-        prepared: Prepared,
-        url: String,
-        index_url: String,
-        on_error: impl Fn(PlaybackError) + 'static,
-    ) -> Rc<Self> {
-        let Prepared { media_source, object_url, worker, response, abort } = prepared;
+    /// Starts playing `url` (an FLV) in `video`. `index_url` answers with the
+    /// server's keyframe index; `on_error` shows a message in the player.
+    pub fn start(video: &HtmlVideoElement, url: String, index_url: String, on_error: impl Fn(Key) + 'static) -> Result<Rc<Self>, Key> {
+        let (media_source, managed) = new_media_source().ok_or(Key::ErrUnsupported)?;
+        if managed {
+            // Safari's ManagedMediaSource plays only with remote playback off.
+            let _ = js_sys::Reflect::set(video, &"disableRemotePlayback".into(), &true.into());
+        }
+        let object_url = web_sys::Url::create_object_url_with_source(&media_source).map_err(|_| Key::ErrUnsupported)?;
+        let worker = Worker::new(WORKER_URL).map_err(|_| Key::ErrUnsupported)?;
         let engine = Rc::new(FlvEngine {
             video: video.clone(),
             media_source,
@@ -196,17 +125,12 @@ impl FlvEngine {
             done: Cell::new(false),
             truncated: Cell::new(false),
             failed: Cell::new(false),
-            first_response: RefCell::new(Some((response, abort))),
             listeners: RefCell::new(Vec::new()),
         });
         let e = engine.clone();
         let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| e.on_worker_message(m.data()));
         engine.worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
         *engine.worker_handler.borrow_mut() = Some(handler);
-        // It may have said "ready" before anyone listened: ask again.
-        let hello = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&hello, &"type".into(), &"hello".into());
-        let _ = engine.worker.post_message(&hello);
         let e = engine.clone();
         engine.listen(engine.media_source.clone().into(), "sourceopen", move || {
             // Also after endOfStream, when more is appended (a seek back).
@@ -226,18 +150,15 @@ impl FlvEngine {
         let e = engine.clone();
         engine.listen(video.clone().into(), "ended", move || {
             if e.truncated.get() {
-                (e.on_error)(PlaybackError::Truncated);
+                (e.on_error)(Key::ErrTruncated);
             }
         });
-        // The media source may have opened before this listened.
-        if engine.media_source.ready_state() == MediaSourceReadyState::Open {
-            engine.apply_duration();
-        }
-        // The remuxer starts now, not when the media source opens (often later, once the
-        // element is in the page): segments wait in the queue.
+        video.set_src(&engine.object_url);
+        // The download and the remuxer start now, not when the media source opens (tens of
+        // milliseconds later, once the element is in the page): segments wait in the queue.
         engine.clone().download(0, false);
         spawn_local(engine.clone().load_index());
-        engine
+        Ok(engine)
     }
 
     /// Stops downloading and remuxing, and lets go of the element.
@@ -261,7 +182,7 @@ impl FlvEngine {
         self.listeners.borrow_mut().push((target, event, closure));
     }
 
-    fn fail(&self, key: PlaybackError) {
+    fn fail(&self, key: Key) {
         if !self.failed.replace(true) {
             self.generation.set(self.generation.get() + 1);
             if let Some(a) = self.abort.borrow_mut().take() {
@@ -277,16 +198,15 @@ impl FlvEngine {
         // The server may still be building it (202): ask again, less and less often,
         // for about two minutes.
         for attempt in 0..30 {
-            let Ok(resp) = JsFuture::from(fetch_promise(&self.index_url, None, None)).await.and_then(|r| r.dyn_into::<Response>()) else {
-                return;
-            };
+            let Ok(resp) = fetch(&self.index_url, None, None).await else { return };
             match resp.status() {
                 200 => {
                     let Ok(json) = resp.json().map(JsFuture::from) else { return };
                     let Ok(value) = json.await else { return };
-                    if let Some(ix) = keyframe_index(&value) {
+                    if let Ok(ix) = serde_wasm_bindgen::from_value::<relive_api::KeyframeIndex>(value) {
+                        let points = ix.times_ms.iter().zip(&ix.offsets).map(|(&time_ms, &offset)| SeekPoint { time_ms, offset }).collect();
                         self.duration.set(Some(ix.duration_ms as f64 / 1000.0));
-                        *self.index.borrow_mut() = Some(ix);
+                        *self.index.borrow_mut() = Some(KeyframeIndex { duration_ms: ix.duration_ms, points, ..Default::default() });
                         self.apply_duration();
                     }
                     return;
@@ -355,28 +275,22 @@ impl FlvEngine {
         };
     }
 
-    async fn download_from(self: Rc<Self>, offset: u64, generation: u32) -> Result<(), PlaybackError> {
-        let first = if offset == 0 { self.first_response.borrow_mut().take() } else { None };
-        let (pending, controller) = match first {
-            Some((response, abort)) => (response, Some(abort)),
-            None => {
-                let c = AbortController::new().ok();
-                (fetch_promise(&self.url, (offset > 0).then(|| format!("bytes={offset}-")).as_deref(), c.as_ref()), c)
-            }
-        };
-        if let Some(old) = self.abort.replace(controller) {
+    async fn download_from(self: Rc<Self>, offset: u64, generation: u32) -> Result<(), Key> {
+        let controller = AbortController::new().ok();
+        if let Some(old) = self.abort.replace(controller.clone()) {
             old.abort();
         }
-        let resp: Response = JsFuture::from(pending).await.and_then(|r| r.dyn_into()).map_err(|_| PlaybackError::Network)?;
+        let range = (offset > 0).then(|| format!("bytes={offset}-"));
+        let resp = fetch(&self.url, range.as_deref(), controller.as_ref()).await.map_err(|_| Key::ErrNetwork)?;
         // Tests and curious developers read this in the console.
         web_sys::console::debug_1(&format!("FLV download from byte {offset}: HTTP {}", resp.status()).into());
         let mut skip = match resp.status() {
             200 => offset, // the server ignored the range: skip to the offset ourselves
             206 => 0,
-            404 | 410 => return Err(PlaybackError::Unsupported),
-            _ => return Err(PlaybackError::Network),
+            404 | 410 => return Err(Key::ErrUnsupported),
+            _ => return Err(Key::ErrNetwork),
         };
-        let body = resp.body().ok_or(PlaybackError::Network)?;
+        let body = resp.body().ok_or(Key::ErrNetwork)?;
         let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         loop {
             // Enough remuxed ahead, or the worker is behind: wait.
@@ -393,7 +307,7 @@ impl FlvEngine {
                 cancel(&reader);
                 return Ok(());
             }
-            let result = JsFuture::from(reader.read()).await.map_err(|_| PlaybackError::Network)?;
+            let result = JsFuture::from(reader.read()).await.map_err(|_| Key::ErrNetwork)?;
             if self.generation.get() != generation {
                 return Ok(());
             }
@@ -480,8 +394,8 @@ impl FlvEngine {
                 web_sys::console::warn_1(&format!("FLV remux: {}", get("message").as_string().unwrap_or_default()).into());
                 match get("kind").as_string().as_deref() {
                     Some("truncated") => self.truncated.set(true),
-                    Some("unsupported") => self.fail(PlaybackError::Unsupported),
-                    _ => self.fail(PlaybackError::Corrupt),
+                    Some("unsupported") => self.fail(Key::ErrUnsupported),
+                    _ => self.fail(Key::ErrCorrupt),
                 }
             }
             "done" => self.done.set(true),
@@ -490,11 +404,11 @@ impl FlvEngine {
         self.pump();
     }
 
-    fn create_buffer(self: &Rc<Self>, mime: &str) -> Result<(), PlaybackError> {
+    fn create_buffer(self: &Rc<Self>, mime: &str) -> Result<(), Key> {
         if !MediaSource::is_type_supported(mime) {
-            return Err(PlaybackError::Unsupported);
+            return Err(Key::ErrUnsupported);
         }
-        let sb = self.media_source.add_source_buffer(mime).map_err(|_| PlaybackError::Unsupported)?;
+        let sb = self.media_source.add_source_buffer(mime).map_err(|_| Key::ErrUnsupported)?;
         sb.set_mode(SourceBufferAppendMode::Segments);
         let e = self.clone();
         self.listen(sb.clone().into(), "updateend", move || {
@@ -588,34 +502,16 @@ impl FlvEngine {
     }
 }
 
-/// The server's answer (`relive_api::KeyframeIndex`), read from the parsed JSON by hand:
-/// serde would more than double this module's code.
-fn keyframe_index(json: &JsValue) -> Option<KeyframeIndex> {
-    let field = |k: &str| js_sys::Reflect::get(json, &k.into()).ok();
-    let numbers = |k: &str| -> Option<Vec<f64>> {
-        let v = field(k).filter(js_sys::Array::is_array)?;
-        js_sys::Array::from(&v).iter().map(|x| x.as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0)).collect()
-    };
-    let duration_ms = field("duration_ms")?.as_f64().filter(|d| *d >= 0.0)? as i64;
-    let (times, offsets) = (numbers("times_ms")?, numbers("offsets")?);
-    if times.len() != offsets.len() {
-        return None;
-    }
-    let points = times.iter().zip(&offsets).map(|(&t, &o)| SeekPoint { time_ms: t as i64, offset: o as u64 }).collect();
-    Some(KeyframeIndex { duration_ms, points, ..Default::default() })
-}
-
-/// `fetch(url)`, with a `Range` header if given.
-fn fetch_promise(url: &str, range: Option<&str>, abort: Option<&AbortController>) -> js_sys::Promise {
+async fn fetch(url: &str, range: Option<&str>, abort: Option<&AbortController>) -> Result<Response, JsValue> {
     let init = RequestInit::new();
     if let Some(r) = range {
-        if let Ok(headers) = web_sys::Headers::new() {
-            let _ = headers.set("Range", r);
-            init.set_headers(&headers);
-        }
+        let headers = web_sys::Headers::new()?;
+        headers.set("Range", r)?;
+        init.set_headers(&headers);
     }
     init.set_signal(abort.map(|a| a.signal()).as_ref());
-    browser::window().fetch_with_str_and_init(url, &init)
+    let resp = JsFuture::from(browser::window().fetch_with_str_and_init(url, &init)).await?;
+    resp.dyn_into()
 }
 
 /// Stops reading a download. After an abort the stream is already broken and the
@@ -632,17 +528,4 @@ async fn sleep(ms: u32) {
         let _ = browser::window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
     });
     let _ = JsFuture::from(promise).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::PlaybackError;
-
-    #[test]
-    fn error_names_cross_the_module_boundary_and_back() {
-        for e in PlaybackError::ALL {
-            assert_eq!(PlaybackError::from_name(e.name()), Some(e));
-        }
-        assert_eq!(PlaybackError::from_name("bogus"), None);
-    }
 }

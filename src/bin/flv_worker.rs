@@ -1,13 +1,10 @@
-//! FLV playback, downloaded only when an FLV replay is about to play: one module that
-//! runs in two places.
+//! The player's remuxing Web Worker: `relive_flv::Remuxer` behind `postMessage`.
 //!
-//! - **In the page**, the app loads it (`components::player::flv`) and calls [`play`]: the
-//!   Media Source engine, [`relive_web::flv_engine`], feeds the `<video>`.
-//! - **In the Web Worker** that engine starts (trunk's loader, `data-type="worker"` in
-//!   index.html), it is `relive_flv::Remuxer` behind `postMessage`, so remuxing stays off
-//!   the page's main thread.
+//! Built by trunk as a separate module (`data-type="worker"` in index.html) and started
+//! only when an FLV replay plays, so the remuxer is not part of the first page load
+//! and its work stays off the page's main thread.
 //!
-//! Worker messages in: `{type: "push", data: ArrayBuffer}`, `{type: "restart", offset, gen}`,
+//! Messages in: `{type: "push", data: ArrayBuffer}`, `{type: "restart", offset, gen}`,
 //! `{type: "finish"}`. Messages out, each with the `gen` of the last restart:
 //! `{type: "init", data, mime}`, `{type: "media", data, start, end}`,
 //! `{type: "metadata", duration, times, positions}`, `{type: "pushed"}` after each push,
@@ -20,44 +17,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use relive_flv::{ErrorKind, Output, Remuxer};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use relive_web::flv_engine::{FlvEngine, Prepared};
-use web_sys::{AbortController, DedicatedWorkerGlobalScope, HtmlVideoElement, MediaSource, MessageEvent, Worker};
-
-/// An FLV playing in a `<video>`, as the app holds it.
-#[wasm_bindgen]
-pub struct Playback(std::rc::Rc<FlvEngine>);
-
-#[wasm_bindgen]
-impl Playback {
-    /// Stops downloading and remuxing, and lets go of the element.
-    pub fn destroy(&self) {
-        self.0.destroy();
-    }
-}
-
-/// Plays the FLV at `url` in `video` with what the app started for it
-/// ([`Prepared::begin`]: the media source at `object_url`, the worker, the download's
-/// `response` promise and its `abort`); `index_url` answers with the server's keyframe
-/// index. Failures reach `on_error` as a
-/// [`PlaybackError`](relive_web::flv_engine::PlaybackError) name.
-#[wasm_bindgen]
-#[allow(clippy::too_many_arguments)]
-pub fn play(
-    video: HtmlVideoElement,
-    media_source: MediaSource,
-    object_url: String,
-    worker: Worker,
-    response: js_sys::Promise,
-    abort: AbortController,
-    url: String,
-    index_url: String,
-    on_error: js_sys::Function,
-) -> Playback {
-    let prepared = Prepared { media_source, object_url, worker, response, abort };
-    Playback(FlvEngine::start(&video, prepared, url, index_url, move |e| {
-        let _ = on_error.call1(&JsValue::NULL, &e.name().into());
-    }))
-}
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 thread_local! {
     static STATE: RefCell<(Remuxer, f64)> = RefCell::new((Remuxer::new(), 0.0));
@@ -134,9 +94,6 @@ fn on_message(event: MessageEvent) {
             *generation = get("gen").as_f64().unwrap_or(0.0);
             remuxer.restart_at(get("offset").as_f64().unwrap_or(0.0) as u64);
         }
-        // The page asks when it starts listening late (it loads this module while the
-        // worker does too).
-        Some("hello") => send("ready", *generation, &[], None),
         Some("finish") => {
             let result = remuxer.finish();
             send_outputs(remuxer, *generation);
@@ -150,10 +107,6 @@ fn on_message(event: MessageEvent) {
 }
 
 fn main() {
-    // In the page, the module only waits for `play`.
-    if !js_sys::global().has_type::<DedicatedWorkerGlobalScope>() {
-        return;
-    }
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget();
