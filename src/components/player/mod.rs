@@ -255,7 +255,7 @@ pub fn Player(
         poke();
         match action {
             Action::TogglePlay => play_pause(),
-            Action::SeekBy(d) => seek_to(current.get_untracked() + d),
+            Action::SeekBy(d) => seek_to(video().map_or_else(|| current.get_untracked(), |v| v.current_time()) + d),
             Action::SeekFraction(f) => seek_to(duration.get_untracked() * f),
             Action::VolumeBy(d) => set_volume(volume.get_untracked() + d),
             Action::ToggleMute => toggle_mute(),
@@ -273,6 +273,7 @@ pub fn Player(
         if let Some(t) = pending_seek.get_value() {
             pending_seek.set_value(None);
             v.set_current_time(if d > 0.0 { t.min(d) } else { t });
+            current.set(v.current_time());
         } else if let Some(saved) = browser::storage_get(&resume_key(replay_id)).and_then(|s| parse_decimal(&s)) {
             if saved > RESUME_MARGIN && (d <= 0.0 || saved < d - RESUME_MARGIN) {
                 resume_offer.set(Some(saved));
@@ -325,7 +326,9 @@ pub fn Player(
 
     // ---- share and embed ------------------------------------------------------------
     let share = move |_| {
-        let link = format!("{}{}?t={}", browser::origin(), watch_path, current.get_untracked().floor() as u64);
+        // The element's own time: the last `timeupdate` may not have been handled yet.
+        let at = video().map_or_else(|| current.get_untracked(), |v| v.current_time());
+        let link = format!("{}{}?t={}", browser::origin(), watch_path, at.floor() as u64);
         spawn_local(async move {
             if browser::copy_text(&link).await {
                 flash(toast, Key::LinkCopied);
