@@ -52,6 +52,26 @@ async fn profiles_round_trip_as_plain_data() {
     assert_eq!(got, saved);
 }
 
+/// Stream ids follow one rule wherever a streamer arrives (`relive_api::limits::stream_id_problem`):
+/// any character but control characters, `/` included, percent-encoded in addresses.
+#[tokio::test]
+async fn stream_ids_with_slashes_and_spaces_have_profiles() {
+    let s = Server::start();
+    for (id, path) in [("room/7", "room%2F7"), ("小明 live", "%E5%B0%8F%E6%98%8E%20live")] {
+        let profile = json!({"display_name": id});
+        let (status, saved) = s.admin(Method::PUT, &format!("/api/v1/streamers/{path}"), Some(ADMIN_TOKEN), Some(profile)).await;
+        assert_eq!((status, saved["id"].as_str()), (200, Some(id)), "{saved}");
+        let (status, got) = s.get(&format!("/api/v1/streamers/{path}")).await;
+        assert_eq!((status, got["id"].as_str()), (200, Some(id)));
+    }
+    let (status, reply) = s
+        .admin(Method::PUT, "/api/v1/streamers/a%01b", Some(ADMIN_TOKEN), Some(json!({"display_name": "x"})))
+        .await;
+    assert_eq!((status, reply["field"].as_str()), (400, Some("id")), "{reply}");
+    let (status, _) = s.admin(Method::PUT, &format!("/api/v1/streamers/{}", "x".repeat(129)), Some(ADMIN_TOKEN), Some(json!({"display_name": "x"}))).await;
+    assert_eq!(status, 400);
+}
+
 #[tokio::test]
 async fn profile_fields_are_validated() {
     let s = Server::start();

@@ -50,10 +50,10 @@ pub fn record_format(query: &str) -> Option<RecordFormat> {
 
 pub fn stream_id(field: &str, s: Option<String>) -> Result<String, Failure> {
     let id = s.filter(|s| !s.trim().is_empty()).ok_or_else(|| Failure::missing(field))?;
-    if id.chars().count() > relive_api::limits::STREAM_ID_MAX || id.chars().any(|c| c.is_control() || c == '/') {
-        return Err(Failure::invalid(field, "must be at most 128 characters, without `/` or control characters"));
+    match relive_api::limits::stream_id_problem(&id) {
+        Some(why) => Err(Failure::invalid(field, why)),
+        None => Ok(id),
     }
-    Ok(id)
 }
 
 pub async fn live(app: &AppState, streamer_id: String, live: bool) -> Result<String, Failure> {

@@ -119,10 +119,10 @@ pub fn parse(map: &Map<String, Value>, raw: String) -> Result<Event, Failure> {
 fn stream_id(f: &Fields) -> Result<String, Failure> {
     let key = if f.has("stream_id") { "stream_id" } else if f.has("channel_id") { "channel_id" } else { "stream_id" };
     let id = f.req_str(key)?;
-    if id.chars().count() > relive_api::limits::STREAM_ID_MAX || id.chars().any(char::is_control) {
-        return Err(Failure::invalid(key, "must be at most 128 characters with no control characters"));
+    match relive_api::limits::stream_id_problem(&id) {
+        Some(why) => Err(Failure::invalid(key, why)),
+        None => Ok(id),
     }
-    Ok(id)
 }
 
 fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {

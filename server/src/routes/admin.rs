@@ -38,7 +38,8 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 #[utoipa::path(put, path = "/api/v1/streamers/{id}", tag = "admin",
-    params(("id" = String, Path, pattern = r"^[^/.\x00-\x1f\x7f-\x9f][^/\x00-\x1f\x7f-\x9f]{0,127}$")),
+    params(("id" = String, Path, description = "The stream id: 1 to 128 characters, not only spaces, no control characters, not `.` or `..`",
+        pattern = r"^(?!\.\.?$)(?=.*\S)[^\x00-\x1f\x7f-\x9f]{1,128}$")),
     request_body = StreamerUpdate, security(("admin" = [])),
     responses((status = 200, body = Streamer), (status = 400, body = relive_api::ApiError), (status = 401, body = relive_api::ApiError)))]
 pub async fn put_streamer(
@@ -47,8 +48,8 @@ pub async fn put_streamer(
     Path(id): Path<String>,
     JsonBody(update): JsonBody<StreamerUpdate>,
 ) -> Result<Json<Streamer>, Failure> {
-    if id.is_empty() || id.chars().count() > limits::STREAM_ID_MAX || id.chars().any(|c| c.is_control() || c == '/') {
-        return Err(Failure::invalid("id", "must be 1 to 128 characters, without `/` or control characters"));
+    if let Some(why) = limits::stream_id_problem(&id) {
+        return Err(Failure::invalid("id", why));
     }
     let update = validate_profile(update)?;
     app.store.put_streamer(id.clone(), update).await?;
