@@ -2,12 +2,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startServer } from '../lib/server.mjs';
 import { launch, newPage, waitFor, waitVideo } from '../lib/browser.mjs';
 import { testFlv, publish } from '../lib/media.mjs';
 
-let server, browser;
+let server, browser, flaky;
 const ids = {};
 const now = Math.floor(Date.now() / 1000);
 
@@ -30,7 +31,7 @@ before(async () => {
     ids[name] = page.items[0].id;
   }
 });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(async () => { await browser?.close(); await server?.stop(); flaky?.close(); });
 
 
 test('an FLV replay plays', async () => {
@@ -87,4 +88,50 @@ test('a corrupt FLV shows an error message', async () => {
   const error = page.locator('.player-error');
   await error.waitFor({ timeout: 20000 });
   assert.match(await error.innerText(), /damaged/);
+});
+
+test('a download that breaks off continues from the last keyframe by itself', async () => {
+  // A CDN that drops the browser's first connection a fifth of the way in (the server's
+  // own fetch, for the keyframe index, gets the whole file), and serves ranges after.
+  const bytes = readFileSync(testFlv(180));
+  const cutAt = Math.floor(bytes.length / 5);
+  const requests = [];
+  flaky = createServer((req, res) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'range' };
+    if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const browserFirst = req.headers.origin && !range && !requests.some((r) => r.origin && !r.range);
+    requests.push({ origin: req.headers.origin, range: req.headers.range });
+    if (range) {
+      const from = Number(range[1]);
+      res.writeHead(206, { ...cors, 'content-type': 'video/x-flv', 'content-length': bytes.length - from, 'content-range': `bytes ${from}-${bytes.length - 1}/${bytes.length}` });
+      return res.end(bytes.subarray(from));
+    }
+    res.writeHead(200, { ...cors, 'content-type': 'video/x-flv', 'content-length': bytes.length });
+    if (!browserFirst) return res.end(bytes);
+    res.write(bytes.subarray(0, cutAt), () => setTimeout(() => res.destroy(), 50));
+  });
+  await new Promise((r) => flaky.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${flaky.address().port}/cdn/flaky.flv`;
+  await server.tencentRecording({ streamId: 'flv-flaky', fileId: 'flaky', start: now - 600, duration: 180, url, format: 'flv', size: bytes.length });
+  const id = (await (await fetch(`${server.base}/api/v1/streamers/flv-flaky/replays`)).json()).items[0].id;
+  // The server streams the file once for its index: wait for it, as the player needs it.
+  for (let i = 0; (await fetch(`${server.base}/api/v1/replays/${id}/keyframes`)).status !== 200; i++) {
+    assert.ok(i < 200, 'the keyframe index is built');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  const page = await newPage(browser, { locale: 'en-US' });
+  const warnings = [];
+  page.on('console', (m) => { if (m.text().startsWith('FLV download broke')) warnings.push(m.text()); });
+  await page.goto(`${server.base}/u/flv-flaky/replays/${id}`);
+  // A fifth of 180 s is 36 s: buffered well past it means the download went on.
+  await waitVideo(page, 'v.buffered.length > 0 && v.buffered.end(v.buffered.length - 1) > 50', 20000);
+  assert.equal(await page.locator('.player-error').count(), 0, 'no error shown');
+  assert.ok(warnings.length >= 1, 'the break was noticed');
+  const resumed = requests.filter((r) => r.origin && r.range);
+  assert.ok(resumed.length >= 1 && Number(/\d+/.exec(resumed[0].range)[0]) > 0, `continued by a range request: ${JSON.stringify(requests)}`);
+  assert.ok(Number(/\d+/.exec(resumed[0].range)[0]) <= cutAt, 'from a keyframe before the break');
+  // Chromium logs the dropped connection itself; nothing else may show up.
+  assert.deepEqual(page.errors.filter((e) => !/net::ERR_/.test(e)), []);
 });

@@ -32,6 +32,10 @@ pub const KEEP_BEHIND: f64 = 20.0;
 /// Bytes handed to the worker and not yet remuxed, at most: what is remuxed shows how
 /// far ahead the download is, and a big backlog would hide that.
 const MAX_IN_FLIGHT: u32 = 512 * 1024;
+/// Network failures in a row that the download recovers from by itself, each time
+/// continuing with a `Range` request from the last keyframe it has; then the player
+/// says the connection failed (and offers a retry).
+const NETWORK_RETRIES: u32 = 3;
 /// The largest piece of the download handed to the worker at once.
 const PIECE: u32 = 128 * 1024;
 /// The worker's loader, which trunk builds next to the app (see index.html).
@@ -88,6 +92,8 @@ pub struct FlvEngine {
     /// The file stopped inside a tag: say so when playback gets there.
     truncated: Cell<bool>,
     failed: Cell<bool>,
+    /// Recoveries from network failures since data last came in.
+    retries: Cell<u32>,
     listeners: RefCell<Vec<(web_sys::EventTarget, &'static str, Closure<dyn FnMut()>)>>,
 }
 
@@ -125,6 +131,7 @@ impl FlvEngine {
             done: Cell::new(false),
             truncated: Cell::new(false),
             failed: Cell::new(false),
+            retries: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
         });
         let e = engine.clone();
@@ -243,12 +250,29 @@ impl FlvEngine {
         let generation = self.generation.get();
         self.done.set(false);
         spawn_local(async move {
-            if let Err(key) = self.clone().download_from(offset, generation).await {
-                if self.generation.get() == generation {
-                    self.fail(key);
-                }
+            match self.clone().download_from(offset, generation).await {
+                Err(_) if self.generation.get() != generation => {} // a seek replaced it
+                Err(Key::ErrNetwork) => self.recover(generation).await,
+                Err(key) => self.fail(key),
+                Ok(()) => {}
             }
         });
+    }
+
+    /// After the download broke (a dropped connection, a server error): continue from
+    /// the last keyframe remuxed, a little later, a few times. Without a keyframe to go
+    /// back to (nothing remuxed yet, or no index), the failure is shown.
+    async fn recover(self: Rc<Self>, generation: u32) {
+        let attempt = self.retries.get() + 1;
+        let end = self.queued_end.get();
+        let point = if end > 0.0 && attempt <= NETWORK_RETRIES { self.point_before(end) } else { None };
+        let Some(point) = point else { return self.fail(Key::ErrNetwork) };
+        self.retries.set(attempt);
+        web_sys::console::warn_1(&format!("FLV download broke; continuing from byte {} (attempt {attempt})", point.offset).into());
+        sleep(500 * attempt).await;
+        if self.generation.get() == generation && !self.failed.get() {
+            self.download(point.offset, true);
+        }
     }
 
     fn gen_value(&self) -> JsValue {
@@ -317,6 +341,7 @@ impl FlvEngine {
             }
             let Ok(value) = js_sys::Reflect::get(&result, &"value".into()) else { break };
             let mut chunk = js_sys::Uint8Array::new(&value);
+            self.retries.set(0); // data flows again
             if skip > 0 {
                 let n = skip.min(u64::from(chunk.length()));
                 chunk = chunk.subarray(n as u32, chunk.length());
