@@ -29,18 +29,7 @@ async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     }
 }
 
-/// Percent-encodes one path segment or query value.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use relive_api::percent::encode;
 
 fn page_query(limit: u32, cursor: Option<&str>) -> String {
     match cursor {

@@ -6,6 +6,7 @@
 //! download (see `make size`), more than all of this.
 
 use leptos::prelude::*;
+use relive_api::percent::decode;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -52,24 +53,6 @@ impl Route {
     pub fn is_embed(&self) -> bool {
         matches!(self, Route::EmbedReplay { .. } | Route::EmbedProfile { .. })
     }
-}
-
-/// Percent-decodes a path segment or query value as UTF-8; `None` if malformed.
-pub fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The value of `name` in a query string (`?t=95&x=1`), decoded; `+` is a space.

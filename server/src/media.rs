@@ -8,6 +8,7 @@ use std::time::UNIX_EPOCH;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use relive_api::percent;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -33,7 +34,7 @@ fn etag(meta: &std::fs::Metadata) -> String {
 pub async fn serve(State(app): State<AppState>, req: Request) -> Response {
     // The path as sent, percent-decoded once (so `%2e%2e` is `..` and refused).
     let raw = req.uri().path().strip_prefix("/media").unwrap_or("");
-    let decoded = percent_decode(raw);
+    let decoded = percent::decode(raw);
     let Some(path) = decoded.as_deref().and_then(|p| resolve(&app.config.media_dir, p)) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
@@ -67,23 +68,6 @@ pub async fn serve(State(app): State<AppState>, req: Request) -> Response {
     }
 }
 
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,7 +86,7 @@ mod tests {
         for bad in ["../secret.txt", "live/../../secret.txt", "live/escape.flv", "", "live", "live/missing.flv"] {
             assert_eq!(resolve(&root, bad), None, "{bad}");
         }
-        assert_eq!(percent_decode("/%2e%2e/secret.txt").as_deref(), Some("/../secret.txt"));
-        assert_eq!(percent_decode("/bad%zz"), None);
+        assert_eq!(percent::decode("/%2e%2e/secret.txt").as_deref(), Some("/../secret.txt"));
+        assert_eq!(percent::decode("/bad%zz"), None);
     }
 }

@@ -325,6 +325,7 @@ pub fn Player(
     };
 
     // ---- share and embed ------------------------------------------------------------
+    let title_href = watch_path.clone();
     let share = move |_| {
         // The element's own time: the last `timeupdate` may not have been handled yet.
         let at = video().map_or_else(|| current.get_untracked(), |v| v.current_time());
@@ -413,7 +414,7 @@ pub fn Player(
 
             {embed.then(|| title.map(|t| view! {
                 <div class="player-topbar">
-                    <a class="player-title" href=watch_path_for_link(replay_id, &replay.streamer_id) target="_blank" rel="noopener">{t}</a>
+                    <a class="player-title" href=title_href target="_blank" rel="noopener">{t}</a>
                     <span class="player-brand">{move || i18n.t(Key::WatchOnRelive)}</span>
                 </div>
             }))}
@@ -550,10 +551,6 @@ pub fn Player(
             </div>
         </div>
     }
-}
-
-fn watch_path_for_link(replay_id: i64, streamer_id: &str) -> String {
-    format!("/u/{}/replays/{replay_id}", crate::api::encode(streamer_id))
 }
 
 fn icon(path: &'static str) -> impl IntoView {
