@@ -47,7 +47,8 @@ pub async fn streamer(id: String) -> Result<Streamer, ApiError> {
 }
 
 pub async fn replays(streamer_id: String, cursor: Option<String>, limit: u32) -> Result<ReplayPage, ApiError> {
-    get_json(&format!("/api/v1/streamers/{}/replays{}", encode(&streamer_id), page_query(limit, cursor.as_deref()))).await
+    get_json(&format!("/api/v1/streamers/{}/replays{}", encode(&streamer_id), page_query(limit, cursor.as_deref())))
+        .await
 }
 
 pub async fn replay(id: i64) -> Result<ReplayDetail, ApiError> {

@@ -22,7 +22,10 @@ pub fn decimal(x: f64, places: u32) -> String {
 /// Parses a plain decimal (`95`, `12.5`): no sign, no exponent.
 pub fn parse_decimal(s: &str) -> Option<f64> {
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) || int.len() > 15 {
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || int.len() > 15
+    {
         return None;
     }
     let whole = if int.is_empty() { 0 } else { int.parse::<u64>().ok()? };
@@ -201,7 +204,8 @@ pub fn linkify(text: &str) -> Vec<Segment> {
             out.push(Segment::Text(rest[..start].to_string()));
         }
         let tail = &rest[start..];
-        let mut end = tail.find(|c: char| c.is_whitespace() || "<>\"'".contains(c) || !c.is_ascii()).unwrap_or(tail.len());
+        let mut end =
+            tail.find(|c: char| c.is_whitespace() || "<>\"'".contains(c) || !c.is_ascii()).unwrap_or(tail.len());
         // Trailing punctuation belongs to the sentence, not the link.
         while end > 0 && ".,;:!?)]}".contains(&tail[end - 1..end]) {
             end -= 1;
@@ -327,6 +331,9 @@ mod tests {
             ]
         );
         assert_eq!(linkify("javascript:alert(1)"), vec![Segment::Text("javascript:alert(1)".into())]);
-        assert_eq!(linkify("https:// nothing"), vec![Segment::Text("https://".into()), Segment::Text(" nothing".into())]);
+        assert_eq!(
+            linkify("https:// nothing"),
+            vec![Segment::Text("https://".into()), Segment::Text(" nothing".into())]
+        );
     }
 }

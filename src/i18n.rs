@@ -263,7 +263,8 @@ mod tests {
     #[test]
     fn placeholders_match_across_locales() {
         let holes = |s: &str| {
-            let mut v: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|x| x.0.to_string())).collect();
+            let mut v: Vec<String> =
+                s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|x| x.0.to_string())).collect();
             v.sort();
             v
         };

@@ -11,7 +11,10 @@ use crate::api::{self, ApiError};
 /// Where pages come from.
 pub trait PageSource: Clone + Send + Sync + 'static {
     type Item: Clone + Send + Sync + 'static;
-    fn fetch(&self, cursor: Option<String>) -> impl Future<Output = Result<(Vec<Self::Item>, Option<String>), ApiError>>;
+    fn fetch(
+        &self,
+        cursor: Option<String>,
+    ) -> impl Future<Output = Result<(Vec<Self::Item>, Option<String>), ApiError>>;
 }
 
 /// The streamer directory.

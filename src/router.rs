@@ -18,13 +18,22 @@ pub enum Route {
     /// `/`
     Directory,
     /// `/u/{streamer}`
-    Profile { streamer: String },
+    Profile {
+        streamer: String,
+    },
     /// `/u/{streamer}/replays/{replay}`
-    Watch { streamer: String, replay: String },
+    Watch {
+        streamer: String,
+        replay: String,
+    },
     /// `/embed/replays/{replay}`
-    EmbedReplay { replay: String },
+    EmbedReplay {
+        replay: String,
+    },
     /// `/embed/u/{streamer}`
-    EmbedProfile { streamer: String },
+    EmbedProfile {
+        streamer: String,
+    },
     NotFound,
 }
 
@@ -37,7 +46,8 @@ impl Route {
             return Route::Directory;
         }
         let Some(rest) = trimmed.strip_prefix('/') else { return Route::NotFound };
-        let Some(segs) = rest.split('/').map(|s| decode(s).filter(|d| !d.is_empty())).collect::<Option<Vec<String>>>() else {
+        let Some(segs) = rest.split('/').map(|s| decode(s).filter(|d| !d.is_empty())).collect::<Option<Vec<String>>>()
+        else {
             return Route::NotFound;
         };
         match segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
@@ -164,7 +174,19 @@ mod tests {
         assert_eq!(Route::parse("/embed/replays/42"), Route::EmbedReplay { replay: "42".into() });
         assert_eq!(Route::parse("/embed/u/mei"), Route::EmbedProfile { streamer: "mei".into() });
         assert!(Route::parse("/embed/u/mei").is_embed() && !Route::parse("/u/mei").is_embed());
-        for missing in ["/u", "/u/", "/u//replays/1", "/u/mei/replays", "/u/mei/x/1", "/embed", "/embed/u", "/nope", "nope", "/u/%ZZ", "/u/%E4%B8"] {
+        for missing in [
+            "/u",
+            "/u/",
+            "/u//replays/1",
+            "/u/mei/replays",
+            "/u/mei/x/1",
+            "/embed",
+            "/embed/u",
+            "/nope",
+            "nope",
+            "/u/%ZZ",
+            "/u/%E4%B8",
+        ] {
             assert_eq!(Route::parse(missing), Route::NotFound, "{missing}");
         }
     }

@@ -245,7 +245,10 @@ pub struct StreamerUpdate {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(max_length = 2048, pattern = r"^(|https?://[a-z]([a-z0-9-]{0,30}[a-z0-9])?(\.[a-z]([a-z0-9-]{0,30}[a-z0-9])?)*(/\S*)?)$")
+        schema(
+            max_length = 2048,
+            pattern = r"^(|https?://[a-z]([a-z0-9-]{0,30}[a-z0-9])?(\.[a-z]([a-z0-9-]{0,30}[a-z0-9])?)*(/\S*)?)$"
+        )
     )]
     pub avatar_url: Option<String>,
     /// Plain text, up to 2000 characters.
@@ -420,7 +423,10 @@ mod tests {
             let c = time::civil(t);
             assert_eq!(time::unix(c.year, c.month, c.day, c.hour, c.minute, c.second), Some(t));
         }
-        assert_eq!(time::civil(951_782_400), time::Civil { year: 2000, month: 2, day: 29, hour: 0, minute: 0, second: 0 });
+        assert_eq!(
+            time::civil(951_782_400),
+            time::Civil { year: 2000, month: 2, day: 29, hour: 0, minute: 0, second: 0 }
+        );
         assert_eq!(time::unix(2016, 13, 6, 0, 0, 0), None);
     }
 

@@ -57,7 +57,10 @@ fn main() {
     let flv = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
-            println!("skipping the remux benchmark: cannot read {} ({e}); make it with bench/make-media.sh", path.display());
+            println!(
+                "skipping the remux benchmark: cannot read {} ({e}); make it with bench/make-media.sh",
+                path.display()
+            );
             return;
         }
     };

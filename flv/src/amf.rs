@@ -91,7 +91,8 @@ const MAX_DEPTH: u32 = 32;
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], ErrorKind> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or(ErrorKind::BadScriptData("ends early"))?;
+        let end =
+            self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or(ErrorKind::BadScriptData("ends early"))?;
         let s = &self.data[self.pos..end];
         self.pos = end;
         Ok(s)

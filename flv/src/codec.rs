@@ -59,7 +59,8 @@ pub struct AacConfig {
     pub channels: u8,
 }
 
-const SAMPLE_RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+const SAMPLE_RATES: [u32; 13] =
+    [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 impl AacConfig {
     pub fn parse(asc: &[u8]) -> Result<AacConfig, ErrorKind> {
@@ -207,7 +208,8 @@ pub fn sps_dimensions(nal: &[u8]) -> Option<(u32, u32)> {
     let field = 2 - u64::from(frame_mbs_only);
     let (mut crop_x, mut crop_y) = (0u64, 0u64);
     if r.flag()? {
-        let (left, right, top, bottom) = (u64::from(r.ue()?), u64::from(r.ue()?), u64::from(r.ue()?), u64::from(r.ue()?));
+        let (left, right, top, bottom) =
+            (u64::from(r.ue()?), u64::from(r.ue()?), u64::from(r.ue()?), u64::from(r.ue()?));
         let (unit_x, unit_y) = match chroma_format {
             0 | 3 => (1, field),
             1 => (2, 2 * field),
@@ -253,7 +255,9 @@ mod tests {
     #[test]
     fn hostile_sizes_are_refused_not_overflowed() {
         // Found by the fuzzer (flv/fuzz/crashes): huge width, height and crop values.
-        for sps in ["6700af2f00138856e500000001617663354c6176630000", "677e000aacd94426c0be000003000400810000100010e10800b317"] {
+        for sps in
+            ["6700af2f00138856e500000001617663354c6176630000", "677e000aacd94426c0be000003000400810000100010e10800b317"]
+        {
             assert_eq!(sps_dimensions(&hex(sps)), None, "{sps}");
         }
         // 2^32-1 macroblocks wide: overflowed u32 (and wrapped to a small width in

@@ -228,7 +228,12 @@ fn esds(w: &mut Writer, track_id: u32, asc: &[u8]) {
     fn descriptor(w: &mut Writer, tag: u8, len: usize) {
         w.u8(tag);
         // Four-byte length form: simple and accepted everywhere.
-        w.bytes(&[0x80 | ((len >> 21) & 0x7f) as u8, 0x80 | ((len >> 14) & 0x7f) as u8, 0x80 | ((len >> 7) & 0x7f) as u8, (len & 0x7f) as u8]);
+        w.bytes(&[
+            0x80 | ((len >> 21) & 0x7f) as u8,
+            0x80 | ((len >> 14) & 0x7f) as u8,
+            0x80 | ((len >> 7) & 0x7f) as u8,
+            (len & 0x7f) as u8,
+        ]);
     }
     let dsi = 5 + asc.len();
     let dcd = 13 + dsi;
@@ -360,8 +365,11 @@ fn run_box(w: &mut Writer, kind: &[u8; 4], version: u8, entries: &[(u32, u32)]) 
 /// with the samples interleaved in decode order.
 pub fn progressive(tracks: &[(Track, Vec<Sample>)]) -> Vec<u8> {
     // Interleave: samples in decode order; a run of one track's samples is a chunk.
-    let mut order: Vec<(i64, usize, usize)> =
-        tracks.iter().enumerate().flat_map(|(t, (_, s))| s.iter().enumerate().map(move |(i, s)| (s.dts, t, i))).collect();
+    let mut order: Vec<(i64, usize, usize)> = tracks
+        .iter()
+        .enumerate()
+        .flat_map(|(t, (_, s))| s.iter().enumerate().map(move |(i, s)| (s.dts, t, i)))
+        .collect();
     order.sort_by_key(|&(dts, t, i)| (dts, t, i));
     let mut chunks: Vec<Vec<(u64, u32)>> = vec![Vec::new(); tracks.len()]; // per track: (offset in mdat, samples)
     let mut pos = 0u64;
@@ -393,7 +401,8 @@ pub fn progressive(tracks: &[(Track, Vec<Sample>)]) -> Vec<u8> {
                 run_box(&mut w, b"ctts", 1, &runs(samples.iter().map(|s| s.cts as u32)));
             }
             if t.is_video() && samples.iter().any(|s| !s.key) {
-                let keys: Vec<u32> = samples.iter().enumerate().filter(|(_, s)| s.key).map(|(i, _)| i as u32 + 1).collect();
+                let keys: Vec<u32> =
+                    samples.iter().enumerate().filter(|(_, s)| s.key).map(|(i, _)| i as u32 + 1).collect();
                 w.begin_full(b"stss", 0, 0);
                 w.u32(keys.len() as u32);
                 for k in keys {

@@ -255,7 +255,8 @@ impl Remuxer {
                         Ok(())
                     }
                     1 => {
-                        let cts = (((data[2] as i32) << 24 | (data[3] as i32) << 16 | (data[4] as i32) << 8) >> 8).clamp(-100_000, 100_000);
+                        let cts = (((data[2] as i32) << 24 | (data[3] as i32) << 16 | (data[4] as i32) << 8) >> 8)
+                            .clamp(-100_000, 100_000);
                         let Some(base) = self.base(timestamp) else { return Ok(()) };
                         if let Some(t) = &mut self.video {
                             t.add(timestamp - base, cts, frame_type == 1, data[5..].to_vec());

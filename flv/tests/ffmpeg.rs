@@ -36,7 +36,8 @@ fn media() -> &'static Path {
         make("av-indexed.flv", &both, &both_codecs, &["-flvflags", "add_keyframe_index"]);
         make("audio.flv", &audio, &aenc, &[]);
         make("video.flv", &video, &venc, &[]);
-        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nginx-rtmp.flv"), dir.join("nginx-rtmp.flv")).unwrap();
+        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nginx-rtmp.flv"), dir.join("nginx-rtmp.flv"))
+            .unwrap();
         dir
     })
 }
@@ -118,7 +119,9 @@ fn fragmented_output_has_every_frame() {
         let flv_path = media().join(name);
         let flv = std::fs::read(&flv_path).unwrap();
         let outputs = remux_all(&flv).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let Output::Init { mime, .. } = outputs.iter().find(|o| matches!(o, Output::Init { .. })).unwrap() else { unreachable!() };
+        let Output::Init { mime, .. } = outputs.iter().find(|o| matches!(o, Output::Init { .. })).unwrap() else {
+            unreachable!()
+        };
         match name {
             "audio.flv" => assert_eq!(mime, "audio/mp4; codecs=\"mp4a.40.2\""),
             "video.flv" => assert!(mime.starts_with("video/mp4; codecs=\"avc1.") && !mime.contains("mp4a"), "{mime}"),
@@ -144,7 +147,10 @@ fn chunk_size_does_not_change_the_media() {
         outputs.extend(r.take_output());
         let p = probe(&write(&format!("av-chunk-{chunk}.mp4"), &fmp4_bytes(&outputs)));
         assert_eq!((p.video_frames, p.audio_frames), (whole.video_frames, whole.audio_frames), "chunk {chunk}");
-        assert!((p.video_span - whole.video_span).abs() < 0.001 && (p.audio_span - whole.audio_span).abs() < 0.001, "chunk {chunk}");
+        assert!(
+            (p.video_span - whole.video_span).abs() < 0.001 && (p.audio_span - whole.audio_span).abs() < 0.001,
+            "chunk {chunk}"
+        );
     }
 }
 

@@ -111,7 +111,10 @@ async fn main() -> anyhow::Result<()> {
         done += 1;
         if last_report.elapsed().as_secs() >= 10 {
             last_report = Instant::now();
-            eprintln!("  seeded {done} of {replays} ({:.0} replays/s so far)", done as f64 / started.elapsed().as_secs_f64());
+            eprintln!(
+                "  seeded {done} of {replays} ({:.0} replays/s so far)",
+                done as f64 / started.elapsed().as_secs_f64()
+            );
         }
     }
     let secs = started.elapsed().as_secs_f64();

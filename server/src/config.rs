@@ -99,9 +99,6 @@ pub struct Config {
 impl Config {
     /// The public URL without a trailing slash, if one is configured.
     pub fn public_base(&self) -> Option<String> {
-        self.public_url
-            .as_deref()
-            .map(|u| u.trim_end_matches('/').to_string())
-            .filter(|u| !u.is_empty())
+        self.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty())
     }
 }

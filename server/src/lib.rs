@@ -44,7 +44,10 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", routes::router().layer(api_compression()).layer(security::api_cors()))
-        .route("/api/{*rest}", any(|| async { Failure::not_found("no such API endpoint; the API lives under /api/v1") }))
+        .route(
+            "/api/{*rest}",
+            any(|| async { Failure::not_found("no such API endpoint; the API lives under /api/v1") }),
+        )
         .nest("/hooks", hooks_router(&state))
         .route("/healthz", get(healthz))
         .route("/media/{*path}", get(media::serve))
@@ -102,7 +105,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if !config.dist.join("index.html").exists() {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
     }
-    let state = AppState { store, config: Arc::new(config), jobs: Default::default(), hook_limiter: Default::default() };
+    let state =
+        AppState { store, config: Arc::new(config), jobs: Default::default(), hook_limiter: Default::default() };
     if reconcile::enabled(&state) {
         tokio::spawn(reconcile::run(state.clone()));
     }

@@ -42,7 +42,8 @@ pub enum Location {
 /// A replay URL as a file under the media dir (paths `/media/...`, or the public URL's),
 /// or a remote http(s) URL. `None` for a path that would leave the media dir.
 pub fn locate(url: &str, media_dir: &Path, public_base: Option<&str>) -> Option<Location> {
-    let local = url.strip_prefix("/media/").or_else(|| public_base.and_then(|b| url.strip_prefix(b)?.strip_prefix("/media/")));
+    let local =
+        url.strip_prefix("/media/").or_else(|| public_base.and_then(|b| url.strip_prefix(b)?.strip_prefix("/media/")));
     match local {
         Some(rel) => {
             let rel = Path::new(rel);
@@ -106,7 +107,9 @@ async fn build_index(app: &AppState, replay: &ReplayRow) -> Result<KeyframeIndex
         None => Err("the recording's URL points outside the media folder".into()),
     };
     match &result {
-        Ok(ix) => tracing::info!(replay = replay.id, keyframes = ix.times_ms.len(), duration_ms = ix.duration_ms, "indexed"),
+        Ok(ix) => {
+            tracing::info!(replay = replay.id, keyframes = ix.times_ms.len(), duration_ms = ix.duration_ms, "indexed")
+        }
         Err(e) => tracing::warn!(replay = replay.id, error = %e, "cannot index"),
     }
     if let Err(e) = app.store.save_keyframe_index(replay.id, result.clone()).await {
@@ -135,7 +138,11 @@ async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {
     let id: i64 = id.parse().map_err(|_| gone())?;
     let replay = app.store.replay(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
     if replay.format != ReplayFormat::Flv {
-        return Err(Failure::new(StatusCode::CONFLICT, "not_flv", "only FLV replays need this: the others play as they are"));
+        return Err(Failure::new(
+            StatusCode::CONFLICT,
+            "not_flv",
+            "only FLV replays need this: the others play as they are",
+        ));
     }
     Ok(replay)
 }
@@ -152,7 +159,9 @@ pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>
     }
     match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
         // A local file is quick to read: answer now.
-        Some(Location::Local(_)) => build_index(&app, &replay).await.map(|ix| Json(ix).into_response()).map_err(unindexable),
+        Some(Location::Local(_)) => {
+            build_index(&app, &replay).await.map(|ix| Json(ix).into_response()).map_err(unindexable)
+        }
         _ => {
             index_in_background(&app, replay);
             Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"status": "indexing"}))).into_response())
@@ -165,8 +174,13 @@ pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>
         (status = 409, body = relive_api::ApiError), (status = 422, body = relive_api::ApiError)))]
 pub async fn mp4(State(app): State<AppState>, UrlPath(id): UrlPath<String>, req: Request) -> Result<Response, Failure> {
     let replay = visible_flv(&app, &id).await?;
-    let Some(Location::Local(flv)) = locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) else {
-        return Err(Failure::new(StatusCode::CONFLICT, "not_local", "an MP4 is made only of recordings stored on this server"));
+    let Some(Location::Local(flv)) = locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref())
+    else {
+        return Err(Failure::new(
+            StatusCode::CONFLICT,
+            "not_local",
+            "an MP4 is made only of recordings stored on this server",
+        ));
     };
     let out = app.config.media_dir.join(".cache").join("mp4").join(format!("{}.mp4", replay.id));
     if !out.exists() {
@@ -209,7 +223,10 @@ mod tests {
             locate("https://replay.example.com/media/x.flv", m, Some("https://replay.example.com")),
             Some(Location::Local(m.join("x.flv")))
         );
-        assert_eq!(locate("http://vod.example.com/x.flv", m, None), Some(Location::Remote("http://vod.example.com/x.flv".into())));
+        assert_eq!(
+            locate("http://vod.example.com/x.flv", m, None),
+            Some(Location::Remote("http://vod.example.com/x.flv".into()))
+        );
         assert_eq!(locate("/media/../etc/passwd", m, None), None);
         assert_eq!(locate("/media//etc/passwd", m, None), None);
         assert_eq!(locate("file:///etc/passwd", m, None), None);

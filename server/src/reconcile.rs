@@ -31,7 +31,10 @@ pub fn enabled(app: &AppState) -> bool {
 /// Runs rounds forever.
 pub async fn run(app: AppState) {
     let interval = Duration::from_secs(app.config.reconcile_interval);
-    let client = match reqwest::Client::builder().timeout(interval.clamp(Duration::from_secs(1), Duration::from_secs(10))).build() {
+    let client = match reqwest::Client::builder()
+        .timeout(interval.clamp(Duration::from_secs(1), Duration::from_secs(10)))
+        .build()
+    {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "reconcile: cannot make an HTTP client; reconciliation is off");
@@ -79,7 +82,9 @@ async fn reconcile_stream(app: &AppState, client: &reqwest::Client, stream: &str
                         }
                     }
                 }
-                None => tracing::warn!(stream = %stream, file = %file, "reconcile: a listed file without a usable id or URL"),
+                None => {
+                    tracing::warn!(stream = %stream, file = %file, "reconcile: a listed file without a usable id or URL")
+                }
             }
         }
         let total = output["all_count"].as_u64().unwrap_or(0);
@@ -114,7 +119,8 @@ where
 }
 
 async fn fetch_page(app: &AppState, client: &reqwest::Client, stream: &str, page: u32) -> Result<Value, String> {
-    let (appid, key) = (app.config.tencent_appid.as_deref().unwrap_or(""), app.config.tencent_api_key.as_deref().unwrap_or(""));
+    let (appid, key) =
+        (app.config.tencent_appid.as_deref().unwrap_or(""), app.config.tencent_api_key.as_deref().unwrap_or(""));
     let t = unix_now() + 60;
     let query = [
         ("appid", appid.to_string()),
@@ -125,7 +131,8 @@ async fn fetch_page(app: &AppState, client: &reqwest::Client, stream: &str, page
         ("t", t.to_string()),
         ("sign", md5_hex(&[key, &t.to_string()])),
     ];
-    let resp = client.get(&app.config.tencent_api_url).query(&query).send().await.map_err(|e| format!("request: {e}"))?;
+    let resp =
+        client.get(&app.config.tencent_api_url).query(&query).send().await.map_err(|e| format!("request: {e}"))?;
     if !resp.status().is_success() {
         return Err(format!("HTTP {}", resp.status()));
     }
@@ -154,7 +161,8 @@ fn to_replay(app: &AppState, stream: &str, file: &Value) -> Option<NewReplay> {
     let url = crate::hooks::http_url("record_file_url", &url).ok()?;
     let start = text("start_time").and_then(|s| beijing_time(&s))?;
     let end = text("end_time").and_then(|s| beijing_time(&s)).unwrap_or(start).max(start);
-    let format = url.split(['?', '#']).next()?.rsplit('.').next().and_then(ReplayFormat::parse).unwrap_or(ReplayFormat::Flv);
+    let format =
+        url.split(['?', '#']).next()?.rsplit('.').next().and_then(ReplayFormat::parse).unwrap_or(ReplayFormat::Flv);
     Some(NewReplay {
         streamer_id: stream.to_string(),
         source: tencent::SOURCE.into(),

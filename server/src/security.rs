@@ -27,7 +27,10 @@ use crate::error::Failure;
 
 /// CORS for `/api/v1`: any origin may read; nothing else is allowed across origins.
 pub fn api_cors() -> CorsLayer {
-    CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]).max_age(std::time::Duration::from_secs(3600))
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 /// Adds the policy headers to every response.
@@ -114,12 +117,22 @@ impl RateLimiter {
 }
 
 /// Middleware for `/hooks/*`: 429 past the per-address rate.
-pub async fn hook_rate_limit(State(app): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, req: Request, next: Next) -> Response {
+pub async fn hook_rate_limit(
+    State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
     if app.hook_limiter.allow(addr.ip(), app.config.hook_rate_limit) {
         return next.run(req).await;
     }
     tracing::warn!(client = %addr.ip(), path = %req.uri().path(), outcome = "rejected", reason = "rate limited", "callback");
-    let mut res = Failure::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many hook calls from this address; retry shortly").into_response();
+    let mut res = Failure::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many hook calls from this address; retry shortly",
+    )
+    .into_response();
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     res
 }

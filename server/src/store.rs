@@ -22,13 +22,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use tokio::sync::{Semaphore, oneshot};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] =
-    &[
-        include_str!("../migrations/0001_init.sql"),
-        include_str!("../migrations/0002_keyframe_indexes.sql"),
-        include_str!("../migrations/0003_media_facts.sql"),
-        include_str!("../migrations/0004_replay_pages_covering.sql"),
-    ];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_keyframe_indexes.sql"),
+    include_str!("../migrations/0003_media_facts.sql"),
+    include_str!("../migrations/0004_replay_pages_covering.sql"),
+];
 
 /// The most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -161,10 +160,8 @@ impl Store {
 
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let r = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
+            let r =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
             r.execute_batch("PRAGMA busy_timeout = 5000;")?;
             // Plans never depend on bound values. Without this, SQLite (3.46+) plans
             // `LIMIT ?` for the value bound, so every new binding expires the cached
@@ -175,15 +172,10 @@ impl Store {
         }
 
         let (tx, rx) = mpsc::channel::<Box<dyn WriteJob>>();
-        std::thread::Builder::new()
-            .name("relive-db-writer".into())
-            .spawn(move || writer_loop(conn, rx))?;
+        std::thread::Builder::new().name("relive-db-writer".into()).spawn(move || writer_loop(conn, rx))?;
         Ok(Store {
             writer: tx,
-            readers: Arc::new(ReadPool {
-                conns: Mutex::new(readers),
-                permits: Arc::new(Semaphore::new(READERS)),
-            }),
+            readers: Arc::new(ReadPool { conns: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)) }),
         })
     }
 
@@ -311,7 +303,11 @@ impl Store {
 
     /// Keeps a replay's keyframe index (or why there is none). A replay whose duration
     /// was unknown takes the index's.
-    pub async fn save_keyframe_index(&self, replay_id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
+    pub async fn save_keyframe_index(
+        &self,
+        replay_id: i64,
+        index: Result<KeyframeIndex, String>,
+    ) -> Result<(), StoreError> {
         self.write(move |c| {
             let (ix, error) = match index {
                 Ok(ix) => (ix, None),
@@ -359,7 +355,11 @@ impl Store {
                 [replay_id],
                 |row| {
                     let parse = |s: String| -> Vec<i64> {
-                        s.trim_matches(['[', ']']).split(',').filter(|x| !x.is_empty()).filter_map(|x| x.parse().ok()).collect()
+                        s.trim_matches(['[', ']'])
+                            .split(',')
+                            .filter(|x| !x.is_empty())
+                            .filter_map(|x| x.parse().ok())
+                            .collect()
                     };
                     let error: Option<String> = row.get(3)?;
                     Ok(match error {
@@ -448,8 +448,7 @@ impl Store {
 
     /// Whether every committed replay and streamer row is intact (`PRAGMA integrity_check`).
     pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
-        self.read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).map(|s| s == "ok"))
-            .await
+        self.read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).map(|s| s == "ok")).await
     }
 
     // ---- plumbing ---------------------------------------------------------------
@@ -607,8 +606,7 @@ fn streamer_by_id(c: &Connection, id: &str) -> rusqlite::Result<Option<Streamer>
         .optional()
 }
 
-const REPLAY_COLUMNS: &str =
-    "id, streamer_id, title, format, url, start_time, end_time, duration_ms, size_bytes, status, hidden, codecs, width, height";
+const REPLAY_COLUMNS: &str = "id, streamer_id, title, format, url, start_time, end_time, duration_ms, size_bytes, status, hidden, codecs, width, height";
 
 /// A streamer's visible replays after the cursor (?2, ?3): ?1 streamer, ?4 how many.
 /// Served from the covering index `replays_visible_page` alone.

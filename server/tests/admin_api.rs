@@ -59,16 +59,23 @@ async fn stream_ids_with_slashes_and_spaces_have_profiles() {
     let s = Server::start();
     for (id, path) in [("room/7", "room%2F7"), ("小明 live", "%E5%B0%8F%E6%98%8E%20live")] {
         let profile = json!({"display_name": id});
-        let (status, saved) = s.admin(Method::PUT, &format!("/api/v1/streamers/{path}"), Some(ADMIN_TOKEN), Some(profile)).await;
+        let (status, saved) =
+            s.admin(Method::PUT, &format!("/api/v1/streamers/{path}"), Some(ADMIN_TOKEN), Some(profile)).await;
         assert_eq!((status, saved["id"].as_str()), (200, Some(id)), "{saved}");
         let (status, got) = s.get(&format!("/api/v1/streamers/{path}")).await;
         assert_eq!((status, got["id"].as_str()), (200, Some(id)));
     }
-    let (status, reply) = s
-        .admin(Method::PUT, "/api/v1/streamers/a%01b", Some(ADMIN_TOKEN), Some(json!({"display_name": "x"})))
-        .await;
+    let (status, reply) =
+        s.admin(Method::PUT, "/api/v1/streamers/a%01b", Some(ADMIN_TOKEN), Some(json!({"display_name": "x"}))).await;
     assert_eq!((status, reply["field"].as_str()), (400, Some("id")), "{reply}");
-    let (status, _) = s.admin(Method::PUT, &format!("/api/v1/streamers/{}", "x".repeat(129)), Some(ADMIN_TOKEN), Some(json!({"display_name": "x"}))).await;
+    let (status, _) = s
+        .admin(
+            Method::PUT,
+            &format!("/api/v1/streamers/{}", "x".repeat(129)),
+            Some(ADMIN_TOKEN),
+            Some(json!({"display_name": "x"})),
+        )
+        .await;
     assert_eq!(status, 400);
 }
 
@@ -96,11 +103,21 @@ async fn profile_fields_are_validated() {
 #[tokio::test]
 async fn push_url_signature_matches_md5() {
     let s = Server::start_with(&[
-        "--admin-token", ADMIN_TOKEN, "--push-domain", "push.example.com", "--tencent-push-key", "push-key-123",
+        "--admin-token",
+        ADMIN_TOKEN,
+        "--push-domain",
+        "push.example.com",
+        "--tencent-push-key",
+        "push-key-123",
     ]);
     let before = now();
     let (status, body) = s
-        .admin(Method::POST, "/api/v1/streamers/anchor_1/push-url", Some(ADMIN_TOKEN), Some(json!({"record": "mp4", "valid_secs": 3600})))
+        .admin(
+            Method::POST,
+            "/api/v1/streamers/anchor_1/push-url",
+            Some(ADMIN_TOKEN),
+            Some(json!({"record": "mp4", "valid_secs": 3600})),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let url = body["url"].as_str().unwrap();
@@ -116,11 +133,13 @@ async fn push_url_signature_matches_md5() {
     assert_eq!(params["record"], "mp4");
 
     // FLV is the default.
-    let (_, body) = s.admin(Method::POST, "/api/v1/streamers/anchor_1/push-url", Some(ADMIN_TOKEN), Some(json!({}))).await;
+    let (_, body) =
+        s.admin(Method::POST, "/api/v1/streamers/anchor_1/push-url", Some(ADMIN_TOKEN), Some(json!({}))).await;
     assert!(body["url"].as_str().unwrap().ends_with("&record=flv"));
 
     // Not configured: a clear 409.
     let bare = Server::start();
-    let (status, body) = bare.admin(Method::POST, "/api/v1/streamers/a/push-url", Some(ADMIN_TOKEN), Some(json!({}))).await;
+    let (status, body) =
+        bare.admin(Method::POST, "/api/v1/streamers/a/push-url", Some(ADMIN_TOKEN), Some(json!({}))).await;
     assert_eq!((status, body["error"].as_str()), (409, Some("not_configured")));
 }

@@ -24,7 +24,8 @@ async fn every_acknowledged_callback_survives_sigkill() {
     let t0 = now() - 100_000;
     let mut tasks = Vec::new();
     for i in 0..CALLBACKS {
-        let (client, url, acked, ok_count, sem) = (client.clone(), url.clone(), acked.clone(), ok_count.clone(), sem.clone());
+        let (client, url, acked, ok_count, sem) =
+            (client.clone(), url.clone(), acked.clone(), ok_count.clone(), sem.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire().await.unwrap();
             let file_id = format!("dur-{i}");

@@ -30,7 +30,14 @@ async fn nginx(s: &Server, secret: &str, form: &[(&str, &str)]) -> (u16, serde_j
 
 fn url_encode(form: &[(&str, &str)]) -> String {
     form.iter()
-        .map(|(k, v)| format!("{k}={}", v.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.bytes()
+                    .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                    .collect::<String>()
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -45,7 +52,14 @@ fn recording(s: &Server, rel: &str, from: &str) -> String {
 async fn nginx_record_done_is_probed_listed_and_indexed() {
     let s = server();
     let path = recording(&s, "live/anna-1700000000.flv", DEMO_FLV);
-    let form = [("call", "record_done"), ("app", "live"), ("name", "anna"), ("path", &path), ("recorder", ""), ("record", "flv")];
+    let form = [
+        ("call", "record_done"),
+        ("app", "live"),
+        ("name", "anna"),
+        ("path", &path),
+        ("recorder", ""),
+        ("record", "flv"),
+    ];
     let (status, body) = nginx(&s, SECRET, &form).await;
     assert_eq!(status, 200, "{body}");
     // Retried: still one.
@@ -68,7 +82,8 @@ async fn nginx_record_done_is_probed_listed_and_indexed() {
 async fn record_mp4_from_an_flv_recorder_lists_an_mp4() {
     let s = server();
     let path = recording(&s, "live/ben.flv", DEMO_FLV);
-    let (status, _) = nginx(&s, SECRET, &[("call", "record_done"), ("name", "ben"), ("path", &path), ("record", "mp4")]).await;
+    let (status, _) =
+        nginx(&s, SECRET, &[("call", "record_done"), ("name", "ben"), ("path", &path), ("record", "mp4")]).await;
     assert_eq!(status, 200);
     let (_, page) = s.get("/api/v1/streamers/ben/replays").await;
     let r = &page["items"][0];
@@ -162,7 +177,12 @@ async fn srs_dvr_and_publish_payloads() {
 async fn push_urls_for_a_local_rtmp_server() {
     let s = Server::start_with(&["--admin-token", common::ADMIN_TOKEN, "--rtmp-url", "rtmp://127.0.0.1/live/"]);
     let (status, body) = s
-        .admin(reqwest::Method::POST, "/api/v1/streamers/fay/push-url", Some(common::ADMIN_TOKEN), Some(json!({"record": "mp4"})))
+        .admin(
+            reqwest::Method::POST,
+            "/api/v1/streamers/fay/push-url",
+            Some(common::ADMIN_TOKEN),
+            Some(json!({"record": "mp4"})),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["url"], "rtmp://127.0.0.1/live/fay?record=mp4");

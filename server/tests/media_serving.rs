@@ -45,9 +45,23 @@ async fn conditional_requests() {
     let r = s.http.get(s.url("/media/live/a.flv")).header("if-none-match", "\"other\"").send().await.unwrap();
     assert_eq!(r.status(), 200);
     // If-Range with a stale validator: the whole file, not a range of the new one.
-    let r = s.http.get(s.url("/media/live/a.flv")).header("range", "bytes=0-9").header("if-range", "\"stale\"").send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/media/live/a.flv"))
+        .header("range", "bytes=0-9")
+        .header("if-range", "\"stale\"")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let r = s.http.get(s.url("/media/live/a.flv")).header("range", "bytes=0-9").header("if-range", &etag).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/media/live/a.flv"))
+        .header("range", "bytes=0-9")
+        .header("if-range", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 206);
 }
 
@@ -57,7 +71,15 @@ async fn nothing_outside_the_folder() {
     #[cfg(unix)]
     std::os::unix::fs::symlink(s.path("secret.txt"), s.path("media/live/link.flv")).unwrap();
     // Sent raw, so no client tidies the path first.
-    for path in ["/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/live/%2E%2E/%2E%2E/secret.txt", "/media/live/link.flv", "/media//etc/passwd", "/media/%2Fetc%2Fpasswd", "/media/live/nope.flv"] {
+    for path in [
+        "/media/../secret.txt",
+        "/media/%2e%2e/secret.txt",
+        "/media/live/%2E%2E/%2E%2E/secret.txt",
+        "/media/live/link.flv",
+        "/media//etc/passwd",
+        "/media/%2Fetc%2Fpasswd",
+        "/media/live/nope.flv",
+    ] {
         let (status, body) = raw_get(&s.base, path).await;
         assert!(status == 404 || status == 400, "{path}: {status}");
         assert!(!body.contains("top secret") && !body.contains("root:"), "{path}");
@@ -68,7 +90,10 @@ async fn raw_get(base: &str, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
     let mut out = String::new();
     stream.read_to_string(&mut out).await.unwrap();
     let status = out.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -102,6 +102,7 @@ async fn mp4_copy_of_a_local_flv() {
     assert_eq!(r.status(), 206);
     // An MP4 replay needs none.
     let (_, page) = s.get("/api/v1/streamers/xiaoyu/replays").await;
-    let mp4_id = page["items"].as_array().unwrap().iter().find(|r| r["format"] == "mp4").unwrap()["id"].as_i64().unwrap();
+    let mp4_id =
+        page["items"].as_array().unwrap().iter().find(|r| r["format"] == "mp4").unwrap()["id"].as_i64().unwrap();
     assert_eq!(s.get(&format!("/api/v1/replays/{mp4_id}/mp4")).await.0, 409);
 }

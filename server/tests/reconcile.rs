@@ -18,10 +18,16 @@ struct Fake {
 }
 
 /// Call 1 fails with an API error, call 2 takes too long, then the list is served.
-async fn filelist(State(fake): State<Fake>, Query(q): Query<std::collections::HashMap<String, String>>) -> axum::Json<Value> {
+async fn filelist(
+    State(fake): State<Fake>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> axum::Json<Value> {
     let n = fake.calls.fetch_add(1, Ordering::SeqCst);
     let t: i64 = q["t"].parse().unwrap();
-    if q["sign"] == common::md5_hex(&format!("api-key{t}")) && q["interface"] == "Live_Tape_GetFilelist" && q["appid"] == "1234" {
+    if q["sign"] == common::md5_hex(&format!("api-key{t}"))
+        && q["interface"] == "Live_Tape_GetFilelist"
+        && q["appid"] == "1234"
+    {
         fake.signed_ok.fetch_add(1, Ordering::SeqCst);
     }
     match n {
@@ -55,13 +61,29 @@ async fn missed_files_appear_once_despite_api_errors_and_timeouts() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let s = Server::start_with(&[
-        "--tencent-callback-key", common::CALLBACK_KEY, "--tencent-appid", "1234", "--tencent-api-key", "api-key",
-        "--tencent-api-url", &api, "--tencent-vod-bizid", "200025724", "--reconcile-interval", "1",
+        "--tencent-callback-key",
+        common::CALLBACK_KEY,
+        "--tencent-appid",
+        "1234",
+        "--tencent-api-key",
+        "api-key",
+        "--tencent-api-url",
+        &api,
+        "--tencent-vod-bizid",
+        "200025724",
+        "--reconcile-interval",
+        "1",
     ]);
     // The stream ran and stopped; one of its files arrived by callback.
     let t = now();
-    assert_eq!(s.tencent(json!({"event_type": 1, "stream_id": "recon", "event_time": t - 100, "sequence": "9"})).await.0, 200);
-    assert_eq!(s.tencent(json!({"event_type": 0, "stream_id": "recon", "event_time": t - 10, "sequence": "9"})).await.0, 200);
+    assert_eq!(
+        s.tencent(json!({"event_type": 1, "stream_id": "recon", "event_time": t - 100, "sequence": "9"})).await.0,
+        200
+    );
+    assert_eq!(
+        s.tencent(json!({"event_type": 0, "stream_id": "recon", "event_time": t - 10, "sequence": "9"})).await.0,
+        200
+    );
     let mut seen = recording("recon", "seen-1", 1_764_000_000, 1800);
     seen["video_url"] = json!("http://200025724.vod.myqcloud.com/200025724_aaa.f0.flv");
     assert_eq!(s.tencent(seen).await.0, 200);
@@ -88,7 +110,11 @@ async fn missed_files_appear_once_despite_api_errors_and_timeouts() {
     assert_eq!(missed["duration_secs"], 1200.0);
     assert_eq!(missed["start_time"], 1_795_489_200, "11:00 Beijing time is 03:00 UTC");
     assert!(fake.calls.load(Ordering::SeqCst) >= 3, "retried after the error and the timeout");
-    assert_eq!(fake.signed_ok.load(Ordering::SeqCst), fake.calls.load(Ordering::SeqCst), "every call signed md5(key + t)");
+    assert_eq!(
+        fake.signed_ok.load(Ordering::SeqCst),
+        fake.calls.load(Ordering::SeqCst),
+        "every call signed md5(key + t)"
+    );
     // Later rounds add nothing twice.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(s.get("/api/v1/streamers/recon/replays").await.1["items"].as_array().unwrap().len(), 3);

@@ -9,7 +9,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn ingest_many(s: &Server, stream: &str, prefix: &str, starts: impl Iterator<Item = i64>) {
-    let payloads: Vec<Value> = starts.enumerate().map(|(i, t)| signed(recording(stream, &format!("{prefix}-{i}-{t}"), t, 60))).collect();
+    let payloads: Vec<Value> =
+        starts.enumerate().map(|(i, t)| signed(recording(stream, &format!("{prefix}-{i}-{t}"), t, 60))).collect();
     for chunk in payloads.chunks(50) {
         let sends = chunk.iter().map(|p| s.post_json("/hooks/tencent", p));
         for (status, body) in futures::future::join_all(sends).await {
@@ -36,7 +37,11 @@ async fn pages_have_no_duplicates_or_gaps_while_recordings_arrive() {
         let (status, page) = s.get(&path).await;
         assert_eq!(status, 200, "{page}");
         for r in page["items"].as_array().unwrap() {
-            seen.push((r["start_time"].as_i64().unwrap(), r["id"].as_i64().unwrap(), r["url"].as_str().unwrap().to_string()));
+            seen.push((
+                r["start_time"].as_i64().unwrap(),
+                r["id"].as_i64().unwrap(),
+                r["url"].as_str().unwrap().to_string(),
+            ));
         }
         // New recordings arrive between pages.
         arrivals += 3;
@@ -59,7 +64,13 @@ async fn pages_have_no_duplicates_or_gaps_while_recordings_arrive() {
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -70,7 +81,9 @@ async fn hidden_replays_vanish_from_public_reads() {
     let (_, page) = s.get("/api/v1/streamers/hider/replays").await;
     let id = page["items"][1]["id"].as_i64().unwrap();
 
-    let (status, _) = s.admin(Method::PATCH, &format!("/api/v1/replays/{id}"), Some(ADMIN_TOKEN), Some(json!({"hidden": true}))).await;
+    let (status, _) = s
+        .admin(Method::PATCH, &format!("/api/v1/replays/{id}"), Some(ADMIN_TOKEN), Some(json!({"hidden": true})))
+        .await;
     assert_eq!(status, 204);
     let (_, page) = s.get("/api/v1/streamers/hider/replays").await;
     let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
@@ -99,11 +112,15 @@ async fn titles_can_be_set_and_reset() {
     let path = format!("/api/v1/replays/{id}");
     s.admin(Method::PATCH, &path, Some(ADMIN_TOKEN), Some(json!({"title": "  周五夜谈  "}))).await;
     let (_, d) = s.get(&path).await;
-    assert_eq!((d["replay"]["title"].as_str(), d["replay"]["title_is_default"].as_bool()), (Some("周五夜谈"), Some(false)));
+    assert_eq!(
+        (d["replay"]["title"].as_str(), d["replay"]["title_is_default"].as_bool()),
+        (Some("周五夜谈"), Some(false))
+    );
     s.admin(Method::PATCH, &path, Some(ADMIN_TOKEN), Some(json!({"title": ""}))).await;
     let (_, d) = s.get(&path).await;
     assert_eq!(d["replay"]["title"], "2023-11-14 22:13 UTC");
-    let (status, body) = s.admin(Method::PATCH, &path, Some(ADMIN_TOKEN), Some(json!({"title": "x".repeat(201)}))).await;
+    let (status, body) =
+        s.admin(Method::PATCH, &path, Some(ADMIN_TOKEN), Some(json!({"title": "x".repeat(201)}))).await;
     assert_eq!((status, body["field"].as_str()), (400, Some("title")));
 }
 
@@ -156,7 +173,12 @@ async fn openapi_document_describes_the_api() {
     let (status, doc) = s.get("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/streamers", "/api/v1/streamers/{id}/replays", "/api/v1/replays/{id}", "/api/v1/streamers/{id}/push-url"] {
+    for path in [
+        "/api/v1/streamers",
+        "/api/v1/streamers/{id}/replays",
+        "/api/v1/replays/{id}",
+        "/api/v1/streamers/{id}/push-url",
+    ] {
         assert!(doc["paths"][path].is_object(), "missing {path}");
     }
     assert!(doc["components"]["schemas"]["Replay"]["properties"]["duration_secs"].is_object());

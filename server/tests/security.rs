@@ -32,7 +32,10 @@ async fn pages_carry_a_content_security_policy_and_framing_rules() {
 
     // The default lets any site embed.
     let open = with_dist(&[]);
-    let csp = reqwest::get(open.url("/embed/u/x")).await.unwrap().headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = reqwest::get(open.url("/embed/u/x")).await.unwrap().headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.ends_with("frame-ancestors *"), "{csp}");
 }
 
@@ -51,7 +54,11 @@ async fn other_sites_may_read_the_api_but_not_write() {
             .send()
             .await
             .unwrap();
-        let allowed = pre.headers().get("access-control-allow-methods").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let allowed = pre
+            .headers()
+            .get("access-control-allow-methods")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
         assert!(!allowed.contains(method), "{method} allowed: {allowed}");
     }
 }

@@ -49,7 +49,11 @@ fn send_outputs(remuxer: &mut Remuxer, generation: f64) {
             }
             Output::Media { data, start_ms, end_ms } => {
                 let buf = Uint8Array::from(&data[..]).buffer();
-                let fields = [("data", buf.clone().into()), ("start", (start_ms as f64).into()), ("end", (end_ms as f64).into())];
+                let fields = [
+                    ("data", buf.clone().into()),
+                    ("start", (start_ms as f64).into()),
+                    ("end", (end_ms as f64).into()),
+                ];
                 send("media", generation, &fields, Some(&buf));
             }
             Output::Metadata(m) => {
@@ -62,7 +66,12 @@ fn send_outputs(remuxer: &mut Remuxer, generation: f64) {
                     },
                 );
                 let duration = m.duration.map_or(JsValue::NULL, JsValue::from);
-                send("metadata", generation, &[("duration", duration), ("times", times.into()), ("positions", positions.into())], None);
+                send(
+                    "metadata",
+                    generation,
+                    &[("duration", duration), ("times", times.into()), ("positions", positions.into())],
+                    None,
+                );
             }
         }
     }

@@ -19,7 +19,9 @@ pub fn Sentinel(#[prop(into)] on_visible: Callback<()>) -> impl IntoView {
         });
         let init = IntersectionObserverInit::new();
         init.set_root_margin("600px 0px");
-        let Ok(observer) = IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init) else { return };
+        let Ok(observer) = IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init) else {
+            return;
+        };
         observer.observe(&el);
         let keep = SendWrapper::new((observer, callback));
         on_cleanup(move || keep.0.disconnect());

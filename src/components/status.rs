@@ -18,7 +18,10 @@ pub fn EmptyState(title: Key, #[prop(optional)] hint: Option<Key>) -> impl IntoV
 
 /// A failure with a way out.
 #[component]
-pub fn ErrorState(#[prop(into)] on_retry: Callback<()>, #[prop(default = Key::LoadFailed)] message: Key) -> impl IntoView {
+pub fn ErrorState(
+    #[prop(into)] on_retry: Callback<()>,
+    #[prop(default = Key::LoadFailed)] message: Key,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="error-state" role="alert">
@@ -38,7 +41,8 @@ pub fn LoadMoreFooter(
     #[prop(into)] on_more: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    move || match (state.get(), has_more.get(), any.get()) {
+    move || {
+        match (state.get(), has_more.get(), any.get()) {
         (LoadState::Failed, _, true) => view! { <ErrorState on_retry=on_more/> }.into_any(),
         (LoadState::Loading, _, true) => view! {
             <p class="list-footer" role="status"><span class="spinner" aria-hidden="true"></span>{i18n.t(Key::Loading)}</p>
@@ -48,5 +52,6 @@ pub fn LoadMoreFooter(
         }.into_any(),
         (LoadState::Idle, false, true) => view! { <p class="list-footer muted">{i18n.t(Key::EndOfList)}</p> }.into_any(),
         _ => ().into_any(),
+    }
     }
 }

@@ -50,5 +50,9 @@ pub fn Directory() -> impl IntoView {
 }
 
 pub fn replay_count(locale: crate::i18n::Locale, n: u64) -> String {
-    if n == 1 { locale.text(Key::ReplaysOne).into() } else { fill(locale.text(Key::ReplaysMany), &[("n", &n.to_string())]) }
+    if n == 1 {
+        locale.text(Key::ReplaysOne).into()
+    } else {
+        fill(locale.text(Key::ReplaysMany), &[("n", &n.to_string())])
+    }
 }

@@ -4,7 +4,9 @@ use relive_api::Streamer;
 use super::directory::replay_count;
 use super::watch_href;
 use crate::api::{self, ApiError};
-use crate::components::{Avatar, Bio, EmptyState, ErrorState, LoadMoreFooter, ReplayCard, ReplayCardSkeleton, Sentinel};
+use crate::components::{
+    Avatar, Bio, EmptyState, ErrorState, LoadMoreFooter, ReplayCard, ReplayCardSkeleton, Sentinel,
+};
 use crate::format;
 use crate::i18n::{Key, fill, use_i18n};
 use crate::paging::{LoadState, Pager, StreamerReplays};

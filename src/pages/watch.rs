@@ -46,7 +46,9 @@ fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
     let next = Signal::derive(move || {
         others.items.with(|items| {
             let pos = items.iter().position(|x| x.id == r.read_value().id)?;
-            items.get(pos + 1).map(|n| NextUp { title: display_title(n, i18n.get()), href: watch_href(&n.streamer_id, n.id) })
+            items
+                .get(pos + 1)
+                .map(|n| NextUp { title: display_title(n, i18n.get()), href: watch_href(&n.streamer_id, n.id) })
         })
     });
     let offset = crate::browser::utc_offset_minutes();

@@ -30,7 +30,9 @@ pub struct Announced {
 pub fn check_secret(app: &AppState, query: Option<&str>) -> Result<(), Failure> {
     let Some(secret) = app.config.hook_secret.as_deref().filter(|s| !s.is_empty()) else { return Ok(()) };
     let given = query
-        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "secret").map(|(_, v)| v.into_owned()))
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "secret").map(|(_, v)| v.into_owned())
+        })
         .unwrap_or_default();
     if constant_time_eq(given.as_bytes(), secret.as_bytes()) {
         Ok(())
@@ -72,9 +74,13 @@ fn next_sequence() -> u64 {
 /// Probes and stores an announced recording. Answers only once it is committed.
 pub async fn ingest(app: &AppState, a: Announced) -> Result<String, Failure> {
     let root = app.config.media_dir.canonicalize().map_err(|_| {
-        Failure::invalid("path", format!("cannot be checked: the media folder {} does not exist", app.config.media_dir.display()))
+        Failure::invalid(
+            "path",
+            format!("cannot be checked: the media folder {} does not exist", app.config.media_dir.display()),
+        )
     })?;
-    let path = a.path.canonicalize().map_err(|_| Failure::invalid("path", format!("names no file: {}", a.path.display())))?;
+    let path =
+        a.path.canonicalize().map_err(|_| Failure::invalid("path", format!("names no file: {}", a.path.display())))?;
     let rel = path
         .strip_prefix(&root)
         .map_err(|_| Failure::invalid("path", format!("is outside the media folder {}", root.display())))?
@@ -117,7 +123,8 @@ pub async fn ingest(app: &AppState, a: Announced) -> Result<String, Failure> {
 
     let (duration_ms, facts, index) = match &probe {
         Probe::Flv(ix) => {
-            let codecs = [ix.video_codec.clone(), ix.audio_codec.clone()].into_iter().flatten().collect::<Vec<_>>().join(",");
+            let codecs =
+                [ix.video_codec.clone(), ix.audio_codec.clone()].into_iter().flatten().collect::<Vec<_>>().join(",");
             (ix.duration_ms.max(0) as u64, MediaFacts { codecs, width: ix.width, height: ix.height }, Some(to_api(ix)))
         }
         Probe::Mp4(f) => (f.0, MediaFacts { codecs: String::new(), width: f.1, height: f.2 }, None),
@@ -172,7 +179,11 @@ fn slash_path(p: &Path) -> String {
 /// A relative path as a URL path, each segment percent-encoded.
 fn url_path(p: &Path) -> String {
     p.components()
-        .map(|c| url::form_urlencoded::byte_serialize(c.as_os_str().to_string_lossy().as_bytes()).collect::<String>().replace('+', "%20"))
+        .map(|c| {
+            url::form_urlencoded::byte_serialize(c.as_os_str().to_string_lossy().as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        })
         .collect::<Vec<_>>()
         .join("/")
 }

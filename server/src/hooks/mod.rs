@@ -20,12 +20,14 @@ const DRAIN_LIMIT: usize = 1024 * 1024;
 /// Reads a whole callback body, refusing one over `MAX_BODY` with 413.
 pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Failure> {
     let too_large = || {
-        Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("callback bodies are limited to {} KiB", MAX_BODY / 1024))
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("callback bodies are limited to {} KiB", MAX_BODY / 1024),
+        )
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(n) = declared.filter(|&n| n > MAX_BODY as u64) {
         // Read a modest excess to the end before answering, so the client, still
         // sending, gets the 413 instead of a reset connection.

@@ -18,11 +18,18 @@ use super::read_body;
 use crate::AppState;
 use crate::error::Failure;
 
-pub async fn handle(State(app): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap, body: Body) -> Result<&'static str, Failure> {
+pub async fn handle(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<&'static str, Failure> {
     let outcome = receive(&app, query.as_deref(), &headers, body).await;
     match &outcome {
         Ok(what) => tracing::info!(hook = "nginx-rtmp", outcome = %what, "callback"),
-        Err(f) => tracing::warn!(hook = "nginx-rtmp", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback"),
+        Err(f) => {
+            tracing::warn!(hook = "nginx-rtmp", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback")
+        }
     }
     outcome.map(|_| "OK")
 }

@@ -24,7 +24,9 @@ pub async fn handle(
     let outcome = receive(&app, query.as_deref(), &headers, body).await;
     match &outcome {
         Ok(what) => tracing::info!(hook = "srs", outcome = %what, "callback"),
-        Err(f) => tracing::warn!(hook = "srs", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback"),
+        Err(f) => {
+            tracing::warn!(hook = "srs", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback")
+        }
     }
     outcome.map(|_| Json(HookAck { code: 0 }))
 }

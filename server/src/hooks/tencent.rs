@@ -44,7 +44,9 @@ pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body)
     let outcome = receive(&app, &headers, body).await;
     match &outcome {
         Ok(what) => tracing::info!(hook = "tencent", outcome = %what, "callback"),
-        Err(f) => tracing::warn!(hook = "tencent", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback"),
+        Err(f) => {
+            tracing::warn!(hook = "tencent", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback")
+        }
     }
     outcome.map(|_| Json(HookAck { code: 0 }))
 }
@@ -117,7 +119,13 @@ pub fn parse(map: &Map<String, Value>, raw: String) -> Result<Event, Failure> {
 }
 
 fn stream_id(f: &Fields) -> Result<String, Failure> {
-    let key = if f.has("stream_id") { "stream_id" } else if f.has("channel_id") { "channel_id" } else { "stream_id" };
+    let key = if f.has("stream_id") {
+        "stream_id"
+    } else if f.has("channel_id") {
+        "channel_id"
+    } else {
+        "stream_id"
+    };
     let id = f.req_str(key)?;
     match relive_api::limits::stream_id_problem(&id) {
         Some(why) => Err(Failure::invalid(key, why)),
@@ -130,7 +138,8 @@ fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
     let file_id = f.req_str("file_id")?;
     let url = http_url("video_url", &f.req_str("video_url")?)?;
     let format = match f.str("file_format")? {
-        Some(s) => ReplayFormat::parse(&s).ok_or_else(|| Failure::invalid("file_format", "must be one of flv, mp4, hls, aac"))?,
+        Some(s) => ReplayFormat::parse(&s)
+            .ok_or_else(|| Failure::invalid("file_format", "must be one of flv, mp4, hls, aac"))?,
         None => format_from_url(&url).ok_or_else(|| Failure::missing("file_format"))?,
     };
     let start_time = f.req_int("start_time")?;
@@ -218,11 +227,15 @@ mod tests {
 
     #[test]
     fn required_fields_are_named() {
-        let m = obj(json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "http://a/b.flv", "start_time": "noon", "end_time": 1}));
+        let m = obj(
+            json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "http://a/b.flv", "start_time": "noon", "end_time": 1}),
+        );
         assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("start_time"));
         let m = obj(json!({"event_type": 100, "stream_id": "s", "video_url": "http://a/b.flv"}));
         assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("file_id"));
-        let m = obj(json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "javascript:alert(1)", "start_time": 1, "end_time": 2}));
+        let m = obj(
+            json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "javascript:alert(1)", "start_time": 1, "end_time": 2}),
+        );
         assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("video_url"));
     }
 

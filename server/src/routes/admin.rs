@@ -21,7 +21,10 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
         let Some(token) = app.config.admin_token.as_deref().filter(|t| !t.is_empty()) else {
-            return Err(Failure::unauthorized("unauthorized", "the admin API is closed: start the server with --admin-token"));
+            return Err(Failure::unauthorized(
+                "unauthorized",
+                "the admin API is closed: start the server with --admin-token",
+            ));
         };
         let given = parts
             .headers
@@ -32,7 +35,10 @@ impl FromRequestParts<AppState> for Admin {
         if constant_time_eq(given.trim().as_bytes(), token.as_bytes()) {
             Ok(Admin)
         } else {
-            Err(Failure::unauthorized("unauthorized", "a valid `Authorization: Bearer <admin token>` header is required"))
+            Err(Failure::unauthorized(
+                "unauthorized",
+                "a valid `Authorization: Bearer <admin token>` header is required",
+            ))
         }
     }
 }
@@ -101,9 +107,17 @@ pub async fn patch_replay(
 #[utoipa::path(delete, path = "/api/v1/replays/{id}", tag = "admin", params(("id" = i64, Path)),
     security(("admin" = [])),
     responses((status = 204), (status = 401, body = relive_api::ApiError), (status = 404, body = relive_api::ApiError)))]
-pub async fn delete_replay(_: Admin, State(app): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, Failure> {
+pub async fn delete_replay(
+    _: Admin,
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Failure> {
     let id = replay_id(&id)?;
-    if app.store.delete_replay(id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(Failure::not_found("no such replay")) }
+    if app.store.delete_replay(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Failure::not_found("no such replay"))
+    }
 }
 
 /// Default and largest validity of a push URL.

@@ -2,8 +2,8 @@
 //! Hidden and deleted replays never appear here.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
 use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use relive_api::{Replay, ReplayDetail, ReplayPage, Streamer, StreamerPage};
 
 use super::{PageQuery, ReplayListParams, StreamerListParams};
@@ -40,7 +40,8 @@ pub async fn streamer_replays(
     let q = PageQuery::from(q)?;
     let after = q.cursor(|t, id| Some(ReplayKey { start_time: t, id: id.parse().ok()? }))?;
     let limit = q.limit()?;
-    let (rows, next) = app.store.replays(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
+    let (rows, next) =
+        app.store.replays(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
     let base = app.config.public_base();
     Ok(Json(ReplayPage {
         items: rows.into_iter().map(|r| replay_json(r, base.as_deref())).collect(),

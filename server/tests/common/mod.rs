@@ -36,7 +36,16 @@ impl Server {
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
         let mut child = Command::new(env!("CARGO_BIN_EXE_relive"))
-            .args(["--listen", "127.0.0.1:0", "--db", &p("relive.db"), "--dist", &p("dist"), "--media-dir", &p("media")])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                &p("relive.db"),
+                "--dist",
+                &p("dist"),
+                "--media-dir",
+                &p("media"),
+            ])
             .args(extra)
             // Quiet unless asked: RELIVE_TEST_LOG=info cargo test ...
             .env("RELIVE_LOG", std::env::var("RELIVE_TEST_LOG").unwrap_or_else(|_| "error".into()))
@@ -76,19 +85,19 @@ impl Server {
     }
 
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r =
+            self.http.post(self.url(path)).header("content-type", "application/json").body(body).send().await.unwrap();
         status_json(r).await
     }
 
     /// An admin call; `token` None sends no Authorization header.
-    pub async fn admin(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);

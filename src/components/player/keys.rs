@@ -24,7 +24,9 @@ pub fn action_for(key: &str) -> Option<Action> {
         "ArrowDown" => Action::VolumeBy(-0.05),
         "m" | "M" => Action::ToggleMute,
         "f" | "F" => Action::ToggleFullscreen,
-        d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() => Action::SeekFraction(f64::from(d.as_bytes()[0] - b'0') / 10.0),
+        d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() => {
+            Action::SeekFraction(f64::from(d.as_bytes()[0] - b'0') / 10.0)
+        }
         _ => return None,
     })
 }

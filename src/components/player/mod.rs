@@ -22,8 +22,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
 use self::keys::{Action, action_for};
-pub use self::source::Source;
 use self::source::Attached;
+pub use self::source::Source;
 use crate::browser;
 use crate::format::{clock, decimal, parse_decimal};
 use crate::i18n::{Key, fill, use_i18n};
@@ -201,7 +201,8 @@ pub fn Player(
     };
     let toggle_pip = move || {
         let Some(doc) = browser::window().document() else { return };
-        let in_pip = js_sys::Reflect::get(&doc, &"pictureInPictureElement".into()).is_ok_and(|v| !v.is_null() && !v.is_undefined());
+        let in_pip = js_sys::Reflect::get(&doc, &"pictureInPictureElement".into())
+            .is_ok_and(|v| !v.is_null() && !v.is_undefined());
         if in_pip {
             browser::call_method(&doc.into(), "exitPictureInPicture");
         } else if let Some(v) = video() {
@@ -355,9 +356,8 @@ pub fn Player(
         let d = duration.get();
         if d > 0.0 { (t / d * 100.0).clamp(0.0, 100.0) } else { 0.0 }
     };
-    let seek_valuetext = move || {
-        fill(i18n.t(Key::SeekValue), &[("time", &clock(current.get())), ("total", &clock(duration.get()))])
-    };
+    let seek_valuetext =
+        move || fill(i18n.t(Key::SeekValue), &[("time", &clock(current.get())), ("total", &clock(duration.get()))]);
     let hover_seek = move |ev: leptos::ev::PointerEvent| {
         let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
         let rect = el.get_bounding_client_rect();
@@ -560,7 +560,12 @@ fn icon(path: &'static str) -> impl IntoView {
 /// Shows a short message for two seconds.
 fn flash(toast: RwSignal<Option<Key>>, key: Key) {
     toast.set(Some(key));
-    set_timeout(move || { let _ = toast.try_set(None); }, Duration::from_secs(2));
+    set_timeout(
+        move || {
+            let _ = toast.try_set(None);
+        },
+        Duration::from_secs(2),
+    );
 }
 
 /// A small dialog with text to copy (a link, embed code).

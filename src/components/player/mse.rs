@@ -44,7 +44,9 @@ const WORKER_URL: &str = "/relive-flv-worker_loader.js";
 /// Whether this browser can play FLV this way at all.
 pub fn supported() -> bool {
     let w: JsValue = browser::window().into();
-    ["MediaSource", "ManagedMediaSource"].iter().any(|n| js_sys::Reflect::get(&w, &(*n).into()).is_ok_and(|v| v.is_function()))
+    ["MediaSource", "ManagedMediaSource"]
+        .iter()
+        .any(|n| js_sys::Reflect::get(&w, &(*n).into()).is_ok_and(|v| v.is_function()))
 }
 
 fn new_media_source() -> Option<(MediaSource, bool)> {
@@ -100,7 +102,12 @@ pub struct FlvEngine {
 impl FlvEngine {
     /// Starts playing `url` (an FLV) in `video`. `index_url` answers with the
     /// server's keyframe index; `on_error` shows a message in the player.
-    pub fn start(video: &HtmlVideoElement, url: String, index_url: String, on_error: impl Fn(Key) + 'static) -> Result<Rc<Self>, Key> {
+    pub fn start(
+        video: &HtmlVideoElement,
+        url: String,
+        index_url: String,
+        on_error: impl Fn(Key) + 'static,
+    ) -> Result<Rc<Self>, Key> {
         let (media_source, managed) = new_media_source().ok_or(Key::ErrUnsupported)?;
         if managed {
             // Safari's ManagedMediaSource plays only with remote playback off.
@@ -211,9 +218,15 @@ impl FlvEngine {
                     let Ok(json) = resp.json().map(JsFuture::from) else { return };
                     let Ok(value) = json.await else { return };
                     if let Ok(ix) = serde_wasm_bindgen::from_value::<relive_api::KeyframeIndex>(value) {
-                        let points = ix.times_ms.iter().zip(&ix.offsets).map(|(&time_ms, &offset)| SeekPoint { time_ms, offset }).collect();
+                        let points = ix
+                            .times_ms
+                            .iter()
+                            .zip(&ix.offsets)
+                            .map(|(&time_ms, &offset)| SeekPoint { time_ms, offset })
+                            .collect();
                         self.duration.set(Some(ix.duration_ms as f64 / 1000.0));
-                        *self.index.borrow_mut() = Some(KeyframeIndex { duration_ms: ix.duration_ms, points, ..Default::default() });
+                        *self.index.borrow_mut() =
+                            Some(KeyframeIndex { duration_ms: ix.duration_ms, points, ..Default::default() });
                         self.apply_duration();
                     }
                     return;
@@ -245,7 +258,10 @@ impl FlvEngine {
     fn download(self: Rc<Self>, offset: u64, restart: bool) {
         if restart {
             self.generation.set(self.generation.get() + 1);
-            self.post(&[("type", "restart".into()), ("offset", (offset as f64).into()), ("gen", self.gen_value())], None);
+            self.post(
+                &[("type", "restart".into()), ("offset", (offset as f64).into()), ("gen", self.gen_value())],
+                None,
+            );
         }
         let generation = self.generation.get();
         self.done.set(false);
@@ -268,7 +284,9 @@ impl FlvEngine {
         let point = if end > 0.0 && attempt <= NETWORK_RETRIES { self.point_before(end) } else { None };
         let Some(point) = point else { return self.fail(Key::ErrNetwork) };
         self.retries.set(attempt);
-        web_sys::console::warn_1(&format!("FLV download broke; continuing from byte {} (attempt {attempt})", point.offset).into());
+        web_sys::console::warn_1(
+            &format!("FLV download broke; continuing from byte {} (attempt {attempt})", point.offset).into(),
+        );
         sleep(500 * attempt).await;
         if self.generation.get() == generation && !self.failed.get() {
             self.download(point.offset, true);
@@ -404,10 +422,15 @@ impl FlvEngine {
                 self.queue.borrow_mut().push_back(js_sys::Uint8Array::new(&get("data")).to_vec());
             }
             "metadata" => {
-                let numbers = |k: &str| js_sys::Array::from(&get(k)).iter().filter_map(|v| v.as_f64()).collect::<Vec<_>>();
+                let numbers =
+                    |k: &str| js_sys::Array::from(&get(k)).iter().filter_map(|v| v.as_f64()).collect::<Vec<_>>();
                 let (times, positions) = (numbers("times"), numbers("positions"));
                 if self.index.borrow().is_none() && !times.is_empty() && times.len() == positions.len() {
-                    let points = times.iter().zip(&positions).map(|(&t, &p)| SeekPoint { time_ms: (t * 1000.0) as i64, offset: p as u64 }).collect();
+                    let points = times
+                        .iter()
+                        .zip(&positions)
+                        .map(|(&t, &p)| SeekPoint { time_ms: (t * 1000.0) as i64, offset: p as u64 })
+                        .collect();
                     *self.index.borrow_mut() = Some(KeyframeIndex { points, ..Default::default() });
                 }
                 if self.duration.get().is_none() {
@@ -416,7 +439,9 @@ impl FlvEngine {
                 }
             }
             "error" => {
-                web_sys::console::warn_1(&format!("FLV remux: {}", get("message").as_string().unwrap_or_default()).into());
+                web_sys::console::warn_1(
+                    &format!("FLV remux: {}", get("message").as_string().unwrap_or_default()).into(),
+                );
                 match get("kind").as_string().as_deref() {
                     Some("truncated") => self.truncated.set(true),
                     Some("unsupported") => self.fail(Key::ErrUnsupported),
@@ -473,7 +498,8 @@ impl FlvEngine {
 
     fn is_buffered(&self, t: f64) -> bool {
         let ranges = self.video.buffered();
-        (0..ranges.length()).any(|i| matches!((ranges.start(i), ranges.end(i)), (Ok(a), Ok(b)) if a <= t && t < b - 0.1))
+        (0..ranges.length())
+            .any(|i| matches!((ranges.start(i), ranges.end(i)), (Ok(a), Ok(b)) if a <= t && t < b - 0.1))
     }
 
     /// Removes media more than `keep` seconds behind the playhead or far ahead of it.

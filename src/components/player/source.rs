@@ -53,7 +53,9 @@ impl Source {
                 video.set_src(url);
                 Ok(Attached::Element)
             }
-            Source::Flv { url, index } => FlvEngine::start(video, url.clone(), index.clone(), on_error).map(Attached::Flv),
+            Source::Flv { url, index } => {
+                FlvEngine::start(video, url.clone(), index.clone(), on_error).map(Attached::Flv)
+            }
         }
     }
 }
