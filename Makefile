@@ -45,7 +45,7 @@ size:
 ## real server (debug build) and the web app as built in dist/ (`make web`)
 bench: setup
 	@bench/make-media.sh
-	cargo bench -p relive-flv --bench remux
+	cargo bench -p relive-media --bench remux
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	node bench/browser-bench.mjs
 	cargo build --quiet -p relive-server
@@ -58,14 +58,14 @@ bench: setup
 bench-server:
 	@bench/server/run.sh
 
-## fuzz: the FLV parser under libFuzzer for FUZZ_SECONDS (flv/fuzz/README.md); stable Rust,
+## fuzz: the FLV parser under libFuzzer for FUZZ_SECONDS (media/fuzz/README.md); stable Rust,
 ## so no sanitizer (-s none); lowest priority, one process. Not part of `make test`.
 FUZZ_SECONDS ?= 600
 FUZZ_ARGS ?=
 .PHONY: fuzz
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-	@mkdir -p flv/fuzz/corpus/remux
+	@mkdir -p media/fuzz/corpus/remux
 	cd flv && nice -n 19 cargo fuzz run -s none remux fuzz/corpus/remux fuzz/seeds/remux -- \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS)
 

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use relive_api::{KeyframeIndex, ReplayFormat};
-use relive_flv::Indexer;
+use relive_media::Indexer;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -57,7 +57,7 @@ pub fn locate(url: &str, media_dir: &Path, public_base: Option<&str>) -> Option<
 const CHUNK: usize = 256 * 1024;
 
 /// One pass over a local FLV: keyframes, duration, codecs, picture size.
-pub fn probe_flv(path: &Path) -> Result<relive_flv::KeyframeIndex, String> {
+pub fn probe_flv(path: &Path) -> Result<relive_media::KeyframeIndex, String> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open the recording: {e}"))?;
     let mut indexer = Indexer::new();
     let mut buf = vec![0; CHUNK];
@@ -89,7 +89,7 @@ async fn index_remote(url: &str) -> Result<KeyframeIndex, String> {
     indexer.finish().map(|ix| to_api(&ix)).map_err(|e| e.to_string())
 }
 
-pub fn to_api(ix: &relive_flv::KeyframeIndex) -> KeyframeIndex {
+pub fn to_api(ix: &relive_media::KeyframeIndex) -> KeyframeIndex {
     KeyframeIndex {
         duration_ms: ix.duration_ms,
         times_ms: ix.points.iter().map(|p| p.time_ms).collect(),
@@ -203,7 +203,7 @@ pub async fn mp4(State(app): State<AppState>, UrlPath(id): UrlPath<String>, req:
 /// Remuxes a whole FLV to a progressive MP4 at `out` (written beside, then renamed).
 pub fn make_mp4(flv: &Path, out: &Path) -> Result<(), String> {
     let bytes = std::fs::read(flv).map_err(|e| format!("cannot read the recording: {e}"))?;
-    let mp4 = relive_flv::to_mp4(&bytes).map_err(|e| e.to_string())?;
+    let mp4 = relive_media::to_mp4(&bytes).map_err(|e| e.to_string())?;
     let dir = out.parent().ok_or("no cache folder")?;
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let tmp = out.with_extension("mp4.part");

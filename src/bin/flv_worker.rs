@@ -1,4 +1,4 @@
-//! The player's remuxing Web Worker: `relive_flv::Remuxer` behind `postMessage`.
+//! The player's remuxing Web Worker: `relive_media::Remuxer` behind `postMessage`.
 //!
 //! Built by trunk as a separate module (`data-type="worker"` in index.html) and started
 //! only when an FLV replay plays, so the remuxer is not part of the first page load
@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use relive_flv::{ErrorKind, Output, Remuxer};
+use relive_media::{ErrorKind, Output, Remuxer};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -77,7 +77,7 @@ fn send_outputs(remuxer: &mut Remuxer, generation: f64) {
     }
 }
 
-fn send_error(e: &relive_flv::Error, generation: f64, truncated: bool) {
+fn send_error(e: &relive_media::Error, generation: f64, truncated: bool) {
     let kind = match e.kind {
         _ if truncated => "truncated",
         ErrorKind::UnsupportedCodec(_) => "unsupported",

@@ -1,8 +1,8 @@
-//! `remux(flv)`: the whole FLV through [`relive_flv::Remuxer`] in 64 KiB chunks (the
+//! `remux(flv)`: the whole FLV through [`relive_media::Remuxer`] in 64 KiB chunks (the
 //! same chunking as the mpegts.js side), segments taken after each chunk as a player
 //! would; returns the bytes of fragmented MP4 produced.
 
-use relive_flv::{Output, Remuxer};
+use relive_media::{Output, Remuxer};
 use wasm_bindgen::prelude::*;
 
 const CHUNK: usize = 64 * 1024;

@@ -163,7 +163,7 @@ pub async fn ingest(app: &AppState, a: Announced) -> Result<String, Failure> {
 }
 
 enum Probe {
-    Flv(relive_flv::KeyframeIndex),
+    Flv(relive_media::KeyframeIndex),
     /// (duration ms, width, height)
     Mp4((u64, u32, u32)),
 }

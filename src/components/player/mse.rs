@@ -1,5 +1,5 @@
 //! FLV playback through Media Source Extensions: the file is fetched as a stream,
-//! remuxed to fragmented MP4 chunk by chunk by `relive_flv` in a Web Worker
+//! remuxed to fragmented MP4 chunk by chunk by `relive_media` in a Web Worker
 //! (`src/bin/flv_worker.rs`, loaded only now) and appended to a `SourceBuffer`.
 //!
 //! Seeking outside what is buffered finds the keyframe at or before the target (from
@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use relive_flv::{KeyframeIndex, SeekPoint};
+use relive_media::{KeyframeIndex, SeekPoint};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use relive_flv::{Output, Remuxer, index, remux_all, to_mp4};
+use relive_media::{Output, Remuxer, index, remux_all, to_mp4};
 use serde_json::Value;
 
 /// A folder of test FLVs, made once per test run.
@@ -241,5 +241,5 @@ fn corrupt_input_is_an_error_never_a_panic() {
         let _ = to_mp4(&bad);
         let _ = index(&bad);
     }
-    assert_eq!(remux_all(b"<html>").unwrap_err().kind, relive_flv::ErrorKind::NotFlv);
+    assert_eq!(remux_all(b"<html>").unwrap_err().kind, relive_media::ErrorKind::NotFlv);
 }

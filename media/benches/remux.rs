@@ -1,5 +1,5 @@
 //! Native remux throughput on a large FLV (`make bench`, or
-//! `cargo bench -p relive-flv --bench remux`), in MB/s.
+//! `cargo bench -p relive-media --bench remux`), in MB/s.
 //!
 //! The FLV is made by `bench/make-media.sh` (~150 MB of 720p H.264 + AAC) in
 //! `bench/.cache/big.flv`; `RELIVE_BENCH_FLV=path` picks another. Without it the
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use relive_flv::{Indexer, KeyframeIndex, Output, Remuxer};
+use relive_media::{Indexer, KeyframeIndex, Output, Remuxer};
 
 /// The same chunk size as the browser comparison (bench/browser-bench.mjs).
 const CHUNK: usize = 64 * 1024;

@@ -12,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use relive_flv::{Indexer, Remuxer};
+use relive_media::{Indexer, Remuxer};
 
 fuzz_target!(|input: &[u8]| {
     let Some((&flags, rest)) = input.split_first() else {
@@ -72,6 +72,6 @@ fuzz_target!(|input: &[u8]| {
         let _ = index.point_before(i64::MIN);
     }
 
-    let _ = relive_flv::to_mp4(flv);
-    let _ = relive_flv::index(flv);
+    let _ = relive_media::to_mp4(flv);
+    let _ = relive_media::index(flv);
 });

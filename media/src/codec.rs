@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn hostile_sizes_are_refused_not_overflowed() {
-        // Found by the fuzzer (flv/fuzz/crashes): huge width, height and crop values.
+        // Found by the fuzzer (media/fuzz/crashes): huge width, height and crop values.
         for sps in
             ["6700af2f00138856e500000001617663354c6176630000", "677e000aacd94426c0be000003000400810000100010e10800b317"]
         {
