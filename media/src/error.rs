@@ -1,6 +1,7 @@
 use std::fmt;
 
-/// What went wrong, and where: `offset` is the byte offset in the FLV file.
+/// What went wrong, and where: `offset` is the byte offset in the input (the FLV file;
+/// for the MP4 reader, from the start of the slice it was given).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     pub offset: u64,
@@ -23,6 +24,10 @@ pub enum ErrorKind {
     UnsupportedCodec(String),
     /// Media before its codec configuration, or a similar impossibility.
     BadStream(&'static str),
+    /// An MP4 box that cannot be read: an impossible size, or shorter than its fields.
+    BadBox(&'static str),
+    /// An MP4 whose `mvhd` gives no duration (0, or a timescale of 0).
+    NoDuration,
 }
 
 impl Error {
@@ -41,6 +46,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadCodecConfig(why) => write!(f, "unreadable codec configuration: {why}"),
             ErrorKind::UnsupportedCodec(c) => write!(f, "unsupported codec: {c}"),
             ErrorKind::BadStream(why) => write!(f, "invalid stream: {why}"),
+            ErrorKind::BadBox(why) => write!(f, "corrupt MP4 box: {why}"),
+            ErrorKind::NoDuration => f.write_str("the MP4 has no duration"),
         }
     }
 }

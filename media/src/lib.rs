@@ -1,26 +1,35 @@
-//! FLV demuxing and MP4 / fragmented-MP4 muxing for Relive.
+//! Relive's container code: FLV demuxing and indexing, MP4 / fragmented-MP4 muxing,
+//! MP4 box reading and probing, and the FLV → MP4 remuxer between them.
 //!
 //! Pure Rust with no I/O and no platform dependencies: the same code remuxes in the
 //! browser (WebAssembly, feeding Media Source Extensions) and natively (the server,
-//! tests and benchmarks).
+//! tests and benchmarks). Callers read files; this crate reads bytes.
 //!
-//! - [`demux`]: FLV tags from bytes in chunks of any size.
-//! - [`amf`]: `onMetaData` (AMF0).
+//! - [`flv`]: the FLV container.
+//!   - [`flv::tag`]: typed tag headers (tag type, timestamp; video frame type, codec id,
+//!     AVC packet type, composition time; audio format, AAC packet type), named codec ids.
+//!   - [`flv::demux`] (also [`demux`]): FLV tags from bytes in chunks of any size.
+//!   - [`flv::amf`] (also [`amf`]): `onMetaData` (AMF0).
+//!   - [`flv::index`] (also [`index`](mod@index)): one pass for every keyframe's time and byte offset, and the duration.
+//! - [`mp4`]: the MP4 (ISO BMFF) container.
+//!   - writing: init and media segments ([`mp4::init_segment`], [`mp4::media_segment`]) and
+//!     progressive MP4 ([`mp4::progressive`]).
+//!   - [`mp4::read`]: box headers and child boxes, with errors for impossible sizes.
+//!   - [`mp4::probe`]: typed `mvhd`, `tkhd`, `mdhd`, `hdlr`, and [`mp4::probe_moov`] for a
+//!     file's duration, picture size and tracks.
 //! - [`codec`]: H.264 and AAC configurations, RFC 6381 codec strings.
-//! - [`mp4`]: init and media segments, and progressive MP4.
 //! - [`remux`]: FLV → fragmented MP4 incrementally ([`Remuxer`]), or → progressive MP4 ([`to_mp4`]).
-//! - [`index`]: one pass for every keyframe's time and byte offset, and the duration.
 //!
 //! Corrupt input is an [`Error`] with the byte offset, never a panic.
 
-pub mod amf;
 pub mod codec;
-pub mod demux;
 mod error;
-pub mod index;
+pub mod flv;
 pub mod mp4;
 pub mod remux;
 
 pub use error::{Error, ErrorKind, Result};
-pub use index::{Indexer, KeyframeIndex, SeekPoint, index};
+// The paths callers used before FLV got its own module.
+pub use flv::index::{Indexer, KeyframeIndex, SeekPoint, index};
+pub use flv::{amf, demux, index};
 pub use remux::{Output, Remuxer, remux_all, to_mp4};

@@ -7,11 +7,17 @@
 //! segments land at their true place on the timeline. Timestamps that jump back, or
 //! forward by more than [`MAX_GAP_MS`], are stitched to follow on.
 
-use crate::amf::{Metadata, parse_metadata};
+mod track;
+
 use crate::codec::{AacConfig, AvcConfig};
-use crate::demux::{Demuxer, Header, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO};
 use crate::error::{Error, ErrorKind, Result};
+use crate::flv::amf::{Metadata, parse_metadata};
+use crate::flv::demux::{Demuxer, Header, Tag};
+use crate::flv::tag::{
+    AacPacketType, AudioFormat, AudioTagHeader, AvcPacketType, FrameType, TagType, VideoCodec, VideoTagHeader,
+};
 use crate::mp4::{self, Sample, Track, TrackConfig};
+use track::TrackState;
 
 pub const VIDEO_TRACK: u32 = 1;
 pub const AUDIO_TRACK: u32 = 2;
@@ -36,56 +42,6 @@ pub enum Output {
 enum Mode {
     Fragmented,
     Collect,
-}
-
-struct TrackState {
-    track: Track,
-    /// The newest sample: its duration is known only when the next one arrives.
-    last: Option<Sample>,
-    ready: Vec<Sample>,
-    /// Added to this track's rebased timestamps to stitch discontinuities.
-    shift: i64,
-    last_duration: u32,
-}
-
-impl TrackState {
-    fn new(track: Track, default_duration: u32) -> Self {
-        TrackState { track, last: None, ready: Vec::new(), shift: 0, last_duration: default_duration }
-    }
-
-    /// Adds a sample at `dts` (rebased), closing the previous one.
-    fn add(&mut self, mut dts: i64, cts: i32, key: bool, data: Vec<u8>) {
-        if let Some(prev) = &self.last {
-            let expected = prev.dts + i64::from(self.last_duration);
-            let adjusted = dts + self.shift;
-            if adjusted < prev.dts || adjusted > prev.dts + MAX_GAP_MS {
-                self.shift += expected - adjusted;
-            }
-        }
-        dts += self.shift;
-        if let Some(mut prev) = self.last.take() {
-            let d = (dts - prev.dts).clamp(0, u32::MAX as i64) as u32;
-            prev.duration = if d == 0 { 1 } else { d };
-            self.last_duration = prev.duration;
-            self.ready.push(prev);
-        }
-        self.last = Some(Sample { dts, cts, duration: 0, key, data });
-    }
-
-    /// Closes the newest sample with the previous duration (end of input, or a cut).
-    fn close(&mut self) {
-        if let Some(mut s) = self.last.take() {
-            s.duration = self.last_duration.max(1);
-            self.ready.push(s);
-        }
-    }
-
-    fn buffered_ms(&self) -> i64 {
-        match (self.ready.first(), &self.last) {
-            (Some(a), Some(b)) => b.dts - a.dts,
-            _ => 0,
-        }
-    }
 }
 
 /// The incremental remuxer.
@@ -156,7 +112,7 @@ impl Remuxer {
     /// Feeds FLV bytes. Output produced before an error stays available.
     pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
         let mut demux = std::mem::take(&mut self.demux);
-        let result = demux.push(chunk, |tag| self.tag(tag.kind, tag.timestamp, tag.data, tag.offset));
+        let result = demux.push(chunk, |tag| self.tag(tag));
         self.header = self.header.or(demux.header());
         self.demux = demux;
         result?;
@@ -179,10 +135,11 @@ impl Remuxer {
         std::mem::take(&mut self.out)
     }
 
-    fn tag(&mut self, kind: u8, timestamp: i64, data: &[u8], offset: u64) -> Result<()> {
+    fn tag(&mut self, tag: Tag<'_>) -> Result<()> {
+        let (data, offset, timestamp) = (tag.data, tag.offset, tag.timestamp());
         let err = |kind| Err(Error::new(offset, kind));
-        match kind {
-            TAG_SCRIPT => {
+        match tag.tag_type() {
+            TagType::Script => {
                 // Broken metadata is no reason to refuse the media.
                 if let Ok(Some(m)) = parse_metadata(data) {
                     self.framerate = self.framerate.or(m.framerate.filter(|f| *f > 0.0 && *f < 1000.0));
@@ -193,80 +150,65 @@ impl Remuxer {
                 }
                 Ok(())
             }
-            TAG_AUDIO => {
-                let Some(&first) = data.first() else { return Ok(()) };
-                let format = first >> 4;
-                if format != 10 {
-                    let name = match format {
-                        2 | 14 => "MP3 audio",
-                        11 => "Speex audio",
-                        4..=6 => "Nellymoser audio",
-                        7 | 8 => "G.711 audio",
-                        _ => "non-AAC audio",
-                    };
-                    return err(ErrorKind::UnsupportedCodec(name.into()));
+            TagType::Audio => {
+                let Some(h) = AudioTagHeader::parse(data) else { return Ok(()) };
+                if h.format != AudioFormat::AAC {
+                    return err(ErrorKind::UnsupportedCodec(h.format.name().into()));
                 }
-                match data.get(1) {
-                    Some(0) => {
-                        let config = AacConfig::parse(&data[2..]).map_err(|k| Error::new(offset, k))?;
+                let payload = &data[AudioTagHeader::AAC_LEN.min(data.len())..];
+                match h.aac_packet_type {
+                    Some(AacPacketType::SEQUENCE_HEADER) => {
+                        let config = AacConfig::parse(payload).map_err(|k| Error::new(offset, k))?;
                         let track = Track { id: AUDIO_TRACK, config: TrackConfig::Audio(config.clone()) };
-                        let frame_ms = (1024_000 / config.sample_rate.max(1)).max(1);
+                        let frame_ms = (1_024_000 / config.sample_rate.max(1)).max(1);
                         self.configure(track, frame_ms, |r| &mut r.audio);
                         Ok(())
                     }
-                    Some(1) => {
+                    Some(AacPacketType::RAW) => {
                         let Some(base) = self.base(timestamp) else { return Ok(()) };
                         if let Some(t) = &mut self.audio {
-                            t.add(timestamp - base, 0, true, data[2..].to_vec());
+                            t.add(timestamp - base, 0, true, payload.to_vec());
                         }
                         Ok(())
                     }
                     _ => Ok(()),
                 }
             }
-            TAG_VIDEO => {
-                let Some(&first) = data.first() else { return Ok(()) };
-                if first & 0x80 != 0 {
-                    let fourcc = data.get(1..5).map(|f| String::from_utf8_lossy(f).into_owned()).unwrap_or_default();
+            TagType::Video => {
+                let Some(h) = VideoTagHeader::parse(data) else { return Ok(()) };
+                if h.enhanced {
+                    let fourcc = VideoTagHeader::fourcc(data);
                     return err(ErrorKind::UnsupportedCodec(format!("enhanced FLV video '{fourcc}'")));
                 }
-                let (frame_type, codec) = (first >> 4, first & 0x0f);
-                if frame_type == 5 {
-                    return Ok(()); // video info / command frame
+                if h.frame_type == FrameType::INFO_OR_COMMAND {
+                    return Ok(());
                 }
-                if codec != 7 {
-                    let name = match codec {
-                        12 => "HEVC video (codec id 12)",
-                        2 => "Sorenson H.263 video",
-                        4 | 5 => "VP6 video",
-                        _ => "non-H.264 video",
-                    };
-                    return err(ErrorKind::UnsupportedCodec(name.into()));
+                if h.codec != VideoCodec::AVC {
+                    return err(ErrorKind::UnsupportedCodec(h.codec.name().into()));
                 }
-                if data.len() < 5 {
+                if data.len() < VideoTagHeader::AVC_LEN {
                     return err(ErrorKind::CorruptTag("AVC video tag shorter than its header"));
                 }
-                match data[1] {
-                    0 => {
-                        let config = AvcConfig::parse(&data[5..]).map_err(|k| Error::new(offset, k))?;
+                let payload = &data[VideoTagHeader::AVC_LEN..];
+                match h.packet_type {
+                    Some(AvcPacketType::SEQUENCE_HEADER) => {
+                        let config = AvcConfig::parse(payload).map_err(|k| Error::new(offset, k))?;
                         let frame_ms = self.framerate.map_or(40, |f| (1000.0 / f).round() as u32).max(1);
                         let track = Track { id: VIDEO_TRACK, config: TrackConfig::Video(config) };
                         self.configure(track, frame_ms, |r| &mut r.video);
                         Ok(())
                     }
-                    1 => {
-                        let cts = (((data[2] as i32) << 24 | (data[3] as i32) << 16 | (data[4] as i32) << 8) >> 8)
-                            .clamp(-100_000, 100_000);
+                    Some(AvcPacketType::NALU) => {
+                        let cts = h.composition_time.clamp(-100_000, 100_000);
                         let Some(base) = self.base(timestamp) else { return Ok(()) };
                         if let Some(t) = &mut self.video {
-                            t.add(timestamp - base, cts, frame_type == 1, data[5..].to_vec());
+                            t.add(timestamp - base, cts, h.is_keyframe(), payload.to_vec());
                         }
                         Ok(())
                     }
                     _ => Ok(()),
                 }
             }
-            _ => Ok(()),
         }
     }
 

@@ -3,8 +3,9 @@
 //! `keyframes` in its metadata (nginx-rtmp and SRS recordings).
 
 use crate::codec::{AacConfig, AvcConfig};
-use crate::demux::{Demuxer, TAG_AUDIO, TAG_VIDEO};
 use crate::error::Result;
+use crate::flv::demux::Demuxer;
+use crate::flv::tag::{AacPacketType, AudioFormat, AudioTagHeader, AvcPacketType, TagType, VideoCodec, VideoTagHeader};
 
 /// A place playback can start from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,48 +62,53 @@ impl Indexer {
     pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
         let Indexer { demux, index, first, last, previous } = self;
         demux.push(chunk, |tag| {
-            let is_video = tag.kind == TAG_VIDEO;
-            let is_audio = tag.kind == TAG_AUDIO;
-            if !is_video && !is_audio {
-                return Ok(());
-            }
             let d = tag.data;
-            // Configuration packets (sequence headers) carry no media.
-            let config = match (is_video, d.first()) {
-                (true, Some(b)) if b & 0x80 == 0 && b & 0x0f == 7 => d.get(1) != Some(&1),
-                (false, Some(b)) if b >> 4 == 10 => d.get(1) != Some(&1),
-                _ => false,
-            };
-            if config {
-                // Sequence headers say what the media is; a bad one is the remuxer's problem.
-                if is_video && d.get(1) == Some(&0) {
-                    if let Ok(c) = AvcConfig::parse(d.get(5..).unwrap_or_default()) {
-                        index.video_codec = Some(c.codec_string());
-                        (index.width, index.height) = (c.width, c.height);
+            // Configuration packets (sequence headers) carry no media: what they say is
+            // kept; a bad one is the remuxer's problem.
+            let (is_video, key) = match tag.tag_type() {
+                TagType::Script => return Ok(()),
+                TagType::Video => {
+                    let Some(h) = VideoTagHeader::parse(d) else { return Ok(()) };
+                    if !h.enhanced && h.codec == VideoCodec::AVC && h.packet_type != Some(AvcPacketType::NALU) {
+                        if h.packet_type == Some(AvcPacketType::SEQUENCE_HEADER)
+                            && let Ok(c) = AvcConfig::parse(d.get(VideoTagHeader::AVC_LEN..).unwrap_or_default())
+                        {
+                            index.video_codec = Some(c.codec_string());
+                            (index.width, index.height) = (c.width, c.height);
+                        }
+                        return Ok(());
                     }
-                } else if !is_video && d.get(1) == Some(&0) {
-                    if let Ok(c) = AacConfig::parse(d.get(2..).unwrap_or_default()) {
-                        index.audio_codec = Some(c.codec_string());
-                    }
+                    (true, h.is_keyframe())
                 }
-                return Ok(());
-            }
-            if d.is_empty() {
-                return Ok(());
-            }
-            let base = *first.get_or_insert(tag.timestamp);
-            let t = tag.timestamp - base;
+                TagType::Audio => {
+                    let Some(h) = AudioTagHeader::parse(d) else { return Ok(()) };
+                    if h.format == AudioFormat::AAC && h.aac_packet_type != Some(AacPacketType::RAW) {
+                        if h.aac_packet_type == Some(AacPacketType::SEQUENCE_HEADER)
+                            && let Ok(c) = AacConfig::parse(d.get(AudioTagHeader::AAC_LEN..).unwrap_or_default())
+                        {
+                            index.audio_codec = Some(c.codec_string());
+                        }
+                        return Ok(());
+                    }
+                    (false, false)
+                }
+            };
+            let base = *first.get_or_insert(tag.timestamp());
+            let t = tag.timestamp() - base;
             if last.is_none_or(|l| t > l) {
                 *previous = *last;
                 *last = Some(t);
             }
             if is_video {
                 index.has_video = true;
-                let key = (d[0] >> 4) & 0x07 == 1;
-                if key && index.points.last().is_none_or(|p| t > p.time_ms || !index.has_audio) {
-                    if !index.points.last().is_some_and(|p| p.time_ms == t) {
-                        index.points.push(SeekPoint { time_ms: t, offset: tag.offset });
-                    }
+                let last_point = index.points.last();
+                // A keyframe after the last point (or with it, in video-only files), and
+                // never two points at one time.
+                if key
+                    && last_point.is_none_or(|p| t > p.time_ms || !index.has_audio)
+                    && last_point.is_none_or(|p| p.time_ms != t)
+                {
+                    index.points.push(SeekPoint { time_ms: t, offset: tag.offset });
                 }
             } else {
                 index.has_audio = true;

@@ -5,22 +5,31 @@
 //! stream_id(3) data(size) previous_tag_size(4)`.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::flv::tag::{TagHeader, TagType};
 
-pub const TAG_AUDIO: u8 = 8;
-pub const TAG_VIDEO: u8 = 9;
-pub const TAG_SCRIPT: u8 = 18;
-
-const TAG_HEADER: usize = 11;
+/// The tag type bytes, for callers that kept them; [`TagType`] names them.
+pub const TAG_AUDIO: u8 = TagType::Audio as u8;
+pub const TAG_VIDEO: u8 = TagType::Video as u8;
+pub const TAG_SCRIPT: u8 = TagType::Script as u8;
 
 /// One tag, borrowed from the demuxer's buffer.
 #[derive(Debug)]
 pub struct Tag<'a> {
-    pub kind: u8,
-    /// Milliseconds (the 24-bit field with its extension byte, signed).
-    pub timestamp: i64,
+    pub header: TagHeader,
     pub data: &'a [u8],
     /// Byte offset of the tag's first byte in the file.
     pub offset: u64,
+}
+
+impl Tag<'_> {
+    pub fn tag_type(&self) -> TagType {
+        self.header.tag_type
+    }
+
+    /// Milliseconds (the 24-bit field with its extension byte, signed).
+    pub fn timestamp(&self) -> i64 {
+        self.header.timestamp
+    }
 }
 
 /// What the FLV header announces.
@@ -153,27 +162,14 @@ impl Demuxer {
                     self.state = State::Tag;
                 }
                 State::Tag => {
-                    if avail.len() < TAG_HEADER {
+                    let Some(header) = TagHeader::parse(avail, at)? else { return Ok(pos) };
+                    let end = TagHeader::LEN + header.data_size as usize;
+                    if avail.len() < end {
                         return Ok(pos);
                     }
-                    let kind = avail[0] & 0x1f;
-                    if avail[0] & 0x20 != 0 {
-                        return Err(Error::new(at, ErrorKind::UnsupportedCodec("encrypted FLV".into())));
-                    }
-                    if !matches!(kind, TAG_AUDIO | TAG_VIDEO | TAG_SCRIPT) {
-                        return Err(Error::new(at, ErrorKind::CorruptTag("unknown tag type")));
-                    }
-                    let size = u32::from_be_bytes([0, avail[1], avail[2], avail[3]]) as usize;
-                    let ts = u32::from_be_bytes([avail[7], avail[4], avail[5], avail[6]]) as i32 as i64;
-                    if avail[8..11] != [0, 0, 0] {
-                        return Err(Error::new(at + 8, ErrorKind::CorruptTag("stream id is not 0")));
-                    }
-                    if avail.len() < TAG_HEADER + size {
-                        return Ok(pos);
-                    }
-                    on_tag(Tag { kind, timestamp: ts, data: &avail[TAG_HEADER..TAG_HEADER + size], offset: at })?;
-                    pos += TAG_HEADER + size;
-                    self.last_tag_size = Some((TAG_HEADER + size) as u32);
+                    on_tag(Tag { header, data: &avail[TagHeader::LEN..end], offset: at })?;
+                    pos += end;
+                    self.last_tag_size = Some(end as u32);
                     self.state = State::TagSize;
                 }
             }
@@ -216,7 +212,7 @@ mod tests {
         let mut out = Vec::new();
         for c in bytes.chunks(chunk.max(1)) {
             d.push(c, |t| {
-                out.push((t.kind, t.timestamp, t.data.to_vec(), t.offset));
+                out.push((t.tag_type() as u8, t.timestamp(), t.data.to_vec(), t.offset));
                 Ok(())
             })?;
         }
