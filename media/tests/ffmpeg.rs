@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use relive_media::mp4::{BoxHeader, Hdlr, Mp4Facts, probe_moov};
 use relive_media::{Output, Remuxer, index, remux_all, to_mp4};
 use serde_json::Value;
 
@@ -242,4 +243,63 @@ fn corrupt_input_is_an_error_never_a_panic() {
         let _ = index(&bad);
     }
     assert_eq!(remux_all(b"<html>").unwrap_err().kind, relive_media::ErrorKind::NotFlv);
+}
+
+/// An MP4 probed as the server does: read 16 bytes at each top-level box, skip to the
+/// next until `moov`, read its body, `probe_moov` it.
+fn probe_mp4_file(path: &Path) -> Mp4Facts {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).unwrap();
+    let len = f.metadata().unwrap().len();
+    let mut at = 0;
+    loop {
+        assert!(at < len, "{}: no moov", path.display());
+        let mut head = [0; BoxHeader::MAX_LEN];
+        f.seek(SeekFrom::Start(at)).unwrap();
+        let n = f.by_ref().take(head.len() as u64).read(&mut head).unwrap();
+        let h = BoxHeader::parse(&head[..n], at).unwrap().expect("a whole box header");
+        let size = h.size_within(len - at, at).unwrap();
+        if h.kind == b"moov" {
+            let mut body = vec![0; (size - h.header_len) as usize];
+            f.seek(SeekFrom::Start(at + h.header_len)).unwrap();
+            f.read_exact(&mut body).unwrap();
+            return probe_moov(&body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+        at += size;
+    }
+}
+
+#[test]
+fn probe_moov_reads_an_ffmpeg_mp4() {
+    let path = media().join("320x240.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+        .args(["-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    let f = probe_mp4_file(&path);
+    assert!((1950..=2100).contains(&f.duration_ms), "duration {}", f.duration_ms);
+    assert_eq!((f.width, f.height), (320, 240));
+    let handlers: Vec<_> = f.tracks.iter().map(|t| t.handler).collect();
+    assert_eq!(handlers, [Hdlr::VIDEO, Hdlr::AUDIO]);
+    let audio = &f.tracks[1];
+    assert_eq!(audio.timescale, 48000, "AAC at 48 kHz: the track's own timescale");
+    assert!((1.9..2.1).contains(&(audio.duration as f64 / 48000.0)), "{audio:?}");
+}
+
+#[test]
+fn our_progressive_mp4_probes_to_the_flvs_facts() {
+    for name in FILES {
+        let flv = std::fs::read(media().join(name)).unwrap();
+        let path = write(&format!("{name}.probe.mp4"), &to_mp4(&flv).unwrap());
+        let f = probe_mp4_file(&path);
+        let seconds = if name == "nginx-rtmp.flv" { 6_000 } else { 10_000 };
+        assert!(f.duration_ms.abs_diff(seconds) <= 150, "{name}: duration {}", f.duration_ms);
+        let size = if name == "audio.flv" { (0, 0) } else { (320, 180) };
+        assert_eq!((f.width, f.height), size, "{name}");
+    }
 }

@@ -208,7 +208,10 @@ mod tests {
         v
     }
 
-    fn collect(d: &mut Demuxer, bytes: &[u8], chunk: usize) -> Result<Vec<(u8, i64, Vec<u8>, u64)>> {
+    /// Tag type, timestamp, data, offset.
+    type Seen = (u8, i64, Vec<u8>, u64);
+
+    fn collect(d: &mut Demuxer, bytes: &[u8], chunk: usize) -> Result<Vec<Seen>> {
         let mut out = Vec::new();
         for c in bytes.chunks(chunk.max(1)) {
             d.push(c, |t| {

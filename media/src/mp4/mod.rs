@@ -21,6 +21,8 @@ pub mod fragmented;
 pub mod probe;
 pub mod progressive;
 pub mod read;
+#[cfg(test)]
+mod tests;
 mod write;
 
 pub use fragmented::{init_segment, media_segment};

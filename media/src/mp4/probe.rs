@@ -75,9 +75,11 @@ impl Mvhd {
         Ok(Mvhd { version, timescale, duration })
     }
 
-    /// The duration in milliseconds; `None` for a timescale of 0.
+    /// The duration in milliseconds (rounded down, at most `u64::MAX`); `None` for a
+    /// timescale of 0.
     pub fn duration_ms(&self) -> Option<u64> {
-        (self.timescale > 0).then(|| (u128::from(self.duration) * 1000 / u128::from(self.timescale)) as u64)
+        let ms = u128::from(self.duration) * 1000 / u128::from(self.timescale.max(1));
+        (self.timescale > 0).then(|| u64::try_from(ms).unwrap_or(u64::MAX))
     }
 }
 

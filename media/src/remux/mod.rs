@@ -7,6 +7,8 @@
 //! segments land at their true place on the timeline. Timestamps that jump back, or
 //! forward by more than [`MAX_GAP_MS`], are stitched to follow on.
 
+#[cfg(test)]
+mod tests;
 mod track;
 
 use crate::codec::{AacConfig, AvcConfig};
