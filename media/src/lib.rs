@@ -12,13 +12,16 @@
 //!   - [`flv::amf`] (also [`amf`]): `onMetaData` (AMF0).
 //!   - [`flv::index`] (also [`index`](mod@index)): one pass for every keyframe's time and byte offset, and the duration.
 //! - [`mp4`]: the MP4 (ISO BMFF) container.
-//!   - writing: init and media segments ([`mp4::init_segment`], [`mp4::media_segment`]) and
-//!     progressive MP4 ([`mp4::progressive`]).
+//!   - [`mp4::fragmented`]: init and media segments ([`mp4::init_segment`],
+//!     [`mp4::media_segment`]); [`mp4::progressive`](mod@mp4::progressive): a whole MP4,
+//!     `moov` first ([`mp4::progressive()`]); both on a private box writer (`mp4::write`).
 //!   - [`mp4::read`]: box headers and child boxes, with errors for impossible sizes.
 //!   - [`mp4::probe`]: typed `mvhd`, `tkhd`, `mdhd`, `hdlr`, and [`mp4::probe_moov`] for a
 //!     file's duration, picture size and tracks.
 //! - [`codec`]: H.264 and AAC configurations, RFC 6381 codec strings.
-//! - [`remux`]: FLV → fragmented MP4 incrementally ([`Remuxer`]), or → progressive MP4 ([`to_mp4`]).
+//! - [`remux`]: FLV → fragmented MP4 incrementally ([`Remuxer`]), or → progressive MP4
+//!   ([`to_mp4`]); each track's samples and timestamp stitching in a private `remux::track`.
+//! - `error` (private; [`Error`], [`ErrorKind`], [`Result`] re-exported here).
 //!
 //! Corrupt input is an [`Error`] with the byte offset, never a panic.
 

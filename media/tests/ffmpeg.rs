@@ -243,6 +243,21 @@ fn corrupt_input_is_an_error_never_a_panic() {
         let _ = index(&bad);
     }
     assert_eq!(remux_all(b"<html>").unwrap_err().kind, relive_media::ErrorKind::NotFlv);
+
+    // The MP4 reader on a real moov with bytes flipped: an error or facts, no panic.
+    let mp4 = to_mp4(&flv).unwrap();
+    let moov = relive_media::mp4::Boxes::new(&mp4, 0).map(Result::unwrap).find(|b| b.kind == b"moov").unwrap();
+    for _ in 0..2000 {
+        let mut bad = moov.body.to_vec();
+        for _ in 0..4 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let i = (seed % bad.len().min(4096) as u64) as usize;
+            bad[i] ^= (seed >> 32) as u8 | 1;
+        }
+        let _ = probe_moov(&bad);
+    }
 }
 
 /// An MP4 probed as the server does: read 16 bytes at each top-level box, skip to the

@@ -8,11 +8,24 @@
 //!   bit 6: chunk sizes are in units of 64 bytes.
 //! - then one byte per chunk size (size = byte + 1, times 64 with bit 6), used in turn;
 //! - the rest is the FLV, fed to `Remuxer` and `Indexer` in those chunks, and
-//!   whole to `to_mp4` and `index`.
+//!   whole to `to_mp4` and `index`;
+//! - the same bytes, read as an MP4: the top-level boxes walked and any `moov` given to
+//!   `probe_moov`; and the same for `to_mp4`'s output, when there is one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use relive_media::mp4::{Boxes, probe_moov};
 use relive_media::{Indexer, Remuxer};
+
+/// Walks the top-level boxes and probes every `moov`, as the server does with a file.
+fn probe_mp4(bytes: &[u8]) {
+    for b in Boxes::new(bytes, 0) {
+        let Ok(b) = b else { break };
+        if b.kind == b"moov" {
+            let _ = probe_moov(b.body);
+        }
+    }
+}
 
 fuzz_target!(|input: &[u8]| {
     let Some((&flags, rest)) = input.split_first() else {
@@ -72,6 +85,9 @@ fuzz_target!(|input: &[u8]| {
         let _ = index.point_before(i64::MIN);
     }
 
-    let _ = relive_media::to_mp4(flv);
+    if let Ok(mp4) = relive_media::to_mp4(flv) {
+        probe_mp4(&mp4);
+    }
     let _ = relive_media::index(flv);
+    probe_mp4(flv);
 });

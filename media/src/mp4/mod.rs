@@ -1,7 +1,7 @@
 //! MP4 (ISO BMFF): writing and reading.
 //!
 //! Writing — fragmented MP4 for Media Source Extensions ([`init_segment`], then
-//! [`media_segment`]s of `moof`+`mdat`) and progressive MP4 ([`progressive`]: `moov`
+//! [`media_segment`]s of `moof`+`mdat`) and progressive MP4 ([`progressive()`]: `moov`
 //! before `mdat`) for browsers without MSE and for downloads. All tracks written use a
 //! timescale of 1000 (milliseconds), the unit of FLV timestamps.
 //!

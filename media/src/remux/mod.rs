@@ -214,7 +214,8 @@ impl Remuxer {
         }
     }
 
-    /// The time base, set by the first sample of a configured track.
+    /// The time base, set by the first audio or video sample tag — even one of a track
+    /// with no sequence header yet, whose sample is then dropped.
     fn base(&mut self, timestamp: i64) -> Option<i64> {
         Some(*self.time_base.get_or_insert(timestamp))
     }
