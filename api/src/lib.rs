@@ -146,30 +146,26 @@ impl ReplayFormat {
     }
 }
 
-/// Where a replay is in its life. Recordings announced by a callback are `ready`.
+/// Where a replay is in its life. Every replay listed today is `ready`: a recording is
+/// listed once its file is announced. States before that (recording, processing, failed)
+/// come with broadcasts made of several parts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ReplayStatus {
-    Processing,
     Ready,
-    Failed,
 }
 
 impl ReplayStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            ReplayStatus::Processing => "processing",
             ReplayStatus::Ready => "ready",
-            ReplayStatus::Failed => "failed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
-            "processing" => Some(ReplayStatus::Processing),
             "ready" => Some(ReplayStatus::Ready),
-            "failed" => Some(ReplayStatus::Failed),
             _ => None,
         }
     }

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use relive_api::ReplayFormat;
-use relive_server::store::{Ingest, NewReplay, Store, unix_now};
+use relive_server::store::{DbUrl, Ingest, NewReplay, Store, unix_now};
 
 const YEAR: i64 = 365 * 86_400;
 
@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
     }
     plan.sort_unstable();
 
-    let store = Store::open(&db)?;
+    let store = Store::open(&DbUrl::Sqlite(db.clone()))?;
     let started = Instant::now();
     let mut done = 0u64;
     let mut stored = 0u64;

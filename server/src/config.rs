@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::store::DbUrl;
+
 /// Relive's replay server: takes recording callbacks from the streaming service,
 /// keeps the recordings in SQLite and serves replay lists and the web app.
 #[derive(Clone, Debug, Parser)]
@@ -14,9 +16,10 @@ pub struct Config {
     #[arg(long, env = "RELIVE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// SQLite database file; created, with its folder, when missing.
-    #[arg(long, env = "RELIVE_DB", default_value = "data/relive.db")]
-    pub db: PathBuf,
+    /// The database: `sqlite:path` or a plain file path (SQLite, created with its folder
+    /// when missing).
+    #[arg(long, env = "RELIVE_DB", default_value = "data/relive.db", value_parser = DbUrl::parse)]
+    pub db: DbUrl,
 
     /// The built web app (trunk's dist folder), served at `/`.
     #[arg(long, env = "RELIVE_DIST", default_value = "dist")]

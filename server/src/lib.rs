@@ -11,8 +11,11 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod hooks;
+pub mod ingest;
+pub mod jobs;
 pub mod media;
 pub mod playback;
+pub mod probe;
 pub mod reconcile;
 pub mod routes;
 pub mod security;
@@ -36,7 +39,7 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
-    pub jobs: playback::Jobs,
+    pub jobs: jobs::Jobs,
     pub hook_limiter: security::RateLimiter,
 }
 
@@ -94,7 +97,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.admin_token.as_deref().is_none_or(str::is_empty) {
         tracing::info!("no --admin-token: the admin API is closed");
     }
-    let store = Store::open(&config.db).with_context(|| format!("opening database {}", config.db.display()))?;
+    let store = Store::open(&config.db).with_context(|| format!("opening database {}", config.db))?;
     if config.demo {
         demo::seed(&store, &config.media_dir).await.context("seeding demo data")?;
     }
@@ -105,8 +108,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if !config.dist.join("index.html").exists() {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
     }
-    let state =
-        AppState { store, config: Arc::new(config), jobs: Default::default(), hook_limiter: Default::default() };
+    let jobs = jobs::Jobs::new().context("making the HTTP client")?;
+    let state = AppState { store, config: Arc::new(config), jobs, hook_limiter: Default::default() };
     if reconcile::enabled(&state) {
         tokio::spawn(reconcile::run(state.clone()));
     }

@@ -6,31 +6,21 @@
 //!   first request and kept beside the media, for browsers without Media Source
 //!   Extensions and for downloads.
 
-use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use relive_api::{KeyframeIndex, ReplayFormat};
-use relive_media::Indexer;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::AppState;
 use crate::error::Failure;
-use crate::store::ReplayRow;
-
-/// Replays whose index is being built now, so each is built once.
-#[derive(Clone, Default)]
-pub struct Jobs {
-    indexing: Arc<Mutex<HashSet<i64>>>,
-    mp4: Arc<tokio::sync::Mutex<()>>,
-}
+use crate::jobs::Job;
+use crate::probe;
+use crate::store::{KeyframeIndexState, ReplayRow};
 
 /// Where a replay's file is.
 #[derive(Debug, PartialEq)]
@@ -54,56 +44,14 @@ pub fn locate(url: &str, media_dir: &Path, public_base: Option<&str>) -> Option<
     }
 }
 
-const CHUNK: usize = 256 * 1024;
-
-/// One pass over a local FLV: keyframes, duration, codecs, picture size.
-pub fn probe_flv(path: &Path) -> Result<relive_media::KeyframeIndex, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open the recording: {e}"))?;
-    let mut indexer = Indexer::new();
-    let mut buf = vec![0; CHUNK];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| format!("cannot read the recording: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        indexer.push(&buf[..n]).map_err(|e| e.to_string())?;
-    }
-    indexer.finish().map_err(|e| e.to_string())
-}
-
-fn index_file(path: &Path) -> Result<KeyframeIndex, String> {
-    probe_flv(path).map(|ix| to_api(&ix))
-}
-
-async fn index_remote(url: &str) -> Result<KeyframeIndex, String> {
-    let resp = reqwest::get(url).await.map_err(|e| format!("cannot fetch the recording: {e}"))?;
-    if !resp.status().is_success() {
-        return Err(format!("fetching the recording answered {}", resp.status()));
-    }
-    let mut indexer = Indexer::new();
-    let mut body = resp.bytes_stream();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| format!("the download of the recording broke off: {e}"))?;
-        indexer.push(&chunk).map_err(|e| e.to_string())?;
-    }
-    indexer.finish().map(|ix| to_api(&ix)).map_err(|e| e.to_string())
-}
-
-pub fn to_api(ix: &relive_media::KeyframeIndex) -> KeyframeIndex {
-    KeyframeIndex {
-        duration_ms: ix.duration_ms,
-        times_ms: ix.points.iter().map(|p| p.time_ms).collect(),
-        offsets: ix.points.iter().map(|p| p.offset).collect(),
-    }
-}
-
 /// Builds and stores the index of a replay; returns it.
-async fn build_index(app: &AppState, replay: &ReplayRow) -> Result<KeyframeIndex, String> {
+pub async fn build_index(app: &AppState, replay: &ReplayRow) -> Result<KeyframeIndex, String> {
     let result = match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
-        Some(Location::Local(path)) => {
-            tokio::task::spawn_blocking(move || index_file(&path)).await.unwrap_or_else(|e| Err(e.to_string()))
-        }
-        Some(Location::Remote(url)) => index_remote(&url).await,
+        Some(Location::Local(path)) => tokio::task::spawn_blocking(move || probe::flv_file(&path))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+            .map(|flv| probe::keyframes(&flv)),
+        Some(Location::Remote(url)) => probe::flv_url(app.jobs.http(), &url).await.map(|flv| probe::keyframes(&flv)),
         None => Err("the recording's URL points outside the media folder".into()),
     };
     match &result {
@@ -116,21 +64,6 @@ async fn build_index(app: &AppState, replay: &ReplayRow) -> Result<KeyframeIndex
         tracing::error!(replay = replay.id, error = %e, "cannot store the keyframe index");
     }
     result
-}
-
-/// Starts indexing an FLV replay in the background, unless it is already under way.
-pub fn index_in_background(app: &AppState, replay: ReplayRow) {
-    if replay.format != ReplayFormat::Flv {
-        return;
-    }
-    if !app.jobs.indexing.lock().unwrap_or_else(|p| p.into_inner()).insert(replay.id) {
-        return;
-    }
-    let app = app.clone();
-    tokio::spawn(async move {
-        let _ = build_index(&app, &replay).await;
-        app.jobs.indexing.lock().unwrap_or_else(|p| p.into_inner()).remove(&replay.id);
-    });
 }
 
 async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {
@@ -154,8 +87,10 @@ async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {
 pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>) -> Result<Response, Failure> {
     let replay = visible_flv(&app, &id).await?;
     let unindexable = |e: String| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "unindexable", e);
-    if let Some(stored) = app.store.keyframe_index(replay.id).await? {
-        return stored.map(|ix| Json(ix).into_response()).map_err(unindexable);
+    match app.store.keyframe_index(replay.id).await? {
+        KeyframeIndexState::Ready(ix) => return Ok(Json(ix).into_response()),
+        KeyframeIndexState::Failed(e) => return Err(unindexable(e)),
+        KeyframeIndexState::Building => {}
     }
     match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
         // A local file is quick to read: answer now.
@@ -163,7 +98,7 @@ pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>
             build_index(&app, &replay).await.map(|ix| Json(ix).into_response()).map_err(unindexable)
         }
         _ => {
-            index_in_background(&app, replay);
+            app.jobs.enqueue(&app, Job::IndexKeyframes(replay));
             Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"status": "indexing"}))).into_response())
         }
     }
@@ -184,10 +119,10 @@ pub async fn mp4(State(app): State<AppState>, UrlPath(id): UrlPath<String>, req:
     };
     let out = app.config.media_dir.join(".cache").join("mp4").join(format!("{}.mp4", replay.id));
     if !out.exists() {
-        let _one_at_a_time = app.jobs.mp4.lock().await;
+        let _one_at_a_time = app.jobs.mp4_turn().await;
         if !out.exists() {
             let target = out.clone();
-            tokio::task::spawn_blocking(move || make_mp4(&flv, &target))
+            tokio::task::spawn_blocking(move || probe::make_mp4(&flv, &target))
                 .await
                 .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
                 .map_err(|e| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "unconvertible", e))?;
@@ -198,17 +133,6 @@ pub async fn mp4(State(app): State<AppState>, UrlPath(id): UrlPath<String>, req:
         .await
         .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     Ok(resp.into_response())
-}
-
-/// Remuxes a whole FLV to a progressive MP4 at `out` (written beside, then renamed).
-pub fn make_mp4(flv: &Path, out: &Path) -> Result<(), String> {
-    let bytes = std::fs::read(flv).map_err(|e| format!("cannot read the recording: {e}"))?;
-    let mp4 = relive_media::to_mp4(&bytes).map_err(|e| e.to_string())?;
-    let dir = out.parent().ok_or("no cache folder")?;
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let tmp = out.with_extension("mp4.part");
-    std::fs::write(&tmp, mp4).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, out).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::hooks::tencent;
+use crate::ingest::{Event, Outcome, ingest};
 use crate::signing::md5_hex;
-use crate::store::{Ingest, NewReplay, unix_now};
+use crate::store::{NewReplay, unix_now};
 
 /// Streams that stopped within this many seconds are asked about.
 const LOOK_BACK_SECS: i64 = 24 * 3600;
@@ -31,20 +32,10 @@ pub fn enabled(app: &AppState) -> bool {
 /// Runs rounds forever.
 pub async fn run(app: AppState) {
     let interval = Duration::from_secs(app.config.reconcile_interval);
-    let client = match reqwest::Client::builder()
-        .timeout(interval.clamp(Duration::from_secs(1), Duration::from_secs(10)))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "reconcile: cannot make an HTTP client; reconciliation is off");
-            return;
-        }
-    };
     tracing::info!(every_secs = interval.as_secs(), "reconcile: polling Tencent's file list for missed recordings");
     loop {
         tokio::time::sleep(interval).await;
-        match round(&app, &client).await {
+        match round(&app).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(added = n, "reconcile: stored recordings the callbacks missed"),
             Err(e) => tracing::warn!(error = %e, "reconcile: round failed"),
@@ -53,11 +44,11 @@ pub async fn run(app: AppState) {
 }
 
 /// One round over the recently ended streams; returns how many replays were added.
-pub async fn round(app: &AppState, client: &reqwest::Client) -> Result<usize, String> {
+pub async fn round(app: &AppState) -> Result<usize, String> {
     let streams = app.store.recently_ended(unix_now() - LOOK_BACK_SECS).await.map_err(|e| e.to_string())?;
     let mut added = 0;
     for stream in streams {
-        match reconcile_stream(app, client, &stream).await {
+        match reconcile_stream(app, &stream).await {
             Ok(n) => added += n,
             Err(e) => tracing::warn!(stream = %stream, error = %e, "reconcile: giving up on this stream for now"),
         }
@@ -66,20 +57,19 @@ pub async fn round(app: &AppState, client: &reqwest::Client) -> Result<usize, St
     Ok(added)
 }
 
-async fn reconcile_stream(app: &AppState, client: &reqwest::Client, stream: &str) -> Result<usize, String> {
+async fn reconcile_stream(app: &AppState, stream: &str) -> Result<usize, String> {
     let mut added = 0;
     for page in 1..=MAX_PAGES {
-        let output = with_retries(|| fetch_page(app, client, stream, page)).await?;
+        let output = with_retries(|| fetch_page(app, stream, page)).await?;
         let files = output["file_list"].as_array().cloned().unwrap_or_default();
         for file in &files {
             match to_replay(app, stream, file) {
                 Some(r) => {
-                    if let Ingest::Stored(id) = app.store.record_replay(r).await.map_err(|e| e.to_string())? {
+                    if let Outcome::Stored { replay, .. } =
+                        ingest(app, Event::Recording(r)).await.map_err(|f| f.body.message)?
+                    {
                         added += 1;
-                        tracing::info!(stream = %stream, replay = id, "reconcile: stored a recording the callbacks missed");
-                        if let Some(row) = app.store.replay(id).await.map_err(|e| e.to_string())? {
-                            crate::playback::index_in_background(app, row);
-                        }
+                        tracing::info!(stream = %stream, replay, "reconcile: stored a recording the callbacks missed");
                     }
                 }
                 None => {
@@ -118,7 +108,7 @@ where
     Err(last)
 }
 
-async fn fetch_page(app: &AppState, client: &reqwest::Client, stream: &str, page: u32) -> Result<Value, String> {
+async fn fetch_page(app: &AppState, stream: &str, page: u32) -> Result<Value, String> {
     let (appid, key) =
         (app.config.tencent_appid.as_deref().unwrap_or(""), app.config.tencent_api_key.as_deref().unwrap_or(""));
     let t = unix_now() + 60;
@@ -131,8 +121,16 @@ async fn fetch_page(app: &AppState, client: &reqwest::Client, stream: &str, page
         ("t", t.to_string()),
         ("sign", md5_hex(&[key, &t.to_string()])),
     ];
-    let resp =
-        client.get(&app.config.tencent_api_url).query(&query).send().await.map_err(|e| format!("request: {e}"))?;
+    let timeout = Duration::from_secs(app.config.reconcile_interval).clamp(Duration::from_secs(1), Duration::from_secs(10));
+    let resp = app
+        .jobs
+        .http()
+        .get(&app.config.tencent_api_url)
+        .query(&query)
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(|e| format!("request: {e}"))?;
     if !resp.status().is_success() {
         return Err(format!("HTTP {}", resp.status()));
     }

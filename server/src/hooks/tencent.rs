@@ -17,11 +17,12 @@ use axum::http::HeaderMap;
 use relive_api::{HookAck, ReplayFormat};
 use serde_json::{Map, Value};
 
-use super::{Fields, http_url, json_object, read_body};
+use super::{Fields, http_url, json_object, logged, read_body};
 use crate::AppState;
 use crate::error::Failure;
+use crate::ingest::{Event, EventOrder, LiveChange, ingest};
 use crate::signing::{constant_time_eq, tencent_callback_sign};
-use crate::store::{Ingest, LiveEvent, NewReplay, unix_now};
+use crate::store::{NewReplay, unix_now};
 
 /// The `source` of replays Tencent announces; `file_id` is their id there.
 pub const SOURCE: &str = "tencent";
@@ -32,56 +33,18 @@ pub const EVENT_STREAM_END: i64 = 0;
 pub const EVENT_STREAM_BEGIN: i64 = 1;
 pub const EVENT_RECORDING: i64 = 100;
 
-/// What a callback asks of us, once parsed.
-#[derive(Debug)]
-pub enum Event {
-    Recording(NewReplay),
-    Live(LiveEvent),
-    Ignored(i64),
-}
-
 pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<HookAck>, Failure> {
-    let outcome = receive(&app, &headers, body).await;
-    match &outcome {
-        Ok(what) => tracing::info!(hook = "tencent", outcome = %what, "callback"),
-        Err(f) => {
-            tracing::warn!(hook = "tencent", outcome = "rejected", status = f.status.as_u16(), reason = %f.body.message, "callback")
-        }
-    }
-    outcome.map(|_| Json(HookAck { code: 0 }))
+    let key = app.config.tencent_callback_key.as_deref();
+    let result = async { ingest(&app, parse(&read_body(&headers, body).await?, key, unix_now())?).await }.await;
+    logged("tencent", result).map(|_| Json(HookAck { code: 0 }))
 }
 
-async fn receive(app: &AppState, headers: &HeaderMap, body: Body) -> Result<String, Failure> {
-    let body = read_body(headers, body).await?;
-    let map = json_object(&body)?;
-    verify(&map, app.config.tencent_callback_key.as_deref(), unix_now())?;
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    Ok(match parse(&map, raw)? {
-        Event::Recording(r) => {
-            let (stream, file) = (r.streamer_id.clone(), r.source_file_id.clone());
-            match app.store.record_replay(r).await? {
-                Ingest::Stored(id) => {
-                    // FLV replays get their keyframe index before the first viewer asks.
-                    if let Some(row) = app.store.replay(id).await? {
-                        crate::playback::index_in_background(app, row);
-                    }
-                    format!("accepted: recording file_id={file} stream_id={stream} as replay {id}")
-                }
-                Ingest::Duplicate(id) => format!("duplicate: recording file_id={file} already replay {id}"),
-            }
-        }
-        Event::Live(e) => {
-            let (stream, live) = (e.streamer_id.clone(), e.live);
-            let applied = app.store.apply_live_event(e).await?;
-            let state = if live { "live" } else { "offline" };
-            if applied {
-                format!("accepted: stream_id={stream} is {state}")
-            } else {
-                format!("stale: {state} event for stream_id={stream} is older than the last one applied")
-            }
-        }
-        Event::Ignored(t) => format!("ignored: event_type {t}"),
-    })
+/// Reads a callback: a JSON object, signed with `key` (if one is configured) and not
+/// expired at `now`; the whole body is kept with a recording.
+pub fn parse(body: &[u8], key: Option<&str>, now: i64) -> Result<Event, Failure> {
+    let map = json_object(body)?;
+    verify(&map, key, now)?;
+    event(&map, String::from_utf8_lossy(body).into_owned(), now)
 }
 
 /// Checks `sign == md5(key + t)` and that `t` has not passed. With no key configured
@@ -102,19 +65,22 @@ pub fn verify(map: &Map<String, Value>, key: Option<&str>, now: i64) -> Result<(
     Ok(())
 }
 
-/// Reads an event from a callback's fields. `raw` is kept with a recording.
-pub fn parse(map: &Map<String, Value>, raw: String) -> Result<Event, Failure> {
+/// Reads an event from a callback's fields. `raw` is kept with a recording; `now` stands
+/// in for a live event's time when the callback carries none.
+fn event(map: &Map<String, Value>, raw: String, now: i64) -> Result<Event, Failure> {
     let f = Fields(map);
     let event_type = f.req_int("event_type")?;
     match event_type {
         EVENT_RECORDING => parse_recording(&f, raw).map(Event::Recording),
-        EVENT_STREAM_BEGIN | EVENT_STREAM_END => Ok(Event::Live(LiveEvent {
+        EVENT_STREAM_BEGIN | EVENT_STREAM_END => Ok(Event::Live(LiveChange {
             streamer_id: stream_id(&f)?,
             live: event_type == EVENT_STREAM_BEGIN,
-            event_time: f.int("event_time")?.or(f.int("t")?).unwrap_or_else(unix_now),
-            sequence: f.u64("sequence")?.unwrap_or(0),
+            order: EventOrder::Stamped {
+                time: f.int("event_time")?.or(f.int("t")?).unwrap_or(now),
+                sequence: f.u64("sequence")?.unwrap_or(0),
+            },
         })),
-        other => Ok(Event::Ignored(other)),
+        other => Ok(Event::Ignored(format!("event_type {other}"))),
     }
 }
 
@@ -194,7 +160,7 @@ mod tests {
             "video_id": "200025724_ac92b781a22c4a3e937c9e61c2624af7",
             "video_url": "http://200025724.vod.myqcloud.com/200025724_ac92b781a22c4a3e937c9e61c2624af7.f0.flv"
         }));
-        let Event::Recording(r) = parse(&m, String::new()).unwrap() else { panic!() };
+        let Event::Recording(r) = event(&m, String::new(), 0).unwrap() else { panic!() };
         assert_eq!(r.duration_ms, 0);
         assert_eq!(r.end_time, r.start_time);
         assert_eq!(r.format, ReplayFormat::Flv);
@@ -209,7 +175,7 @@ mod tests {
             "start_time": 1545047010, "end_time": 1545047070, "duration": 59, "file_size": 10058,
             "video_url": "https://1234567890.vod2.myqcloud.com/x/y/z.mp4?sign=1", "event_type": 100
         }));
-        let Event::Recording(r) = parse(&m, String::new()).unwrap() else { panic!() };
+        let Event::Recording(r) = event(&m, String::new(), 0).unwrap() else { panic!() };
         assert_eq!((r.duration_ms, r.format, r.source_file_id.as_str()), (59_000, ReplayFormat::Mp4, "1234567890"));
     }
 
@@ -230,17 +196,17 @@ mod tests {
         let m = obj(
             json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "http://a/b.flv", "start_time": "noon", "end_time": 1}),
         );
-        assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("start_time"));
+        assert_eq!(event(&m, String::new(), 0).unwrap_err().body.field.as_deref(), Some("start_time"));
         let m = obj(json!({"event_type": 100, "stream_id": "s", "video_url": "http://a/b.flv"}));
-        assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("file_id"));
+        assert_eq!(event(&m, String::new(), 0).unwrap_err().body.field.as_deref(), Some("file_id"));
         let m = obj(
             json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "javascript:alert(1)", "start_time": 1, "end_time": 2}),
         );
-        assert_eq!(parse(&m, String::new()).unwrap_err().body.field.as_deref(), Some("video_url"));
+        assert_eq!(event(&m, String::new(), 0).unwrap_err().body.field.as_deref(), Some("video_url"));
     }
 
     #[test]
     fn other_events_are_ignored() {
-        assert!(matches!(parse(&obj(json!({"event_type": 332})), String::new()).unwrap(), Event::Ignored(332)));
+        assert!(matches!(event(&obj(json!({"event_type": 332})), String::new(), 0).unwrap(), Event::Ignored(e) if e == "event_type 332"));
     }
 }

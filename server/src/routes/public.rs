@@ -19,8 +19,8 @@ pub async fn streamers(
 ) -> Result<Json<StreamerPage>, Failure> {
     let q = PageQuery::from(q)?;
     let after = q.cursor(|t, id| Some(StreamerKey { created_at: t, id: id.to_string() }))?;
-    let (items, next) = app.store.streamers(after, q.limit()?).await?;
-    Ok(Json(StreamerPage { items, next_cursor: next.map(|k| format!("{}.{}", k.created_at, k.id)) }))
+    let page = app.store.streamers(after, q.limit()?).await?;
+    Ok(Json(StreamerPage { items: page.items, next_cursor: page.next.map(|k| format!("{}.{}", k.created_at, k.id)) }))
 }
 
 #[utoipa::path(get, path = "/api/v1/streamers/{id}", tag = "public", params(("id" = String, Path)),
@@ -40,12 +40,11 @@ pub async fn streamer_replays(
     let q = PageQuery::from(q)?;
     let after = q.cursor(|t, id| Some(ReplayKey { start_time: t, id: id.parse().ok()? }))?;
     let limit = q.limit()?;
-    let (rows, next) =
-        app.store.replays(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
+    let page = app.store.replays(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
     let base = app.config.public_base();
     Ok(Json(ReplayPage {
-        items: rows.into_iter().map(|r| replay_json(r, base.as_deref())).collect(),
-        next_cursor: next.map(|k| format!("{}.{}", k.start_time, k.id)),
+        items: page.items.into_iter().map(|r| replay_json(r, base.as_deref())).collect(),
+        next_cursor: page.next.map(|k| format!("{}.{}", k.start_time, k.id)),
     }))
 }
 

@@ -1,0 +1,145 @@
+//! Recordings written on this machine (nginx-rtmp, SRS): the hook names a file; it must
+//! lie inside `--media-dir`. The file is probed once — duration, size, codecs, picture
+//! size, which such hooks never tell — and served from `/media/`. A push that asked for
+//! `record=mp4` from a recorder that writes only FLV gets an MP4 remuxed from it, and
+//! that is what is listed.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use relive_api::{KeyframeIndex, RecordFormat, ReplayFormat};
+
+use crate::error::Failure;
+use crate::probe::{self, FlvProbe, Mp4Facts};
+use crate::store::{MediaFacts, NewReplay, unix_now};
+
+/// A finished recording on this machine, as a hook announced it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LocalRecording {
+    pub source: &'static str,
+    pub streamer_id: String,
+    /// The file as the hook named it, resolved against the recorder's directory when relative.
+    pub path: PathBuf,
+    /// What the push asked for (`record=flv|mp4` in its query).
+    pub record: Option<RecordFormat>,
+    pub raw: String,
+}
+
+/// A checked and probed local recording, ready to store.
+pub struct Probed {
+    pub replay: NewReplay,
+    /// The FLV's keyframe index, when the listed file is that FLV.
+    pub keyframes: Option<KeyframeIndex>,
+}
+
+enum Found {
+    Flv(FlvProbe),
+    Mp4(Mp4Facts),
+}
+
+/// Checks that the file lies in the media folder, probes it (and makes the MP4 copy a
+/// `record=mp4` push asked for) on the blocking pool.
+pub async fn probe(media_dir: &Path, a: LocalRecording) -> Result<Probed, Failure> {
+    let root = media_dir.canonicalize().map_err(|_| {
+        Failure::invalid("path", format!("cannot be checked: the media folder {} does not exist", media_dir.display()))
+    })?;
+    let path =
+        a.path.canonicalize().map_err(|_| Failure::invalid("path", format!("names no file: {}", a.path.display())))?;
+    let rel = path
+        .strip_prefix(&root)
+        .map_err(|_| Failure::invalid("path", format!("is outside the media folder {}", root.display())))?
+        .to_path_buf();
+    if !path.is_file() {
+        return Err(Failure::invalid("path", "is not a file"));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let mtime = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or_else(unix_now, |d| d.as_secs() as i64);
+    let wants_mp4 = a.record == Some(RecordFormat::Mp4);
+
+    let probe_path = path.clone();
+    let (found, mp4_copy) = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        match ext.as_str() {
+            "flv" => {
+                let flv = probe::flv_file(&probe_path)?;
+                // The push asked for MP4 and the recorder wrote FLV: remux it, once.
+                let mp4 = if wants_mp4 {
+                    let out = probe_path.with_extension("mp4");
+                    if !out.exists() {
+                        probe::make_mp4(&probe_path, &out)?;
+                    }
+                    Some(out)
+                } else {
+                    None
+                };
+                Ok((Found::Flv(flv), mp4))
+            }
+            "mp4" => Ok((Found::Mp4(probe::mp4_file(&probe_path)?), None)),
+            other => Err(format!("recordings must be .flv or .mp4, not .{other}")),
+        }
+    })
+    .await
+    .map_err(|e| Failure::invalid("path", e.to_string()))?
+    .map_err(|e| Failure::invalid("path", format!("is not a playable recording: {e}")))?;
+
+    let (duration_ms, facts, index) = match found {
+        Found::Flv(flv) => {
+            let codecs =
+                [flv.video_codec.clone(), flv.audio_codec.clone()].into_iter().flatten().collect::<Vec<_>>().join(",");
+            let facts = MediaFacts { codecs, width: flv.width, height: flv.height };
+            (flv.duration_ms.max(0) as u64, facts, Some(probe::keyframes(&flv)))
+        }
+        Found::Mp4(f) => (f.duration_ms, MediaFacts { codecs: String::new(), width: f.width, height: f.height }, None),
+    };
+    let (listed, format, keyframes) = match &mp4_copy {
+        Some(m) => (m.strip_prefix(&root).unwrap_or(m).to_path_buf(), ReplayFormat::Mp4, None),
+        None if index.is_none() => (rel.clone(), ReplayFormat::Mp4, None),
+        None => (rel.clone(), ReplayFormat::Flv, index),
+    };
+    let size = std::fs::metadata(root.join(&listed)).map(|m| m.len()).unwrap_or(0);
+    let start = mtime - (duration_ms / 1000) as i64;
+    let replay = NewReplay {
+        streamer_id: a.streamer_id,
+        source: a.source.into(),
+        source_file_id: slash_path(&rel),
+        title: None,
+        format,
+        url: format!("/media/{}", url_path(&listed)),
+        start_time: start,
+        end_time: start + (duration_ms / 1000) as i64,
+        duration_ms,
+        size_bytes: size,
+        raw_payload: Some(a.raw),
+        facts: Some(facts),
+    };
+    Ok(Probed { replay, keyframes })
+}
+
+fn slash_path(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// A relative path as a URL path, each segment percent-encoded.
+fn url_path(p: &Path) -> String {
+    p.components()
+        .map(|c| {
+            url::form_urlencoded::byte_serialize(c.as_os_str().to_string_lossy().as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_are_encoded_per_segment() {
+        assert_eq!(url_path(Path::new("live/a b#1.flv")), "live/a%20b%231.flv");
+    }
+}

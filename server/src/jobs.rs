@@ -1,0 +1,127 @@
+//! Background work that follows an ingest, today building the keyframe index of a remote
+//! FLV: one queue, at most [`WORKERS`] jobs running at once, one shared HTTP client with
+//! connect and read timeouts. A burst of callbacks queues its jobs (a few hundred bytes
+//! each) and the hooks answer at once; the downloads run behind, a few at a time.
+//!
+//! Each job is queued once while it waits or runs (keyed by replay), so a replay asked
+//! for again meanwhile is not downloaded twice. The queue lives in memory: a job lost
+//! with the process is made again on the first request that needs it (`/keyframes`).
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::AppState;
+use crate::store::ReplayRow;
+
+/// Jobs running at once: downloads are I/O-bound, and this bounds memory and the load on
+/// the CDN the recordings come from.
+pub const WORKERS: usize = 4;
+/// Connecting to a recording's host, and then any pause in its answer.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One piece of background work.
+#[derive(Clone, Debug)]
+pub enum Job {
+    /// Build and keep an FLV replay's keyframe index.
+    IndexKeyframes(ReplayRow),
+}
+
+impl Job {
+    fn key(&self) -> i64 {
+        match self {
+            Job::IndexKeyframes(r) => r.id,
+        }
+    }
+}
+
+/// The queue; cheap to clone.
+#[derive(Clone)]
+pub struct Jobs(Arc<Inner>);
+
+struct Inner {
+    http: reqwest::Client,
+    state: Mutex<Queue>,
+    /// MP4 copies are made one at a time (they read a whole FLV into memory).
+    mp4: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Job>,
+    /// Keys of the jobs waiting or running.
+    queued: HashSet<i64>,
+    workers: usize,
+}
+
+impl Jobs {
+    pub fn new() -> Result<Jobs, reqwest::Error> {
+        let http = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).read_timeout(READ_TIMEOUT).build()?;
+        Ok(Jobs(Arc::new(Inner { http, state: Mutex::default(), mp4: tokio::sync::Mutex::new(()) })))
+    }
+
+    /// The HTTP client every outgoing request shares.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
+    }
+
+    /// Held while making an MP4 copy.
+    pub async fn mp4_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.mp4.lock().await
+    }
+
+    /// Queues a job unless the same one is waiting or running; starts a worker if fewer
+    /// than [`WORKERS`] run.
+    pub fn enqueue(&self, app: &AppState, job: Job) {
+        let mut q = self.lock();
+        if !q.queued.insert(job.key()) {
+            return;
+        }
+        q.waiting.push_back(job);
+        if q.workers < WORKERS {
+            q.workers += 1;
+            tokio::spawn(worker(app.clone()));
+        }
+    }
+
+    /// Jobs waiting or running.
+    pub fn pending(&self) -> usize {
+        self.lock().queued.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.0.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Takes jobs until the queue is empty, then stops.
+async fn worker(app: AppState) {
+    loop {
+        let job = {
+            let mut q = app.jobs.lock();
+            match q.waiting.pop_front() {
+                Some(job) => job,
+                None => {
+                    q.workers -= 1;
+                    return;
+                }
+            }
+        };
+        let key = job.key();
+        // A panicking job must not take the worker's count with it.
+        let run = tokio::spawn(run(app.clone(), job));
+        if let Err(e) = run.await {
+            tracing::error!(job = key, error = %e, "background job failed");
+        }
+        app.jobs.lock().queued.remove(&key);
+    }
+}
+
+async fn run(app: AppState, job: Job) {
+    match job {
+        Job::IndexKeyframes(replay) => {
+            let _ = crate::playback::build_index(&app, &replay).await;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The database, behind one facade: [`Store`].
+//!
+//! Callers speak in the values of [`model`] (`NewReplay`, `LiveEvent`, keys for pages) and
+//! get those values back; nothing outside this module sees a connection, a statement or a
+//! database's error type. SQLite ([`sqlite`]) is the one backend today; a second one
+//! (PostgreSQL) is a new variant of `Backend` that keeps the contract below — handlers do
+//! not change.
+//!
+//! # The durability contract
+//! Every write method returns `Ok` only once what it wrote is committed to disk: callers
+//! may acknowledge it to the outside world (a hook answers 200 on it). An `Err` means
+//! nothing of that write is stored — [`StoreError::CommitFailed`] when the transaction it
+//! was batched into failed to commit.
+
+mod model;
+pub mod sqlite;
+
+use std::path::PathBuf;
+
+use relive_api::{KeyframeIndex, Streamer, StreamerUpdate};
+
+pub use model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    /// The transaction this write was part of did not commit: nothing of it is stored.
+    #[error("the commit failed, nothing of this write is stored: {0}")]
+    CommitFailed(String),
+    #[error("cannot create the database folder: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the database has stopped")]
+    Closed,
+}
+
+/// Which database `--db` names: `sqlite:path` or a plain path (SQLite, created with its
+/// folder when missing). `postgres://` is refused by name until that backend lands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbUrl {
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    pub fn parse(s: &str) -> Result<DbUrl, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("the database location is empty".into());
+        }
+        if let Some(path) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+            return match path {
+                "" => Err("`sqlite:` needs a file path, e.g. sqlite:data/relive.db".into()),
+                p => Ok(DbUrl::Sqlite(p.into())),
+            };
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Err("PostgreSQL is not supported yet: use a SQLite file (sqlite:path)".into());
+        }
+        match s.split_once("://") {
+            Some((scheme, _)) if !scheme.contains(['/', '\\']) => {
+                Err(format!("unknown database scheme `{scheme}://`: use sqlite:path or a file path"))
+            }
+            _ => Ok(DbUrl::Sqlite(s.into())),
+        }
+    }
+}
+
+impl std::fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+        }
+    }
+}
+
+/// The handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(sqlite::SqliteStore),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! on_backend {
+    ($self:ident, $db:ident => $call:expr) => {
+        match &$self.backend {
+            Backend::Sqlite($db) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed) the database, applies migrations and gets it ready.
+    pub fn open(url: &DbUrl) -> Result<Store, StoreError> {
+        match url {
+            DbUrl::Sqlite(path) => Ok(Store { backend: Backend::Sqlite(sqlite::SqliteStore::open(path)?) }),
+        }
+    }
+
+    // ---- writes: `Ok` means committed to disk -------------------------------------
+
+    /// Stores a recording once: a repeat of the same (source, source_file_id) is a
+    /// `Duplicate`, even if the replay was deleted since. Creates the streamer, with a
+    /// default profile, if the stream id is new.
+    pub async fn record_replay(&self, r: NewReplay) -> Result<Ingest, StoreError> {
+        on_backend!(self, db => db.record_replay(r).await)
+    }
+
+    /// Applies a live-status event if it is newer than the last one applied to that
+    /// streamer. Returns whether it changed anything.
+    pub async fn apply_live_event(&self, e: LiveEvent) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.apply_live_event(e).await)
+    }
+
+    /// Creates or replaces a streamer's profile (fields already validated).
+    pub async fn put_streamer(&self, id: String, u: StreamerUpdate) -> Result<(), StoreError> {
+        on_backend!(self, db => db.put_streamer(id, u).await)
+    }
+
+    /// Changes a replay's title or visibility. Returns false if there is no such replay.
+    pub async fn change_replay(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.change_replay(id, ch).await)
+    }
+
+    /// Removes a replay from every read. The row stays (as a tombstone) so that a late
+    /// retry of its callback is recognised as a duplicate instead of bringing it back.
+    pub async fn delete_replay(&self, id: i64) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.delete_replay(id).await)
+    }
+
+    /// Keeps a replay's keyframe index (or why there is none). A replay whose duration
+    /// was unknown takes the index's.
+    pub async fn save_keyframe_index(&self, id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
+        on_backend!(self, db => db.save_keyframe_index(id, index).await)
+    }
+
+    // ---- reads --------------------------------------------------------------------
+
+    /// Streamers whose stream stopped at or after `since` (Unix seconds), newest first.
+    pub async fn recently_ended(&self, since: i64) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, db => db.recently_ended(since).await)
+    }
+
+    /// Where a replay's keyframe index stands.
+    pub async fn keyframe_index(&self, replay_id: i64) -> Result<KeyframeIndexState, StoreError> {
+        on_backend!(self, db => db.keyframe_index(replay_id).await)
+    }
+
+    /// One streamer's public profile and figures.
+    pub async fn streamer(&self, id: String) -> Result<Option<Streamer>, StoreError> {
+        on_backend!(self, db => db.streamer(id).await)
+    }
+
+    /// A page of the directory, newest streamers first, after `after` if given.
+    pub async fn streamers(
+        &self,
+        after: Option<StreamerKey>,
+        limit: u32,
+    ) -> Result<Page<Streamer, StreamerKey>, StoreError> {
+        on_backend!(self, db => db.streamers(after, limit).await)
+    }
+
+    /// A page of a streamer's visible replays, newest first, after `after` if given;
+    /// `None` if there is no such streamer. One read: the hottest query of all.
+    pub async fn replays(
+        &self,
+        streamer_id: String,
+        after: Option<ReplayKey>,
+        limit: u32,
+    ) -> Result<Option<Page<ReplayRow, ReplayKey>>, StoreError> {
+        on_backend!(self, db => db.replays(streamer_id, after, limit).await)
+    }
+
+    /// One replay that has not been deleted (hidden ones included: callers decide).
+    pub async fn replay(&self, id: i64) -> Result<Option<ReplayRow>, StoreError> {
+        on_backend!(self, db => db.replay(id).await)
+    }
+
+    /// Whether every committed row is intact (SQLite: `PRAGMA integrity_check`).
+    pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.integrity_ok().await)
+    }
+}
+
+#[cfg(test)]
+mod tests;

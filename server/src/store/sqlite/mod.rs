@@ -1,0 +1,113 @@
+//! The SQLite backend: one writer thread ([`writer`]) that batches writes into durable
+//! transactions, a pool of read connections ([`readers`]), every statement and row
+//! mapping ([`sql`]), and the schema ([`migrations`]).
+
+mod migrations;
+mod readers;
+pub(super) mod sql;
+mod writer;
+
+use std::path::Path;
+
+use relive_api::{KeyframeIndex, Streamer, StreamerUpdate};
+use rusqlite::Connection;
+
+use self::readers::Readers;
+use self::writer::Writer;
+use crate::store::{
+    Ingest, KeyframeIndexState, LiveEvent, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow, StoreError,
+    StreamerKey,
+};
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Readers,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, applies migrations and starts
+    /// the writer thread.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        migrations::migrate(&mut conn)?;
+        let readers = Readers::open(path)?;
+        Ok(SqliteStore { writer: Writer::start(conn)?, readers })
+    }
+
+    pub async fn record_replay(&self, r: NewReplay) -> Result<Ingest, StoreError> {
+        self.writer.write(move |c| sql::record_replay(c, &r)).await
+    }
+
+    pub async fn apply_live_event(&self, e: LiveEvent) -> Result<bool, StoreError> {
+        self.writer.write(move |c| sql::apply_live_event(c, &e)).await
+    }
+
+    pub async fn put_streamer(&self, id: String, u: StreamerUpdate) -> Result<(), StoreError> {
+        self.writer.write(move |c| sql::put_streamer(c, &id, &u)).await
+    }
+
+    pub async fn change_replay(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
+        self.writer.write(move |c| sql::change_replay(c, id, ch)).await
+    }
+
+    pub async fn delete_replay(&self, id: i64) -> Result<bool, StoreError> {
+        self.writer.write(move |c| sql::delete_replay(c, id)).await
+    }
+
+    pub async fn save_keyframe_index(&self, id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
+        self.writer.write(move |c| sql::save_keyframe_index(c, id, &index)).await
+    }
+
+    pub async fn recently_ended(&self, since: i64) -> Result<Vec<String>, StoreError> {
+        self.readers.read(move |c| sql::recently_ended(c, since)).await
+    }
+
+    pub async fn keyframe_index(&self, replay_id: i64) -> Result<KeyframeIndexState, StoreError> {
+        self.readers.read(move |c| sql::keyframe_index(c, replay_id)).await
+    }
+
+    pub async fn streamer(&self, id: String) -> Result<Option<Streamer>, StoreError> {
+        self.readers.read(move |c| sql::streamer(c, &id)).await
+    }
+
+    pub async fn streamers(
+        &self,
+        after: Option<StreamerKey>,
+        limit: u32,
+    ) -> Result<Page<Streamer, StreamerKey>, StoreError> {
+        self.readers.read(move |c| sql::streamers(c, after.as_ref(), limit)).await
+    }
+
+    pub async fn replays(
+        &self,
+        streamer_id: String,
+        after: Option<ReplayKey>,
+        limit: u32,
+    ) -> Result<Option<Page<ReplayRow, ReplayKey>>, StoreError> {
+        self.readers.read(move |c| sql::replays(c, &streamer_id, after, limit)).await
+    }
+
+    pub async fn replay(&self, id: i64) -> Result<Option<ReplayRow>, StoreError> {
+        self.readers.read(move |c| sql::replay(c, id)).await
+    }
+
+    pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
+        self.readers.read(sql::integrity_ok).await
+    }
+}

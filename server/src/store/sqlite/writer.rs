@@ -1,0 +1,113 @@
+//! The one write connection, on its own thread. It takes jobs from a queue, runs as many
+//! as are waiting in one transaction (each inside its own savepoint, so one failing job
+//! does not undo the others), commits with `synchronous=FULL`, and only then answers each
+//! job. A write that returned `Ok` is on disk; batching keeps that fast under load.
+
+use std::sync::mpsc;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::store::StoreError;
+
+/// The most jobs committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// The queue to the writer thread; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Box<dyn WriteJob>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+        let (queue, jobs) = mpsc::channel::<Box<dyn WriteJob>>();
+        std::thread::Builder::new().name("relive-db-writer".into()).spawn(move || writer_loop(conn, jobs))?;
+        Ok(Writer { queue })
+    }
+
+    /// Runs `f` in the next transaction; answers once that transaction committed.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Box::new(Job { f: Some(f), result: None, reply })).map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// A unit of work for the writer thread: `run` inside the open transaction, then
+/// `finish` once the transaction's fate is known.
+trait WriteJob: Send {
+    fn run(&mut self, conn: &Connection);
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct Job<T, F> {
+    f: Option<F>,
+    result: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
+{
+    fn run(&mut self, conn: &Connection) {
+        let Some(f) = self.f.take() else { return };
+        // A savepoint per job: a failing job rolls back alone.
+        let result = match conn.execute_batch("SAVEPOINT job") {
+            Err(e) => Err(e.into()),
+            Ok(()) => {
+                let r = f(conn);
+                let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                match conn.execute_batch(end) {
+                    Ok(()) => r,
+                    Err(e) => Err(e.into()),
+                }
+            }
+        };
+        self.result = Some(result);
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let answer = match (commit, self.result) {
+            (Ok(()), Some(r)) => r,
+            (Ok(()), None) => Err(StoreError::Closed),
+            // Nothing of this job reached the disk, whatever it returned.
+            (Err(e), _) => Err(StoreError::CommitFailed(e)),
+        };
+        let _ = self.reply.send(answer);
+    }
+}
+
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Box<dyn WriteJob>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| e.to_string()).and_then(|()| {
+            for job in batch.iter_mut() {
+                job.run(&conn);
+            }
+            conn.execute_batch("COMMIT").map_err(|e| {
+                let _ = conn.execute_batch("ROLLBACK");
+                e.to_string()
+            })
+        });
+        if let Err(e) = &commit {
+            tracing::error!(error = %e, jobs = batch.len(), "database commit failed");
+        }
+        for job in batch {
+            job.finish(commit.clone());
+        }
+    }
+}

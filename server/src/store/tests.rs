@@ -1,0 +1,125 @@
+//! The facade's promises, run against each backend (SQLite today).
+
+use std::path::Path;
+
+use relive_api::ReplayFormat;
+
+use super::*;
+
+fn open(dir: &Path) -> Store {
+    Store::open(&DbUrl::Sqlite(dir.join("t.db"))).unwrap()
+}
+
+fn replay(file_id: &str, start: i64) -> NewReplay {
+    NewReplay {
+        streamer_id: "alice".into(),
+        source: "test".into(),
+        source_file_id: file_id.into(),
+        title: None,
+        format: ReplayFormat::Mp4,
+        url: "https://example.com/a.mp4".into(),
+        start_time: start,
+        end_time: start + 60,
+        duration_ms: 60_000,
+        size_bytes: 1000,
+        raw_payload: None,
+        facts: None,
+    }
+}
+
+#[tokio::test]
+async fn stores_once_and_pages_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    assert!(matches!(store.record_replay(replay("a", 100)).await.unwrap(), Ingest::Stored(_)));
+    let again = store.record_replay(replay("a", 100)).await.unwrap();
+    assert!(matches!(again, Ingest::Duplicate(_)));
+    store.record_replay(replay("b", 200)).await.unwrap();
+    store.record_replay(replay("c", 300)).await.unwrap();
+
+    let p1 = store.replays("alice".into(), None, 2).await.unwrap().unwrap();
+    assert_eq!(p1.items.iter().map(|r| r.start_time).collect::<Vec<_>>(), vec![300, 200]);
+    let p2 = store.replays("alice".into(), p1.next, 2).await.unwrap().unwrap();
+    assert_eq!(p2.items.iter().map(|r| r.start_time).collect::<Vec<_>>(), vec![100]);
+    assert_eq!(p2.next, None);
+
+    let s = store.streamer("alice".into()).await.unwrap().unwrap();
+    assert_eq!((s.display_name.as_str(), s.replay_count, s.total_duration_secs), ("alice", 3, 180.0));
+    assert!(store.integrity_ok().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_stored_replay_comes_back_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut r = replay("a", 100);
+    r.facts = Some(MediaFacts { codecs: "avc1.64001f".into(), width: 640, height: 360 });
+    let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!("not stored") };
+    assert_eq!(store.replay(row.id).await.unwrap(), Some(row.clone()));
+    assert_eq!((row.url.as_str(), row.duration_ms, row.facts.unwrap().width), ("https://example.com/a.mp4", 60_000, 640));
+}
+
+#[tokio::test]
+async fn deleted_replay_stays_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let Ingest::Stored(row) = store.record_replay(replay("a", 100)).await.unwrap() else { panic!() };
+    let id = row.id;
+    assert!(store.delete_replay(id).await.unwrap());
+    assert!(store.replay(id).await.unwrap().is_none());
+    assert_eq!(store.record_replay(replay("a", 100)).await.unwrap(), Ingest::Duplicate(id));
+    assert!(store.replay(id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn late_live_events_do_not_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let ev = |live, t, seq| LiveEvent { streamer_id: "bob".into(), live, event_time: t, sequence: seq };
+    assert!(store.apply_live_event(ev(false, 20, 7)).await.unwrap());
+    // The session's start arrives after its stop: ignored.
+    assert!(!store.apply_live_event(ev(true, 10, 7)).await.unwrap());
+    // Same second and session: the stop is the later phase.
+    assert!(!store.apply_live_event(ev(true, 20, 7)).await.unwrap());
+    assert!(!store.streamer("bob".into()).await.unwrap().unwrap().live);
+    assert!(store.apply_live_event(ev(true, 30, 8)).await.unwrap());
+    assert!(store.streamer("bob".into()).await.unwrap().unwrap().live);
+}
+
+#[tokio::test]
+async fn keyframe_indexes_round_trip_and_fill_an_unknown_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut r = replay("a", 100);
+    r.duration_ms = 0;
+    let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!() };
+    assert_eq!(store.keyframe_index(row.id).await.unwrap(), KeyframeIndexState::Building);
+    let ix = KeyframeIndex { duration_ms: 5_000, times_ms: vec![0, 2_000, 4_000], offsets: vec![13, 9_000, 1 << 40] };
+    store.save_keyframe_index(row.id, Ok(ix.clone())).await.unwrap();
+    assert_eq!(store.keyframe_index(row.id).await.unwrap(), KeyframeIndexState::Ready(ix));
+    let row = store.replay(row.id).await.unwrap().unwrap();
+    assert_eq!((row.duration_ms, row.end_time), (5_000, 105));
+    store.save_keyframe_index(row.id, Err("not an FLV at byte 0".into())).await.unwrap();
+    assert_eq!(store.keyframe_index(row.id).await.unwrap(), KeyframeIndexState::Failed("not an FLV at byte 0".into()));
+}
+
+#[tokio::test]
+async fn migrations_are_applied_once() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(dir.path()));
+    let store = open(dir.path());
+    assert!(store.integrity_ok().await.unwrap());
+}
+
+#[test]
+fn database_urls() {
+    assert_eq!(DbUrl::parse("data/relive.db"), Ok(DbUrl::Sqlite("data/relive.db".into())));
+    assert_eq!(DbUrl::parse("/abs/r.db"), Ok(DbUrl::Sqlite("/abs/r.db".into())));
+    assert_eq!(DbUrl::parse("sqlite:data/r.db"), Ok(DbUrl::Sqlite("data/r.db".into())));
+    assert_eq!(DbUrl::parse("sqlite:///abs/r.db"), Ok(DbUrl::Sqlite("/abs/r.db".into())));
+    assert!(DbUrl::parse("postgres://u@h/db").unwrap_err().contains("PostgreSQL"));
+    assert!(DbUrl::parse("mysql://h/db").unwrap_err().contains("mysql://"));
+    assert!(DbUrl::parse("sqlite:").is_err());
+    assert!(DbUrl::parse(" ").is_err());
+    assert_eq!(DbUrl::parse("sqlite:x.db").unwrap().to_string(), "sqlite:x.db");
+}
