@@ -7,6 +7,7 @@ use std::path::Path;
 use futures_util::StreamExt;
 use relive_api::KeyframeIndex;
 use relive_media::Indexer;
+use relive_media::mp4::{BoxHeader, Mp4Facts};
 
 /// What one pass over an FLV finds: every keyframe, the duration, codecs, picture size.
 pub type FlvProbe = relive_media::KeyframeIndex;
@@ -63,93 +64,48 @@ pub fn make_mp4(flv: &Path, out: &Path) -> Result<(), String> {
     std::fs::rename(&tmp, out).map_err(|e| e.to_string())
 }
 
-/// Duration and picture size of an MP4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Mp4Facts {
-    pub duration_ms: u64,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// Duration (ms) and the first video track's size, from an MP4's `moov`.
+/// Duration and the first video track's picture size: `moov` found among the top-level
+/// boxes without reading `mdat`, and read by `relive_media::mp4::probe_moov`.
 pub fn mp4_file(path: &Path) -> Result<Mp4Facts, String> {
     use std::io::{Seek, SeekFrom};
     let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let len = f.metadata().map_err(|e| e.to_string())?.len();
-    // Find moov among the top-level boxes without reading mdat.
     let mut at = 0u64;
-    let moov = loop {
-        if at + 8 > len {
+    loop {
+        if at >= len {
             return Err("no moov box".into());
         }
+        let mut head = [0u8; BoxHeader::MAX_LEN];
         f.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
-        let mut h = [0u8; 16];
-        f.read_exact(&mut h[..8]).map_err(|e| e.to_string())?;
-        let mut size = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
-        let mut header = 8;
-        if size == 1 {
-            f.read_exact(&mut h[8..16]).map_err(|e| e.to_string())?;
-            size = u64::from_be_bytes(h[8..16].try_into().unwrap_or([0; 8]));
-            header = 16;
-        } else if size == 0 {
-            size = len - at;
-        }
-        if size < header {
-            return Err("a box with an impossible size".into());
-        }
-        if &h[4..8] == b"moov" {
-            if size > 64 * 1024 * 1024 {
+        let n = read_up_to(&mut f, &mut head).map_err(|e| e.to_string())?;
+        let header = BoxHeader::parse(&head[..n], at).map_err(|e| e.to_string())?.ok_or("no moov box")?;
+        let size = header.size_within(len - at, at).map_err(|e| e.to_string())?;
+        if header.kind == *b"moov" {
+            if size > MAX_MOOV {
                 return Err("moov larger than 64 MiB".into());
             }
-            let mut body = vec![0; (size - header) as usize];
+            let mut body = vec![0; (size - header.header_len) as usize];
+            f.seek(SeekFrom::Start(at + header.header_len)).map_err(|e| e.to_string())?;
             f.read_exact(&mut body).map_err(|e| e.to_string())?;
-            break body;
+            // The probe counts offsets from the body's first byte: report the file's.
+            let body_at = at + header.header_len;
+            return relive_media::mp4::probe_moov(&body)
+                .map_err(|e| format!("{} (at byte {})", e.kind, e.offset + body_at));
         }
         at += size;
-    };
-    let children = |data: &[u8]| -> Vec<([u8; 4], std::ops::Range<usize>)> {
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i + 8 <= data.len() {
-            let size = u32::from_be_bytes(data[i..i + 4].try_into().unwrap_or([0; 4])) as usize;
-            if size < 8 || i + size > data.len() {
-                break;
-            }
-            out.push((data[i + 4..i + 8].try_into().unwrap_or([0; 4]), i + 8..i + size));
-            i += size;
-        }
-        out
-    };
-    let u32_at = |d: &[u8], i: usize| d.get(i..i + 4).map(|b| u32::from_be_bytes(b.try_into().unwrap_or([0; 4])));
-    let u64_at = |d: &[u8], i: usize| d.get(i..i + 8).map(|b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])));
-    let mut duration_ms = 0;
-    let (mut width, mut height) = (0, 0);
-    for (kind, range) in children(&moov) {
-        let b = &moov[range];
-        match &kind {
-            b"mvhd" => {
-                let (timescale, duration) = if b.first() == Some(&1) {
-                    (u32_at(b, 20).unwrap_or(0), u64_at(b, 24).unwrap_or(0))
-                } else {
-                    (u32_at(b, 12).unwrap_or(0), u64::from(u32_at(b, 16).unwrap_or(0)))
-                };
-                if timescale > 0 {
-                    duration_ms = duration * 1000 / u64::from(timescale);
-                }
-            }
-            b"trak" if width == 0 => {
-                if let Some((_, r)) = children(b).into_iter().find(|(k, _)| k == b"tkhd") {
-                    let t = &b[r];
-                    let off = if t.first() == Some(&1) { 88 } else { 76 };
-                    width = u32_at(t, off).unwrap_or(0) >> 16;
-                    height = u32_at(t, off + 4).unwrap_or(0) >> 16;
-                }
-            }
-            _ => {}
+    }
+}
+
+const MAX_MOOV: u64 = 64 * 1024 * 1024;
+
+/// Reads until `buf` is full or the file ends; how many bytes were read.
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
         }
     }
-    if duration_ms == 0 {
-        return Err("the MP4 has no duration".into());
-    }
-    Ok(Mp4Facts { duration_ms, width, height })
+    Ok(n)
 }

@@ -10,7 +10,9 @@ use std::time::UNIX_EPOCH;
 use relive_api::{KeyframeIndex, RecordFormat, ReplayFormat};
 
 use crate::error::Failure;
-use crate::probe::{self, FlvProbe, Mp4Facts};
+use relive_media::mp4::Mp4Facts;
+
+use crate::probe::{self, FlvProbe};
 use crate::store::{MediaFacts, NewReplay, unix_now};
 
 /// A finished recording on this machine, as a hook announced it.

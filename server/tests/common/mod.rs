@@ -66,6 +66,11 @@ impl Server {
         Server { child, base, dir, http: reqwest::Client::new() }
     }
 
+    /// The server's process id (to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
