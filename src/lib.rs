@@ -1,16 +1,24 @@
 //! Relive's web app: the streamer directory, profile pages with history replays, and
 //! the replay player. Client-side rendered with Leptos; data from the server's `/api/v1`.
+//! `src/README.md` tells how the parts fit and how to add to them.
 //!
-//! - [`pages`]: one component per route; [`components`]: the pieces they share,
-//!   the [`components::player`] among them.
-//! - [`api`]: the HTTP calls; [`paging`]: lists that grow page by page.
+//! - [`router`]: the routes, parsed from and made into addresses ([`router::Route`]), and
+//!   links that stay in the app.
+//! - [`pages`]: one component per route.
+//! - [`api`]: the HTTP calls and every `/api/v1` address; [`paging`]: lists that grow
+//!   page by page.
+//! - [`components`]: the pieces pages share — the paged list, cards, states — and the
+//!   [`components::player`], a state in context with its parts around it.
+//! - [`engine`]: plays what the browser cannot (FLV) through Media Source Extensions,
+//!   with a remuxing Web Worker (`src/bin/flv_worker.rs`) spoken to in
+//!   [`engine::protocol`].
 //! - [`i18n`]: zh-CN and English catalogs; [`format`]: pure formatting and parsing.
-//! - [`router`]: the routes, and links that stay in the app.
 //! - [`browser`]: thin wrappers over the web APIs used.
 
 pub mod api;
 pub mod browser;
 pub mod components;
+pub mod engine;
 pub mod format;
 pub mod i18n;
 pub mod pages;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use relive_api::{Replay, Streamer};
 
-use crate::api::{self, ApiError};
+use crate::api::{self, FetchError};
 
 /// Where pages come from.
 pub trait PageSource: Clone + Send + Sync + 'static {
@@ -14,7 +14,7 @@ pub trait PageSource: Clone + Send + Sync + 'static {
     fn fetch(
         &self,
         cursor: Option<String>,
-    ) -> impl Future<Output = Result<(Vec<Self::Item>, Option<String>), ApiError>>;
+    ) -> impl Future<Output = Result<(Vec<Self::Item>, Option<String>), FetchError>>;
 }
 
 /// The streamer directory.
@@ -23,7 +23,7 @@ pub struct StreamerDirectory;
 
 impl PageSource for StreamerDirectory {
     type Item = Streamer;
-    async fn fetch(&self, cursor: Option<String>) -> Result<(Vec<Streamer>, Option<String>), ApiError> {
+    async fn fetch(&self, cursor: Option<String>) -> Result<(Vec<Streamer>, Option<String>), FetchError> {
         api::streamers(cursor).await.map(|p| (p.items, p.next_cursor))
     }
 }
@@ -37,7 +37,7 @@ pub struct StreamerReplays {
 
 impl PageSource for StreamerReplays {
     type Item = Replay;
-    async fn fetch(&self, cursor: Option<String>) -> Result<(Vec<Replay>, Option<String>), ApiError> {
+    async fn fetch(&self, cursor: Option<String>) -> Result<(Vec<Replay>, Option<String>), FetchError> {
         api::replays(self.streamer_id.clone(), cursor, self.page_size).await.map(|p| (p.items, p.next_cursor))
     }
 }

@@ -6,7 +6,7 @@
 //! download (see `make size`), more than all of this.
 
 use leptos::prelude::*;
-use relive_api::percent::decode;
+use relive_api::percent::{decode, encode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -57,6 +57,34 @@ impl Route {
             ["embed", "u", s] => Route::EmbedProfile { streamer: s.to_string() },
             _ => Route::NotFound,
         }
+    }
+
+    /// The address of this route, which [`Route::parse`] reads back. `NotFound` gets an
+    /// address that is not found.
+    pub fn href(&self) -> String {
+        match self {
+            Route::Directory => "/".into(),
+            Route::Profile { streamer } => format!("/u/{}", encode(streamer)),
+            Route::Watch { streamer, replay } => format!("/u/{}/replays/{}", encode(streamer), encode(replay)),
+            Route::EmbedReplay { replay } => format!("/embed/replays/{}", encode(replay)),
+            Route::EmbedProfile { streamer } => format!("/embed/u/{}", encode(streamer)),
+            Route::NotFound => "/404".into(),
+        }
+    }
+
+    /// A streamer's profile page.
+    pub fn profile(streamer: &str) -> Route {
+        Route::Profile { streamer: streamer.into() }
+    }
+
+    /// A replay's watch page.
+    pub fn watch(streamer: &str, replay: i64) -> Route {
+        Route::Watch { streamer: streamer.into(), replay: replay.to_string() }
+    }
+
+    /// A replay's page for iframes.
+    pub fn embed_replay(replay: i64) -> Route {
+        Route::EmbedReplay { replay: replay.to_string() }
     }
 
     /// Pages for iframes: no site chrome.
@@ -149,12 +177,12 @@ fn in_app_link(e: &web_sys::MouseEvent) -> Option<String> {
 /// page at the top.
 fn navigate(href: &str, sync: impl Fn()) {
     let w = browser::window();
-    if let Ok(history) = w.history() {
-        if history.push_state_with_url(&JsValue::NULL, "", Some(href)).is_err() {
-            // Refused (an opaque origin, say): load it the ordinary way.
-            let _ = w.location().set_href(href);
-            return;
-        }
+    if let Ok(history) = w.history()
+        && history.push_state_with_url(&JsValue::NULL, "", Some(href)).is_err()
+    {
+        // Refused (an opaque origin, say): load it the ordinary way.
+        let _ = w.location().set_href(href);
+        return;
     }
     sync();
     w.scroll_to_with_x_and_y(0.0, 0.0);
@@ -194,9 +222,27 @@ mod tests {
     #[test]
     fn segments_are_percent_decoded_as_the_app_encodes_them() {
         for id in ["mei", "小明 live", "a/b", "50%", "x+y"] {
-            let path = format!("/u/{}", crate::api::encode(id));
+            let path = format!("/u/{}", encode(id));
             assert_eq!(Route::parse(&path), Route::Profile { streamer: id.into() }, "{path}");
         }
+    }
+
+    #[test]
+    fn hrefs_parse_back_to_their_routes() {
+        let ids = ["mei", "小明 live", "a/b", "50%", "x+y", "?t=1#x", "u", "replays", "..x"];
+        let mut routes = vec![Route::Directory, Route::NotFound, Route::embed_replay(42), Route::watch("mei", 7)];
+        for id in ids {
+            routes.push(Route::profile(id));
+            routes.push(Route::Watch { streamer: id.into(), replay: id.into() });
+            routes.push(Route::EmbedReplay { replay: id.into() });
+            routes.push(Route::EmbedProfile { streamer: id.into() });
+        }
+        for route in routes {
+            assert_eq!(Route::parse(&route.href()), route, "{}", route.href());
+        }
+        assert_eq!(Route::watch("mei", 42).href(), "/u/mei/replays/42");
+        assert_eq!(Route::embed_replay(42).href(), "/embed/replays/42");
+        assert_eq!(Route::profile("小明").href(), format!("/u/{}", encode("小明")));
     }
 
     #[test]

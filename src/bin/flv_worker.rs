@@ -4,120 +4,131 @@
 //! only when an FLV replay plays, so the remuxer is not part of the first page load
 //! and its work stays off the page's main thread.
 //!
-//! Messages in: `{type: "push", data: ArrayBuffer}`, `{type: "restart", offset, gen}`,
-//! `{type: "finish"}`. Messages out, each with the `gen` of the last restart:
-//! `{type: "init", data, mime}`, `{type: "media", data, start, end}`,
-//! `{type: "metadata", duration, times, positions}`, `{type: "pushed"}` after each push,
-//! `{type: "error", kind: "corrupt" | "unsupported" | "truncated", message}`, `{type: "done"}`,
-//! and `{type: "ready"}` once, when it can take messages (earlier ones would be lost).
+//! It speaks the engine's protocol, [`relive_web::engine::protocol`]: it takes
+//! [`ToWorker`] messages and answers with [`FromWorker`] ones.
 
-use std::cell::RefCell;
-
-use js_sys::{Array, Object, Reflect, Uint8Array};
+#[cfg(target_arch = "wasm32")]
+use js_sys::Uint8Array;
 use relive_media::{ErrorKind, Output, Remuxer};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use relive_web::engine::protocol::{FromWorker, RemuxError, ToWorker};
 
-thread_local! {
-    static STATE: RefCell<(Remuxer, f64)> = RefCell::new((Remuxer::new(), 0.0));
+/// The remuxer and the generation of the last restart.
+#[derive(Default)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+struct State {
+    remuxer: Remuxer,
+    generation: u32,
 }
 
-fn scope() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
-}
-
-fn send(kind: &str, generation: f64, fields: &[(&str, JsValue)], transfer: Option<&JsValue>) {
-    let msg = Object::new();
-    let _ = Reflect::set(&msg, &"type".into(), &kind.into());
-    let _ = Reflect::set(&msg, &"gen".into(), &generation.into());
-    for (k, v) in fields {
-        let _ = Reflect::set(&msg, &(*k).into(), v);
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+impl State {
+    /// Handles one message; `send` posts each answer.
+    fn handle<B>(
+        &mut self,
+        msg: ToWorker<B>,
+        bytes: impl Fn(&B) -> Vec<u8>,
+        send: &mut impl FnMut(FromWorker<Vec<u8>>),
+    ) {
+        match msg {
+            ToWorker::Push(data) => {
+                let result = self.remuxer.push(&bytes(&data));
+                self.send_outputs(send);
+                if let Err(e) = result {
+                    send(self.error(&e, false));
+                }
+                send(FromWorker::Pushed);
+            }
+            ToWorker::Restart { offset, generation } => {
+                self.generation = generation;
+                self.remuxer.restart_at(offset);
+            }
+            ToWorker::Finish => {
+                let result = self.remuxer.finish();
+                self.send_outputs(send);
+                if let Err(e) = result {
+                    send(self.error(&e, true));
+                }
+                send(FromWorker::Done { generation: self.generation });
+            }
+        }
     }
-    let _ = match transfer {
-        Some(buf) => scope().post_message_with_transfer(&msg, &Array::of1(buf)),
-        None => scope().post_message(&msg),
-    };
-}
 
-fn send_outputs(remuxer: &mut Remuxer, generation: f64) {
-    for out in remuxer.take_output() {
-        match out {
-            Output::Init { data, mime } => {
-                let buf = Uint8Array::from(&data[..]).buffer();
-                send("init", generation, &[("data", buf.clone().into()), ("mime", mime.into())], Some(&buf));
-            }
-            Output::Media { data, start_ms, end_ms } => {
-                let buf = Uint8Array::from(&data[..]).buffer();
-                let fields = [
-                    ("data", buf.clone().into()),
-                    ("start", (start_ms as f64).into()),
-                    ("end", (end_ms as f64).into()),
-                ];
-                send("media", generation, &fields, Some(&buf));
-            }
-            Output::Metadata(m) => {
-                let (times, positions) = m.keyframes.unwrap_or_default().into_iter().fold(
-                    (Array::new(), Array::new()),
-                    |(t, p), (time, pos)| {
-                        t.push(&time.into());
-                        p.push(&(pos as f64).into());
-                        (t, p)
-                    },
-                );
-                let duration = m.duration.map_or(JsValue::NULL, JsValue::from);
-                send(
-                    "metadata",
+    fn send_outputs(&mut self, send: &mut impl FnMut(FromWorker<Vec<u8>>)) {
+        let generation = self.generation;
+        for out in self.remuxer.take_output() {
+            send(match out {
+                Output::Init { data, mime } => FromWorker::Init { generation, data, mime },
+                Output::Media { data, start_ms, end_ms } => FromWorker::Media { generation, data, start_ms, end_ms },
+                Output::Metadata(m) => FromWorker::Metadata {
                     generation,
-                    &[("duration", duration), ("times", times.into()), ("positions", positions.into())],
-                    None,
-                );
-            }
+                    duration: m.duration,
+                    keyframes: m.keyframes.unwrap_or_default(),
+                },
+            });
         }
+    }
+
+    fn error(&self, e: &relive_media::Error, truncated: bool) -> FromWorker<Vec<u8>> {
+        let kind = match e.kind {
+            _ if truncated => RemuxError::Truncated,
+            ErrorKind::UnsupportedCodec(_) => RemuxError::Unsupported,
+            _ => RemuxError::Corrupt,
+        };
+        FromWorker::Error { generation: self.generation, kind, message: e.to_string() }
     }
 }
 
-fn send_error(e: &relive_media::Error, generation: f64, truncated: bool) {
-    let kind = match e.kind {
-        _ if truncated => "truncated",
-        ErrorKind::UnsupportedCodec(_) => "unsupported",
-        _ => "corrupt",
-    };
-    send("error", generation, &[("kind", kind.into()), ("message", e.to_string().into())], None);
-}
-
-fn on_message(event: MessageEvent) {
-    let msg = event.data();
-    let get = |k: &str| Reflect::get(&msg, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    STATE.with_borrow_mut(|(remuxer, generation)| match get("type").as_string().as_deref() {
-        Some("push") => {
-            let bytes = Uint8Array::new(&get("data")).to_vec();
-            let result = remuxer.push(&bytes);
-            send_outputs(remuxer, *generation);
-            if let Err(e) = result {
-                send_error(&e, *generation, false);
-            }
-            send("pushed", *generation, &[], None);
-        }
-        Some("restart") => {
-            *generation = get("gen").as_f64().unwrap_or(0.0);
-            remuxer.restart_at(get("offset").as_f64().unwrap_or(0.0) as u64);
-        }
-        Some("finish") => {
-            let result = remuxer.finish();
-            send_outputs(remuxer, *generation);
-            if let Err(e) = result {
-                send_error(&e, *generation, true);
-            }
-            send("done", *generation, &[], None);
-        }
-        _ => {}
-    });
-}
-
+#[cfg(target_arch = "wasm32")]
 fn main() {
-    let handler = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
+    use relive_web::engine::protocol::js;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    use std::cell::RefCell;
+
+    thread_local! {
+        static STATE: RefCell<State> = RefCell::new(State::default());
+    }
+    fn scope() -> DedicatedWorkerGlobalScope {
+        js_sys::global().unchecked_into()
+    }
+    /// Out of the worker's memory into a new buffer, which is handed over (not copied again).
+    fn send(m: FromWorker<Vec<u8>>) {
+        js::post(&scope(), m.encode().map_bytes(|d| Uint8Array::from(&d[..])));
+    }
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if let Some(msg) = js::to_worker(&event.data()) {
+            STATE.with_borrow_mut(|s| s.handle(msg, Uint8Array::to_vec, &mut send));
+        }
+    });
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget();
-    send("ready", 0.0, &[], None);
+    send(FromWorker::Ready);
+}
+
+/// The worker runs only in a browser; natively this binary does nothing.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(state: &mut State, msg: ToWorker<Vec<u8>>) -> Vec<FromWorker<Vec<u8>>> {
+        let mut out = Vec::new();
+        state.handle(msg, Vec::clone, &mut |m| out.push(m));
+        out
+    }
+
+    #[test]
+    fn answers_carry_the_generation_of_the_last_restart() {
+        let mut state = State::default();
+        assert_eq!(answers(&mut state, ToWorker::Restart { offset: 13, generation: 4 }), vec![]);
+        let out = answers(&mut state, ToWorker::Push(b"not an flv at all".to_vec()));
+        assert_eq!(out.last(), Some(&FromWorker::Pushed));
+        assert!(out.iter().filter_map(FromWorker::generation).all(|g| g == 4), "{out:?}");
+        let out = answers(&mut state, ToWorker::Finish);
+        assert_eq!(out.last(), Some(&FromWorker::Done { generation: 4 }));
+    }
 }

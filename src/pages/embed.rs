@@ -3,14 +3,13 @@
 use leptos::prelude::*;
 
 use super::profile::{ProfileHeader, REPLAY_PAGE, ReplayGrid};
-use super::watch_href;
-use crate::api::{self, ApiError};
+use crate::api::{self, FetchError};
 use crate::components::player::Player;
 use crate::components::{EmptyState, ErrorState, display_title};
 use crate::format::parse_start_time;
 use crate::i18n::{Key, use_i18n};
 use crate::paging::{Pager, StreamerReplays};
-use crate::router::use_location;
+use crate::router::{Route, use_location};
 
 /// `/embed/replays/:replay`: just the player, with the title linking to Relive.
 #[component]
@@ -27,11 +26,11 @@ pub fn EmbedReplay(replay: String) -> impl IntoView {
                     let r = StoredValue::new(d.replay.clone());
                     let title = Signal::derive(move || display_title(&r.read_value(), i18n.get()));
                     view! {
-                        <Player replay=d.replay.clone() watch_path=watch_href(&d.replay.streamer_id, d.replay.id)
+                        <Player replay=d.replay.clone() watch_path=Route::watch(&d.replay.streamer_id, d.replay.id).href()
                             start_at=start_at embed=true title=title/>
                     }.into_any()
                 }
-                Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
+                Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
                 Some(Err(_)) => view! { <ErrorState on_retry=move || detail.refetch()/> }.into_any(),
             }}
         </div>
@@ -51,10 +50,10 @@ pub fn EmbedProfile(id: String) -> impl IntoView {
             {move || match streamer.get() {
                 None => ().into_any(),
                 Some(Ok(s)) => view! { <ProfileHeader streamer=s compact=true/> }.into_any(),
-                Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
+                Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
                 Some(Err(_)) => view! { <ErrorState on_retry=move || streamer.refetch()/> }.into_any(),
             }}
-            <ReplayGrid pager href=|r: &relive_api::Replay| format!("/embed/replays/{}", r.id)/>
+            <ReplayGrid pager href=|r: &relive_api::Replay| Route::embed_replay(r.id).href()/>
         </div>
     }
 }

@@ -2,14 +2,12 @@ use leptos::prelude::*;
 use relive_api::Streamer;
 
 use super::directory::replay_count;
-use super::watch_href;
-use crate::api::{self, ApiError};
-use crate::components::{
-    Avatar, Bio, EmptyState, ErrorState, LoadMoreFooter, ReplayCard, ReplayCardSkeleton, Sentinel,
-};
+use crate::api::{self, FetchError};
+use crate::components::{Avatar, Bio, EmptyState, ErrorState, PagedList, Placeholders, ReplayCard, ReplayCardSkeleton};
 use crate::format;
 use crate::i18n::{Key, fill, use_i18n};
-use crate::paging::{LoadState, Pager, StreamerReplays};
+use crate::paging::{Pager, StreamerReplays};
+use crate::router::Route;
 
 pub const REPLAY_PAGE: u32 = 12;
 
@@ -33,13 +31,13 @@ pub fn Profile(id: String) -> impl IntoView {
                 crate::browser::set_document_title(&format!("{} · Relive", s.display_name));
                 view! { <ProfileHeader streamer=s/> }.into_any()
             }
-            Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
+            Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
             Some(Err(_)) => view! { <ErrorState on_retry=retry_all/> }.into_any(),
         }}
-        <Show when=move || !matches!(streamer.get(), Some(Err(ApiError::NotFound)))>
+        <Show when=move || !matches!(streamer.get(), Some(Err(FetchError::NotFound)))>
             <section class="replays" aria-labelledby="replays-heading">
                 <h2 id="replays-heading">{move || i18n.t(Key::HistoryReplays)}</h2>
-                <ReplayGrid pager href=move |r: &relive_api::Replay| watch_href(&r.streamer_id, r.id)/>
+                <ReplayGrid pager href=move |r: &relive_api::Replay| Route::watch(&r.streamer_id, r.id).href()/>
             </section>
         </Show>
     }
@@ -85,28 +83,15 @@ pub fn ReplayGrid(
     pager: Pager<StreamerReplays>,
     href: impl Fn(&relive_api::Replay) -> String + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let more = move || pager.load_more();
-    view! {
-        {move || {
-            let (empty, state) = (pager.items.with(Vec::is_empty), pager.state.get());
-            match (empty, state) {
-                (true, LoadState::Loading) => view! {
-                    <div class="replay-grid" aria-busy="true">{(0..6).map(|_| view! { <ReplayCardSkeleton/> }).collect_view()}</div>
-                }.into_any(),
-                (true, LoadState::Failed) => view! { <ErrorState on_retry=more/> }.into_any(),
-                (true, LoadState::Idle) => view! { <EmptyState title=Key::NoReplays hint=Key::NoReplaysHint/> }.into_any(),
-                _ => ().into_any(),
+    let placeholders = Placeholders {
+        skeleton: ViewFn::from(|| {
+            view! {
+                <div class="replay-grid" aria-busy="true">{(0..6).map(|_| view! { <ReplayCardSkeleton/> }).collect_view()}</div>
             }
-        }}
-        <div class="replay-grid">
-            <For each=move || pager.items.get() key=|r| r.id let:r>
-                <ReplayCard href=href(&r) replay=r/>
-            </For>
-        </div>
-        <LoadMoreFooter state=pager.state has_more=Signal::derive(move || pager.has_more())
-            any=Signal::derive(move || !pager.items.with(Vec::is_empty)) on_more=more/>
-        <Show when=move || pager.has_more() && pager.state.get() == LoadState::Idle && !pager.items.with(Vec::is_empty)>
-            <Sentinel on_visible=more/>
-        </Show>
+        }),
+        empty: ViewFn::from(|| view! { <EmptyState title=Key::NoReplays hint=Key::NoReplaysHint/> }),
+    };
+    view! {
+        <PagedList pager class="replay-grid" key=|r| r.id item=move |r| view! { <ReplayCard href=href(&r) replay=r/> } placeholders/>
     }
 }

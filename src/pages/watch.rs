@@ -1,14 +1,13 @@
 use leptos::prelude::*;
 use relive_api::ReplayDetail;
 
-use super::{profile_href, watch_href};
-use crate::api::{self, ApiError};
+use crate::api::{self, FetchError};
 use crate::components::player::{NextUp, Player};
-use crate::components::{Avatar, EmptyState, ErrorState, LoadMoreFooter, ReplayCard, display_title};
+use crate::components::{Avatar, EmptyState, ErrorState, PagedList, ReplayCard, display_title};
 use crate::format::{self, parse_start_time};
 use crate::i18n::{Key, fill, use_i18n};
 use crate::paging::{Pager, StreamerReplays};
-use crate::router::use_location;
+use crate::router::{Route, use_location};
 
 /// `/u/:streamer/replays/:replay?t=95`: the player, what is playing, and the
 /// streamer's other replays.
@@ -27,7 +26,7 @@ fn WatchView(id: i64) -> impl IntoView {
         {move || match detail.get() {
             None => view! { <div class="watch-layout"><div class="player-skeleton skeleton" aria-busy="true"></div></div> }.into_any(),
             Some(Ok(d)) => view! { <WatchLoaded detail=d/> }.into_any(),
-            Some(Err(ApiError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
+            Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
             Some(Err(_)) => view! { <ErrorState on_retry=move || detail.refetch()/> }.into_any(),
         }}
     }
@@ -46,9 +45,10 @@ fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
     let next = Signal::derive(move || {
         others.items.with(|items| {
             let pos = items.iter().position(|x| x.id == r.read_value().id)?;
-            items
-                .get(pos + 1)
-                .map(|n| NextUp { title: display_title(n, i18n.get()), href: watch_href(&n.streamer_id, n.id) })
+            items.get(pos + 1).map(|n| NextUp {
+                title: display_title(n, i18n.get()),
+                href: Route::watch(&n.streamer_id, n.id).href(),
+            })
         })
     });
     let offset = crate::browser::utc_offset_minutes();
@@ -56,11 +56,11 @@ fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
     view! {
         <div class="watch-layout">
             <div class="watch-main">
-                <Player replay=replay.clone() watch_path=watch_href(&replay.streamer_id, replay.id) start_at=start_at
+                <Player replay=replay.clone() watch_path=Route::watch(&replay.streamer_id, replay.id).href() start_at=start_at
                     next=next autoplay=true title=title/>
                 <h1 class="watch-title">{title}</h1>
                 <p class="watch-meta">
-                    <a class="watch-streamer" href=profile_href(&streamer.id)>
+                    <a class="watch-streamer" href=Route::profile(&streamer.id).href()>
                         <Avatar name=streamer.display_name.clone() url=streamer.avatar_url.clone() size="sm"/>
                         {streamer.display_name.clone()}
                     </a>
@@ -72,13 +72,9 @@ fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
             </div>
             <aside class="watch-side" aria-labelledby="more-heading">
                 <h2 id="more-heading">{move || fill(i18n.t(Key::MoreFrom), &[("name", &name)])}</h2>
-                <div class="replay-list">
-                    <For each=move || others.items.get() key=|x| x.id let:x>
-                        <ReplayCard current=x.id == r.read_value().id href=watch_href(&x.streamer_id, x.id) replay=x/>
-                    </For>
-                </div>
-                <LoadMoreFooter state=others.state has_more=Signal::derive(move || others.has_more())
-                    any=Signal::derive(move || !others.items.with(Vec::is_empty)) on_more=move || others.load_more()/>
+                <PagedList pager=others class="replay-list" key=|x| x.id item=move |x| view! {
+                    <ReplayCard current=x.id == r.read_value().id href=Route::watch(&x.streamer_id, x.id).href() replay=x/>
+                }/>
             </aside>
         </div>
     }

@@ -1,33 +1,34 @@
 //! What the `<video>` plays from. The controls never look past this: a progressive
 //! file (MP4, AAC, HLS where the browser has it) plays through `src`; an FLV is
-//! remuxed to fragmented MP4 here, in WebAssembly, and fed through Media Source
-//! Extensions ([`super::mse`]); without MSE, the server's progressive MP4 of it plays.
+//! remuxed to fragmented MP4 in the page by the [`engine`](crate::engine) and fed
+//! through Media Source Extensions; without MSE, the server's progressive MP4 of it plays.
 
 use std::rc::Rc;
 
 use relive_api::{Replay, ReplayFormat};
 use web_sys::HtmlVideoElement;
 
-use super::mse::{self, FlvEngine};
+use crate::api;
+use crate::engine::{self, Demux, Engine, EngineSource};
 use crate::i18n::Key;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     /// The browser plays the file itself.
     Progressive(String),
-    /// An FLV, remuxed in the page; `index` is the server's keyframe index of it.
-    Flv { url: String, index: String },
+    /// A file the engine remuxes in the page.
+    Engine(EngineSource),
 }
 
 /// A source playing in an element; `detach` before attaching another.
 pub enum Attached {
     Element,
-    Flv(Rc<FlvEngine>),
+    Engine(Rc<Engine>),
 }
 
 impl Attached {
     pub fn detach(&self) {
-        if let Attached::Flv(engine) = self {
+        if let Attached::Engine(engine) = self {
             engine.destroy();
         }
     }
@@ -36,11 +37,13 @@ impl Attached {
 impl Source {
     pub fn for_replay(r: &Replay) -> Source {
         match r.format {
-            ReplayFormat::Flv if mse::supported() => {
-                Source::Flv { url: r.url.clone(), index: format!("/api/v1/replays/{}/keyframes", r.id) }
-            }
+            ReplayFormat::Flv if engine::supported() => Source::Engine(EngineSource {
+                demux: Demux::Flv,
+                url: r.url.clone(),
+                index_url: Some(api::keyframes_url(r.id)),
+            }),
             // No Media Source Extensions (iPhone Safari before 17.1): the server's MP4 of it.
-            ReplayFormat::Flv => Source::Progressive(format!("/api/v1/replays/{}/mp4", r.id)),
+            ReplayFormat::Flv => Source::Progressive(api::mp4_url(r.id)),
             ReplayFormat::Mp4 | ReplayFormat::Aac | ReplayFormat::Hls => Source::Progressive(r.url.clone()),
         }
     }
@@ -53,9 +56,7 @@ impl Source {
                 video.set_src(url);
                 Ok(Attached::Element)
             }
-            Source::Flv { url, index } => {
-                FlvEngine::start(video, url.clone(), index.clone(), on_error).map(Attached::Flv)
-            }
+            Source::Engine(source) => Engine::start(video, source.clone(), on_error).map(Attached::Engine),
         }
     }
 }

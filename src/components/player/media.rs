@@ -1,0 +1,111 @@
+//! The `<video>` element and what its events change in the [`PlayerState`].
+
+use leptos::prelude::*;
+
+use super::state::{PlayerState, RESUME_MARGIN, resume_key, use_player};
+use crate::browser;
+use crate::format::{decimal, parse_decimal};
+use crate::i18n::Key;
+
+impl PlayerState {
+    fn on_loaded(self) {
+        let Some(v) = self.video() else { return };
+        if v.duration().is_finite() && v.duration() > 0.0 {
+            self.duration.set(v.duration());
+        }
+        let d = self.duration.get_untracked();
+        if let Some(t) = self.pending_seek.get_value() {
+            self.pending_seek.set_value(None);
+            v.set_current_time(if d > 0.0 { t.min(d) } else { t });
+            self.current.set(v.current_time());
+        } else if let Some(saved) = browser::storage_get(&resume_key(self.replay_id)).and_then(|s| parse_decimal(&s))
+            && saved > RESUME_MARGIN
+            && (d <= 0.0 || saved < d - RESUME_MARGIN)
+        {
+            self.resume_offer.set(Some(saved));
+        }
+    }
+
+    fn on_time(self) {
+        let Some(v) = self.video() else { return };
+        let t = v.current_time();
+        self.current.set(t);
+        // Remember the position every few seconds of playback.
+        if (t - self.last_saved.get_value()).abs() >= 3.0 && t > RESUME_MARGIN {
+            self.last_saved.set_value(t);
+            browser::storage_set(&resume_key(self.replay_id), &decimal(t, 1));
+        }
+    }
+
+    fn on_progress(self) {
+        let Some(v) = self.video() else { return };
+        let ranges = v.buffered();
+        self.buffered
+            .set((0..ranges.length()).filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?))).collect());
+    }
+
+    fn on_media_error(self) {
+        let Some(v) = self.video() else { return };
+        // An element with no src (an unplayable source) reports nothing worth showing.
+        if self.error.get_untracked().is_some() || v.src().is_empty() {
+            return;
+        }
+        let key = match v.error().map(|e| e.code()) {
+            Some(2) => Key::ErrNetwork,
+            Some(3) => Key::ErrDecode,
+            _ => Key::ErrUnsupported,
+        };
+        self.pending_seek.set_value(Some(self.current.get_untracked()));
+        self.error.set(Some(key));
+        self.playing.set(false);
+    }
+
+    fn on_ended(self) {
+        self.ended.set(true);
+        self.playing.set(false);
+        browser::storage_remove(&resume_key(self.replay_id));
+    }
+
+    fn on_play(self) {
+        self.playing.set(true);
+        self.started.set(true);
+        self.ended.set(false);
+        self.poke()
+    }
+}
+
+/// The element itself. A click plays or pauses (a tap on hidden controls brings them
+/// back); a double click goes full screen.
+#[component]
+pub fn PlayerVideo() -> impl IntoView {
+    let p = use_player();
+    let video = move || p.video();
+    view! {
+        <video
+            node_ref=p.video_ref
+            playsinline=true
+            preload="metadata"
+            on:click=move |_| {
+                if p.touch_input.get_value() && !p.show_controls() { p.poke() } else { p.play_pause() }
+            }
+            on:dblclick=move |_| p.toggle_fullscreen()
+            on:loadedmetadata=move |_| p.on_loaded()
+            on:durationchange=move |_| {
+                if let Some(d) = video().map(|v| v.duration()).filter(|d| d.is_finite() && *d > 0.0) { p.duration.set(d) }
+            }
+            on:timeupdate=move |_| p.on_time()
+            on:progress=move |_| p.on_progress()
+            on:play=move |_| p.on_play()
+            on:pause=move |_| { p.playing.set(false); p.controls_shown.set(true) }
+            on:waiting=move |_| p.waiting.set(true)
+            on:playing=move |_| p.waiting.set(false)
+            on:canplay=move |_| p.waiting.set(false)
+            on:volumechange=move |_| {
+                if let Some(v) = video() { p.volume.set(v.volume()); p.muted.set(v.muted()) }
+            }
+            on:ratechange=move |_| { if let Some(v) = video() { p.rate.set(v.playback_rate()) } }
+            on:error=move |_| p.on_media_error()
+            on:ended=move |_| p.on_ended()
+        ></video>
+    }
+}

@@ -1,0 +1,303 @@
+//! The player's state: signals the controls read, and the actions they call. One
+//! [`PlayerState`] per player, provided by context ([`use_player`]) to the parts of it.
+
+use std::time::Duration;
+
+use leptos::html::{Div, Video};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlVideoElement;
+
+use super::source::{Attached, Source};
+use crate::browser;
+use crate::format::decimal;
+use crate::i18n::Key;
+
+/// A dialog over the player, with text to copy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dialog {
+    Share(String),
+    Embed(String),
+}
+
+const HIDE_CONTROLS_AFTER: Duration = Duration::from_millis(2500);
+/// Positions closer than this to either end are not worth resuming.
+pub const RESUME_MARGIN: f64 = 5.0;
+pub const VOLUME_KEY: &str = "relive:volume";
+
+/// Where the position in replay `id` is remembered.
+pub fn resume_key(id: i64) -> String {
+    format!("relive:pos:{id}")
+}
+
+/// `video.play()`. Its promise rejects when autoplay is refused or the element leaves
+/// the page before playing starts (the viewer went elsewhere): both are ordinary, the
+/// controls show the state, so the rejection is handled, not left to the page's errors.
+pub fn play(v: &HtmlVideoElement) {
+    thread_local! {
+        static IGNORE: wasm_bindgen::closure::Closure<dyn FnMut(wasm_bindgen::JsValue)> =
+            wasm_bindgen::closure::Closure::new(|_| {});
+    }
+    if let Ok(p) = v.play() {
+        IGNORE.with(|ignore| {
+            let _ = p.catch(ignore);
+        });
+    }
+}
+
+/// Everything a player's parts share. Copy: hand it to as many closures as need it.
+#[derive(Clone, Copy)]
+pub struct PlayerState {
+    pub video_ref: NodeRef<Video>,
+    pub root_ref: NodeRef<Div>,
+    pub replay_id: i64,
+    pub playing: RwSignal<bool>,
+    pub started: RwSignal<bool>,
+    pub current: RwSignal<f64>,
+    pub duration: RwSignal<f64>,
+    pub buffered: RwSignal<Vec<(f64, f64)>>,
+    pub volume: RwSignal<f64>,
+    pub muted: RwSignal<bool>,
+    pub rate: RwSignal<f64>,
+    pub fullscreen: RwSignal<bool>,
+    pub waiting: RwSignal<bool>,
+    pub ended: RwSignal<bool>,
+    pub error: RwSignal<Option<Key>>,
+    pub controls_shown: RwSignal<bool>,
+    /// Where the pointer is over the seek bar, or the seek being dragged.
+    pub scrub: RwSignal<Option<f64>>,
+    pub resume_offer: RwSignal<Option<f64>>,
+    pub toast: RwSignal<Option<Key>>,
+    pub dialog: RwSignal<Option<Dialog>>,
+    /// Where to go once the media is loaded (`?t=`, or the position before a retry).
+    pub pending_seek: StoredValue<Option<f64>>,
+    pub last_saved: StoredValue<f64>,
+    hide_timer: StoredValue<Option<TimeoutHandle>>,
+    /// The last pointer was a finger.
+    pub touch_input: StoredValue<bool>,
+    source: StoredValue<Source>,
+    /// What plays in the element now; replaced on retry, stopped when the player goes.
+    attached: StoredValue<Option<Attached>, LocalStorage>,
+}
+
+pub fn use_player() -> PlayerState {
+    expect_context::<PlayerState>()
+}
+
+impl PlayerState {
+    pub fn new(replay_id: i64, duration: f64, source: Source, start_at: Option<f64>) -> Self {
+        PlayerState {
+            video_ref: NodeRef::new(),
+            root_ref: NodeRef::new(),
+            replay_id,
+            playing: RwSignal::new(false),
+            started: RwSignal::new(false),
+            current: RwSignal::new(0.0),
+            duration: RwSignal::new(duration),
+            buffered: RwSignal::new(Vec::new()),
+            volume: RwSignal::new(1.0),
+            muted: RwSignal::new(false),
+            rate: RwSignal::new(1.0),
+            fullscreen: RwSignal::new(false),
+            waiting: RwSignal::new(false),
+            ended: RwSignal::new(false),
+            error: RwSignal::new(None),
+            controls_shown: RwSignal::new(true),
+            scrub: RwSignal::new(None),
+            resume_offer: RwSignal::new(None),
+            toast: RwSignal::new(None),
+            dialog: RwSignal::new(None),
+            pending_seek: StoredValue::new(start_at),
+            last_saved: StoredValue::new(0.0),
+            hide_timer: StoredValue::new(None),
+            touch_input: StoredValue::new(false),
+            source: StoredValue::new(source),
+            attached: StoredValue::new_local(None),
+        }
+    }
+
+    pub fn video(self) -> Option<HtmlVideoElement> {
+        self.video_ref.get_untracked()
+    }
+
+    fn with_video(self, f: impl FnOnce(&HtmlVideoElement)) {
+        if let Some(v) = self.video() {
+            f(&v)
+        }
+    }
+
+    /// The element's own time: the last `timeupdate` may not have been handled yet.
+    pub fn now(self) -> f64 {
+        self.video().map_or_else(|| self.current.get_untracked(), |v| v.current_time())
+    }
+
+    /// Points the element at the source (again, on retry).
+    pub fn attach(self, v: &HtmlVideoElement) {
+        self.detach();
+        let (error, playing) = (self.error, self.playing);
+        let result = self.source.with_value(|s| {
+            s.attach(v, move |key| {
+                let _ = error.try_set(Some(key));
+                let _ = playing.try_set(false);
+            })
+        });
+        match result {
+            Ok(a) => self.attached.set_value(Some(a)),
+            Err(why) => self.error.set(Some(why)),
+        }
+    }
+
+    /// Stops what plays in the element.
+    pub fn detach(self) {
+        if let Some(a) = self.attached.try_update_value(Option::take).flatten() {
+            a.detach();
+        }
+    }
+
+    pub fn play_pause(self) {
+        self.with_video(|v| {
+            if v.paused() || v.ended() {
+                self.resume_offer.set(None);
+                play(v);
+            } else {
+                let _ = v.pause();
+            }
+        })
+    }
+
+    pub fn seek_to(self, t: f64) {
+        self.with_video(|v| {
+            let d = self.duration.get_untracked();
+            let t = if d > 0.0 { t.clamp(0.0, d) } else { t.max(0.0) };
+            v.set_current_time(t);
+            self.current.set(t);
+            self.ended.set(false);
+            self.resume_offer.set(None);
+        })
+    }
+
+    pub fn set_volume(self, x: f64) {
+        self.with_video(|v| {
+            let x = x.clamp(0.0, 1.0);
+            v.set_volume(x);
+            v.set_muted(x == 0.0);
+            browser::storage_set(VOLUME_KEY, &decimal(x, 2));
+        })
+    }
+
+    pub fn toggle_mute(self) {
+        self.with_video(|v| v.set_muted(!v.muted()))
+    }
+
+    pub fn set_rate(self, r: f64) {
+        self.with_video(|v| v.set_playback_rate(r))
+    }
+
+    pub fn toggle_fullscreen(self) {
+        let Some(doc) = browser::window().document() else { return };
+        if doc.fullscreen_element().is_some() {
+            doc.exit_fullscreen();
+        } else if let Some(root) = self.root_ref.get_untracked() {
+            let _ = root.request_fullscreen();
+        }
+    }
+
+    pub fn toggle_pip(self) {
+        let Some(doc) = browser::window().document() else { return };
+        let in_pip = js_sys::Reflect::get(&doc, &"pictureInPictureElement".into())
+            .is_ok_and(|v| !v.is_null() && !v.is_undefined());
+        if in_pip {
+            browser::call_method(&doc.into(), "exitPictureInPicture");
+        } else if let Some(v) = self.video() {
+            browser::call_method(&v.into(), "requestPictureInPicture");
+        }
+    }
+
+    /// Whether the controls show: on any sign of the viewer, and whenever paused.
+    pub fn show_controls(self) -> bool {
+        self.controls_shown.get() || !self.playing.get()
+    }
+
+    /// Controls: shown on any sign of the viewer, hidden again a moment into playback,
+    /// unless the keyboard is in them or a dialog is open.
+    pub fn poke(self) {
+        self.controls_shown.set(true);
+        self.clear_hide_timer();
+        let h = set_timeout_with_handle(
+            move || {
+                let focus_in_controls = browser::window()
+                    .document()
+                    .and_then(|d| d.active_element())
+                    .and_then(|el| el.closest(".player-controls").ok().flatten())
+                    .is_some();
+                if self.playing.get_untracked() && !focus_in_controls && self.dialog.get_untracked().is_none() {
+                    let _ = self.controls_shown.try_set(false);
+                }
+            },
+            HIDE_CONTROLS_AFTER,
+        )
+        .ok();
+        self.hide_timer.set_value(h);
+    }
+
+    pub fn clear_hide_timer(self) {
+        if let Some(h) = self.hide_timer.try_get_value().flatten() {
+            h.clear();
+        }
+    }
+
+    /// Tries again after an error, from where it stopped.
+    pub fn retry(self) {
+        self.error.set(None);
+        self.pending_seek.set_value(Some(self.current.get_untracked()));
+        if let Some(v) = self.video() {
+            self.attach(&v);
+            play(&v);
+        }
+    }
+
+    /// A fraction of the duration as a percentage of the seek bar.
+    pub fn percent(self, t: f64) -> f64 {
+        let d = self.duration.get();
+        if d > 0.0 { (t / d * 100.0).clamp(0.0, 100.0) } else { 0.0 }
+    }
+
+    /// Shows a short message for two seconds.
+    pub fn flash(self, key: Key) {
+        let toast = self.toast;
+        toast.set(Some(key));
+        set_timeout(
+            move || {
+                let _ = toast.try_set(None);
+            },
+            Duration::from_secs(2),
+        );
+    }
+
+    /// The keyboard shortcuts, on the whole player.
+    pub fn on_key(self, ev: leptos::ev::KeyboardEvent) {
+        use super::keys::{Action, action_for};
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || self.dialog.get_untracked().is_some() {
+            return;
+        }
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let tag = target.as_ref().map(|t| t.tag_name().to_ascii_lowercase()).unwrap_or_default();
+        let key = ev.key();
+        // Leave keys to the controls that own them: Space/Enter press buttons, a select
+        // and text areas take everything.
+        if tag == "select" || tag == "textarea" || ((tag == "button" || tag == "a") && (key == " " || key == "Enter")) {
+            return;
+        }
+        let Some(action) = action_for(&key) else { return };
+        ev.prevent_default();
+        self.poke();
+        match action {
+            Action::TogglePlay => self.play_pause(),
+            Action::SeekBy(d) => self.seek_to(self.now() + d),
+            Action::SeekFraction(f) => self.seek_to(self.duration.get_untracked() * f),
+            Action::VolumeBy(d) => self.set_volume(self.volume.get_untracked() + d),
+            Action::ToggleMute => self.toggle_mute(),
+            Action::ToggleFullscreen => self.toggle_fullscreen(),
+        }
+    }
+}

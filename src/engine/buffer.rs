@@ -1,0 +1,235 @@
+//! The media side: a `MediaSource` on the element, its `SourceBuffer`, the queue of
+//! remuxed segments waiting to be appended, the true duration, and eviction of what is
+//! far from the playhead.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlVideoElement, MediaSource, MediaSourceReadyState, SourceBuffer, SourceBufferAppendMode};
+
+use super::Listeners;
+use crate::browser;
+use crate::i18n::Key;
+
+/// Seconds buffered ahead of the playhead before reading pauses.
+pub const MAX_AHEAD: f64 = 60.0;
+/// Seconds kept behind the playhead; older media is removed from the buffer.
+pub const KEEP_BEHIND: f64 = 20.0;
+
+/// Whether this browser has Media Source Extensions at all.
+pub fn supported() -> bool {
+    let w: JsValue = browser::window().into();
+    ["MediaSource", "ManagedMediaSource"]
+        .iter()
+        .any(|n| js_sys::Reflect::get(&w, &(*n).into()).is_ok_and(|v| v.is_function()))
+}
+
+fn new_media_source() -> Option<(MediaSource, bool)> {
+    let w: JsValue = browser::window().into();
+    for (name, managed) in [("MediaSource", false), ("ManagedMediaSource", true)] {
+        if let Ok(ctor) = js_sys::Reflect::get(&w, &name.into()).and_then(|c| c.dyn_into::<js_sys::Function>())
+            && let Ok(ms) = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())
+        {
+            return Some((ms.unchecked_into(), managed));
+        }
+    }
+    None
+}
+
+pub struct MediaBuffer {
+    video: HtmlVideoElement,
+    media_source: MediaSource,
+    object_url: String,
+    buffer: RefCell<Option<SourceBuffer>>,
+    /// The init segment's type, when it came before the media source opened.
+    pending_mime: RefCell<Option<String>>,
+    queue: RefCell<VecDeque<Vec<u8>>>,
+    duration: Cell<Option<f64>>,
+    /// End (seconds) of the newest segment remuxed, appended or still queued.
+    queued_end: Cell<f64>,
+    /// Everything up to the end of the file is queued.
+    done: Cell<bool>,
+}
+
+impl MediaBuffer {
+    pub fn new(video: &HtmlVideoElement) -> Result<Self, Key> {
+        let (media_source, managed) = new_media_source().ok_or(Key::ErrUnsupported)?;
+        if managed {
+            // Safari's ManagedMediaSource plays only with remote playback off.
+            let _ = js_sys::Reflect::set(video, &"disableRemotePlayback".into(), &true.into());
+        }
+        let object_url = web_sys::Url::create_object_url_with_source(&media_source).map_err(|_| Key::ErrUnsupported)?;
+        Ok(MediaBuffer {
+            video: video.clone(),
+            media_source,
+            object_url,
+            buffer: RefCell::new(None),
+            pending_mime: RefCell::new(None),
+            queue: RefCell::new(VecDeque::new()),
+            duration: Cell::new(None),
+            queued_end: Cell::new(0.0),
+            done: Cell::new(false),
+        })
+    }
+
+    pub fn media_source(&self) -> &MediaSource {
+        &self.media_source
+    }
+
+    /// What the element plays (`src`).
+    pub fn object_url(&self) -> &str {
+        &self.object_url
+    }
+
+    pub fn revoke(&self) {
+        let _ = web_sys::Url::revoke_object_url(&self.object_url);
+    }
+
+    /// The media source opened: create the buffer if its type is known, and append.
+    pub fn opened(&self, listeners: &Listeners, on_update: impl FnMut() + 'static) -> Result<(), Key> {
+        self.apply_duration();
+        if let Some(mime) = self.pending_mime.borrow_mut().take() {
+            self.create(&mime, listeners, on_update)?;
+        }
+        self.pump();
+        Ok(())
+    }
+
+    /// The init segment: creates the buffer for its type (once the media source is open)
+    /// and queues it. `on_update` runs after each append or removal.
+    pub fn init(
+        &self,
+        mime: &str,
+        data: Vec<u8>,
+        listeners: &Listeners,
+        on_update: impl FnMut() + 'static,
+    ) -> Result<(), Key> {
+        if self.buffer.borrow().is_none() {
+            if self.media_source.ready_state() != MediaSourceReadyState::Open {
+                *self.pending_mime.borrow_mut() = Some(mime.to_string());
+            } else {
+                self.create(mime, listeners, on_update)?;
+            }
+        }
+        self.queue.borrow_mut().push_back(data);
+        Ok(())
+    }
+
+    fn create(&self, mime: &str, listeners: &Listeners, on_update: impl FnMut() + 'static) -> Result<(), Key> {
+        if !MediaSource::is_type_supported(mime) {
+            return Err(Key::ErrUnsupported);
+        }
+        let sb = self.media_source.add_source_buffer(mime).map_err(|_| Key::ErrUnsupported)?;
+        sb.set_mode(SourceBufferAppendMode::Segments);
+        listeners.add(sb.clone().into(), "updateend", on_update);
+        *self.buffer.borrow_mut() = Some(sb);
+        Ok(())
+    }
+
+    /// A media segment ending at `end` seconds.
+    pub fn enqueue(&self, data: Vec<u8>, end: f64) {
+        self.queued_end.set(end);
+        self.queue.borrow_mut().push_back(data);
+    }
+
+    pub fn queued_end(&self) -> f64 {
+        self.queued_end.get()
+    }
+
+    pub fn set_done(&self, done: bool) {
+        self.done.set(done);
+    }
+
+    pub fn has_duration(&self) -> bool {
+        self.duration.get().is_some()
+    }
+
+    pub fn set_duration(&self, d: Option<f64>) {
+        self.duration.set(d);
+    }
+
+    /// Tells the media source the true duration, so the seek bar spans the whole file.
+    pub fn apply_duration(&self) {
+        let Some(d) = self.duration.get().filter(|d| *d > 0.0) else { return };
+        let updating = self.buffer.borrow().as_ref().is_some_and(|b| b.updating());
+        if self.media_source.ready_state() == MediaSourceReadyState::Open && !updating {
+            self.media_source.set_duration(d);
+        }
+    }
+
+    /// Appends the next queued segment if the buffer is free; ends the stream when all is in.
+    pub fn pump(&self) {
+        let sb = self.buffer.borrow();
+        let Some(sb) = sb.as_ref() else { return };
+        if sb.updating() {
+            return;
+        }
+        let next = self.queue.borrow_mut().pop_front();
+        match next {
+            Some(mut data) => {
+                if self.media_source.ready_state() == MediaSourceReadyState::Closed {
+                    return;
+                }
+                if sb.append_buffer_with_u8_array(&mut data).is_err() {
+                    // Full (QuotaExceededError): free what is behind and try again later.
+                    self.queue.borrow_mut().push_front(data);
+                    self.evict(sb, 5.0);
+                }
+            }
+            None => {
+                if self.done.get() && self.media_source.ready_state() == MediaSourceReadyState::Open {
+                    let _ = self.media_source.end_of_stream();
+                }
+            }
+        }
+    }
+
+    /// Whether the element has `t` buffered.
+    pub fn is_buffered(&self, t: f64) -> bool {
+        let ranges = self.video.buffered();
+        (0..ranges.length())
+            .any(|i| matches!((ranges.start(i), ranges.end(i)), (Ok(a), Ok(b)) if a <= t && t < b - 0.1))
+    }
+
+    /// Removes media more than `keep` seconds behind the playhead or far ahead of it.
+    fn evict(&self, sb: &SourceBuffer, keep: f64) {
+        if sb.updating() {
+            return;
+        }
+        let t = self.video.current_time();
+        let ranges = sb.buffered().ok();
+        let Some(ranges) = ranges else { return };
+        for i in 0..ranges.length() {
+            let (Ok(a), Ok(b)) = (ranges.start(i), ranges.end(i)) else { continue };
+            if a < t - keep {
+                let _ = sb.remove(a, (t - keep).min(b));
+                return;
+            }
+            if b > t + MAX_AHEAD * 2.0 && a > t + MAX_AHEAD {
+                let _ = sb.remove(a, b);
+                return;
+            }
+        }
+    }
+
+    /// Runs on every `timeupdate`: keep appending, trim the buffer.
+    pub fn maintain(&self) {
+        self.pump();
+        if let Some(sb) = self.buffer.borrow().as_ref() {
+            self.evict(sb, KEEP_BEHIND);
+        }
+    }
+
+    /// Drops what is queued and any append under way: the next segments start at `time` seconds.
+    pub fn restart_at(&self, time: f64) {
+        self.queue.borrow_mut().clear();
+        if let Some(sb) = self.buffer.borrow().as_ref()
+            && self.media_source.ready_state() == MediaSourceReadyState::Open
+        {
+            let _ = sb.abort();
+        }
+        self.queued_end.set(time);
+    }
+}

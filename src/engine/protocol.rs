@@ -1,0 +1,440 @@
+//! The one protocol between the playback engine and its remuxing Web Worker
+//! (`src/bin/flv_worker.rs`): [`ToWorker`] and [`FromWorker`], and how each crosses
+//! `postMessage`.
+//!
+//! A message is first turned into a [`Wire`] — its kind and named fields of plain
+//! values — and only that is turned into a JavaScript object (in [`js`], a thin layer).
+//! Encoding and decoding are pure and generic over the byte payload `B`: the app and the
+//! worker use `js_sys::Uint8Array` (handed over without copying), the native tests
+//! `Vec<u8>`.
+//!
+//! Messages to the worker: `push` (bytes of the download, in order), `restart` (a new
+//! download starts at `offset`; answers carry its `gen`), `finish` (the download ended).
+//! From the worker: `ready` once, when it takes messages (earlier ones would be lost);
+//! `pushed` after each push, whatever its generation; and, each with the generation of
+//! the last restart, `init`, `media`, `metadata`, `error` and `done`.
+
+/// What the engine tells the worker.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ToWorker<B> {
+    /// The next bytes of the download.
+    Push(B),
+    /// A new download starts at byte `offset` (after a seek or a recovery).
+    Restart { offset: u64, generation: u32 },
+    /// The download reached the end of the file.
+    Finish,
+}
+
+/// Why remuxing stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemuxError {
+    /// The file is not what its headers say.
+    Corrupt,
+    /// A codec the remuxer cannot carry into MP4.
+    Unsupported,
+    /// The file ends inside a tag.
+    Truncated,
+}
+
+impl RemuxError {
+    fn as_str(self) -> &'static str {
+        match self {
+            RemuxError::Corrupt => "corrupt",
+            RemuxError::Unsupported => "unsupported",
+            RemuxError::Truncated => "truncated",
+        }
+    }
+
+    fn parse(s: &str) -> RemuxError {
+        match s {
+            "unsupported" => RemuxError::Unsupported,
+            "truncated" => RemuxError::Truncated,
+            _ => RemuxError::Corrupt,
+        }
+    }
+}
+
+/// What the worker tells the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FromWorker<B> {
+    /// It takes messages now.
+    Ready,
+    /// One push was remuxed (answered once per push, in order).
+    Pushed,
+    /// The initialization segment and its MIME type (with codecs).
+    Init {
+        generation: u32,
+        data: B,
+        mime: String,
+    },
+    /// A media segment, from `start_ms` to `end_ms` of the presentation.
+    Media {
+        generation: u32,
+        data: B,
+        start_ms: i64,
+        end_ms: i64,
+    },
+    /// The file's own metadata: its duration (seconds) and keyframes (seconds, byte offset).
+    Metadata {
+        generation: u32,
+        duration: Option<f64>,
+        keyframes: Vec<(f64, u64)>,
+    },
+    Error {
+        generation: u32,
+        kind: RemuxError,
+        message: String,
+    },
+    /// Everything pushed before `finish` is remuxed.
+    Done {
+        generation: u32,
+    },
+}
+
+impl<B> FromWorker<B> {
+    /// The download generation this answers, for the messages that carry one.
+    pub fn generation(&self) -> Option<u32> {
+        match self {
+            FromWorker::Ready | FromWorker::Pushed => None,
+            FromWorker::Init { generation, .. }
+            | FromWorker::Media { generation, .. }
+            | FromWorker::Metadata { generation, .. }
+            | FromWorker::Error { generation, .. }
+            | FromWorker::Done { generation } => Some(*generation),
+        }
+    }
+}
+
+/// A field's value as it crosses `postMessage`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<B> {
+    Text(String),
+    Number(f64),
+    Numbers(Vec<f64>),
+    Bytes(B),
+    Null,
+}
+
+/// A message in its plain form: a kind and named fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wire<B> {
+    pub kind: String,
+    pub fields: Vec<(&'static str, Value<B>)>,
+}
+
+impl<B> Wire<B> {
+    fn new(kind: &str, fields: Vec<(&'static str, Value<B>)>) -> Self {
+        Wire { kind: kind.to_string(), fields }
+    }
+
+    /// The same message with its bytes in another form.
+    pub fn map_bytes<C>(self, f: impl Fn(B) -> C) -> Wire<C> {
+        let fields = self
+            .fields
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::Bytes(b) => Value::Bytes(f(b)),
+                    Value::Text(s) => Value::Text(s),
+                    Value::Number(n) => Value::Number(n),
+                    Value::Numbers(v) => Value::Numbers(v),
+                    Value::Null => Value::Null,
+                };
+                (k, v)
+            })
+            .collect();
+        Wire { kind: self.kind, fields }
+    }
+
+    fn take(&mut self, name: &str) -> Option<Value<B>> {
+        let i = self.fields.iter().position(|(k, _)| *k == name)?;
+        Some(self.fields.swap_remove(i).1)
+    }
+
+    fn number(&mut self, name: &str) -> Option<f64> {
+        match self.take(name)? {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn numbers(&mut self, name: &str) -> Vec<f64> {
+        match self.take(name) {
+            Some(Value::Numbers(v)) => v,
+            _ => Vec::new(),
+        }
+    }
+
+    fn text(&mut self, name: &str) -> Option<String> {
+        match self.take(name)? {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn bytes(&mut self, name: &str) -> Option<B> {
+        match self.take(name)? {
+            Value::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn generation(&mut self) -> u32 {
+        self.number("gen").unwrap_or(0.0) as u32
+    }
+}
+
+/// The field names of every message, in one place.
+pub const FIELDS: [&str; 11] =
+    ["data", "offset", "gen", "mime", "start", "end", "duration", "times", "positions", "kind", "message"];
+
+impl<B> ToWorker<B> {
+    pub fn encode(self) -> Wire<B> {
+        match self {
+            ToWorker::Push(data) => Wire::new("push", vec![("data", Value::Bytes(data))]),
+            ToWorker::Restart { offset, generation } => Wire::new(
+                "restart",
+                vec![("offset", Value::Number(offset as f64)), ("gen", Value::Number(f64::from(generation)))],
+            ),
+            ToWorker::Finish => Wire::new("finish", Vec::new()),
+        }
+    }
+
+    /// `None` for a message that is not one of these.
+    pub fn decode(mut w: Wire<B>) -> Option<Self> {
+        Some(match w.kind.as_str() {
+            "push" => ToWorker::Push(w.bytes("data")?),
+            "restart" => {
+                ToWorker::Restart { offset: w.number("offset").unwrap_or(0.0) as u64, generation: w.generation() }
+            }
+            "finish" => ToWorker::Finish,
+            _ => return None,
+        })
+    }
+}
+
+impl<B> FromWorker<B> {
+    pub fn encode(self) -> Wire<B> {
+        let g = |generation: u32| ("gen", Value::Number(f64::from(generation)));
+        match self {
+            FromWorker::Ready => Wire::new("ready", Vec::new()),
+            FromWorker::Pushed => Wire::new("pushed", Vec::new()),
+            FromWorker::Init { generation, data, mime } => {
+                Wire::new("init", vec![g(generation), ("data", Value::Bytes(data)), ("mime", Value::Text(mime))])
+            }
+            FromWorker::Media { generation, data, start_ms, end_ms } => Wire::new(
+                "media",
+                vec![
+                    g(generation),
+                    ("data", Value::Bytes(data)),
+                    ("start", Value::Number(start_ms as f64)),
+                    ("end", Value::Number(end_ms as f64)),
+                ],
+            ),
+            FromWorker::Metadata { generation, duration, keyframes } => {
+                let (times, positions) = keyframes.into_iter().map(|(t, p)| (t, p as f64)).unzip();
+                Wire::new(
+                    "metadata",
+                    vec![
+                        g(generation),
+                        ("duration", duration.map_or(Value::Null, Value::Number)),
+                        ("times", Value::Numbers(times)),
+                        ("positions", Value::Numbers(positions)),
+                    ],
+                )
+            }
+            FromWorker::Error { generation, kind, message } => Wire::new(
+                "error",
+                vec![g(generation), ("kind", Value::Text(kind.as_str().into())), ("message", Value::Text(message))],
+            ),
+            FromWorker::Done { generation } => Wire::new("done", vec![g(generation)]),
+        }
+    }
+
+    /// `None` for a message that is not one of these.
+    pub fn decode(mut w: Wire<B>) -> Option<Self> {
+        let generation = w.generation();
+        Some(match w.kind.as_str() {
+            "ready" => FromWorker::Ready,
+            "pushed" => FromWorker::Pushed,
+            "init" => FromWorker::Init { generation, data: w.bytes("data")?, mime: w.text("mime").unwrap_or_default() },
+            "media" => FromWorker::Media {
+                generation,
+                data: w.bytes("data")?,
+                start_ms: w.number("start").unwrap_or(0.0) as i64,
+                end_ms: w.number("end").unwrap_or(0.0) as i64,
+            },
+            "metadata" => {
+                let (times, positions) = (w.numbers("times"), w.numbers("positions"));
+                let keyframes = if times.len() == positions.len() {
+                    times.into_iter().zip(positions).map(|(t, p)| (t, p as u64)).collect()
+                } else {
+                    Vec::new()
+                };
+                FromWorker::Metadata { generation, duration: w.number("duration"), keyframes }
+            }
+            "error" => FromWorker::Error {
+                generation,
+                kind: RemuxError::parse(&w.text("kind").unwrap_or_default()),
+                message: w.text("message").unwrap_or_default(),
+            },
+            "done" => FromWorker::Done { generation },
+            _ => return None,
+        })
+    }
+}
+
+/// The JavaScript side: a [`Wire`] to and from a plain object, bytes as `Uint8Array`s
+/// whose buffers are transferred, not copied.
+pub mod js {
+    use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use super::{FIELDS, FromWorker, ToWorker, Value, Wire};
+
+    /// The object to post, and the buffers to transfer with it.
+    pub fn to_js(w: Wire<Uint8Array>) -> (Object, Array) {
+        let (msg, transfer) = (Object::new(), Array::new());
+        let _ = Reflect::set(&msg, &"type".into(), &w.kind.into());
+        for (k, v) in w.fields {
+            let v: JsValue = match v {
+                Value::Text(s) => s.into(),
+                Value::Number(n) => n.into(),
+                Value::Numbers(v) => Float64Array::from(&v[..]).into(),
+                Value::Bytes(b) => {
+                    transfer.push(&b.buffer());
+                    b.into()
+                }
+                Value::Null => JsValue::NULL,
+            };
+            let _ = Reflect::set(&msg, &k.into(), &v);
+        }
+        (msg, transfer)
+    }
+
+    pub fn from_js(msg: &JsValue) -> Wire<Uint8Array> {
+        let get = |k: &str| Reflect::get(msg, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let kind = get("type").as_string().unwrap_or_default();
+        let fields = FIELDS
+            .iter()
+            .filter_map(|&k| {
+                let v = get(k);
+                let value = if let Some(s) = v.as_string() {
+                    Value::Text(s)
+                } else if let Some(n) = v.as_f64() {
+                    Value::Number(n)
+                } else if let Some(b) = v.dyn_ref::<Uint8Array>() {
+                    Value::Bytes(b.clone())
+                } else if let Some(a) = v.dyn_ref::<Float64Array>() {
+                    Value::Numbers(a.to_vec())
+                } else if v.is_null() {
+                    Value::Null
+                } else {
+                    return None;
+                };
+                Some((k, value))
+            })
+            .collect();
+        Wire { kind, fields }
+    }
+
+    pub fn post(target: &impl Poster, w: Wire<Uint8Array>) {
+        let (msg, transfer) = to_js(w);
+        target.post(&msg, &transfer);
+    }
+
+    pub fn to_worker(msg: &JsValue) -> Option<ToWorker<Uint8Array>> {
+        ToWorker::decode(from_js(msg))
+    }
+
+    pub fn from_worker(msg: &JsValue) -> Option<FromWorker<Uint8Array>> {
+        FromWorker::decode(from_js(msg))
+    }
+
+    /// Where messages go: the worker (from the app), or the app (from the worker).
+    pub trait Poster {
+        fn post(&self, msg: &Object, transfer: &Array);
+    }
+
+    impl Poster for web_sys::Worker {
+        fn post(&self, msg: &Object, transfer: &Array) {
+            let _ = self.post_message_with_transfer(msg, transfer);
+        }
+    }
+
+    impl Poster for web_sys::DedicatedWorkerGlobalScope {
+        fn post(&self, msg: &Object, transfer: &Array) {
+            let _ = self.post_message_with_transfer(msg, transfer);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to_round_trip(m: ToWorker<Vec<u8>>) {
+        assert_eq!(ToWorker::decode(m.clone().encode()), Some(m));
+    }
+
+    fn from_round_trip(m: FromWorker<Vec<u8>>) {
+        assert_eq!(FromWorker::decode(m.clone().encode()), Some(m));
+    }
+
+    #[test]
+    fn messages_to_the_worker_round_trip() {
+        to_round_trip(ToWorker::Push(vec![0x46, 0x4c, 0x56]));
+        to_round_trip(ToWorker::Push(Vec::new()));
+        to_round_trip(ToWorker::Restart { offset: 0, generation: 0 });
+        to_round_trip(ToWorker::Restart { offset: 5_000_000_000, generation: 7 });
+        to_round_trip(ToWorker::Finish);
+    }
+
+    #[test]
+    fn messages_from_the_worker_round_trip() {
+        from_round_trip(FromWorker::Ready);
+        from_round_trip(FromWorker::Pushed);
+        from_round_trip(FromWorker::Init {
+            generation: 3,
+            data: vec![1, 2, 3],
+            mime: "video/mp4; codecs=\"avc1.64001f,mp4a.40.2\"".into(),
+        });
+        from_round_trip(FromWorker::Media { generation: 1, data: vec![9; 10], start_ms: 1000, end_ms: 3000 });
+        from_round_trip(FromWorker::Metadata {
+            generation: 2,
+            duration: Some(180.5),
+            keyframes: vec![(0.0, 13), (2.0, 40_000), (4.0, 81_234)],
+        });
+        from_round_trip(FromWorker::Metadata { generation: 0, duration: None, keyframes: Vec::new() });
+        for kind in [RemuxError::Corrupt, RemuxError::Unsupported, RemuxError::Truncated] {
+            from_round_trip(FromWorker::Error { generation: 4, kind, message: "bad tag at 1234".into() });
+        }
+        from_round_trip(FromWorker::Done { generation: 9 });
+    }
+
+    #[test]
+    fn every_field_is_named_in_fields() {
+        let messages: Vec<Wire<Vec<u8>>> = vec![
+            ToWorker::Push(vec![1]).encode(),
+            ToWorker::Restart { offset: 1, generation: 1 }.encode(),
+            FromWorker::Init { generation: 1, data: vec![1], mime: "m".into() }.encode(),
+            FromWorker::Media { generation: 1, data: vec![1], start_ms: 0, end_ms: 1 }.encode(),
+            FromWorker::Metadata { generation: 1, duration: Some(1.0), keyframes: vec![(0.0, 1)] }.encode(),
+            FromWorker::Error { generation: 1, kind: RemuxError::Corrupt, message: "x".into() }.encode(),
+        ];
+        for w in messages {
+            for (k, _) in &w.fields {
+                assert!(FIELDS.contains(k), "{} has {k}", w.kind);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_or_incomplete_messages_are_refused() {
+        assert_eq!(ToWorker::<Vec<u8>>::decode(Wire::new("hello", Vec::new())), None);
+        assert_eq!(ToWorker::<Vec<u8>>::decode(Wire::new("push", Vec::new())), None);
+        assert_eq!(FromWorker::<Vec<u8>>::decode(Wire::new("media", vec![("gen", Value::Number(1.0))])), None);
+        assert_eq!(FromWorker::<Vec<u8>>::generation(&FromWorker::Done { generation: 5 }), Some(5));
+        assert_eq!(FromWorker::<Vec<u8>>::generation(&FromWorker::Pushed), None);
+    }
+}
