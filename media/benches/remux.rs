@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use relive_media::{Indexer, KeyframeIndex, Output, Remuxer};
+use relive_media::{Indexer, FlvIndex, Output, Remuxer};
 
 /// The same chunk size as the browser comparison (bench/browser-bench.mjs).
 const CHUNK: usize = 64 * 1024;
@@ -44,7 +44,7 @@ fn remux_chunked(flv: &[u8]) -> usize {
 }
 
 /// The keyframe index of the FLV fed in 64 KiB chunks.
-fn index_chunked(flv: &[u8]) -> KeyframeIndex {
+fn index_chunked(flv: &[u8]) -> FlvIndex {
     let mut i = Indexer::new();
     for chunk in flv.chunks(CHUNK) {
         i.push(chunk).expect("the benchmark FLV indexes");

@@ -33,6 +33,6 @@ pub mod remux;
 
 pub use error::{Error, ErrorKind, Result};
 // The paths callers used before FLV got its own module.
-pub use flv::index::{Indexer, KeyframeIndex, SeekPoint, index};
+pub use flv::index::{FlvIndex, Indexer, SeekPoint, index};
 pub use flv::{amf, demux, index};
 pub use remux::{Output, Remuxer, remux_all, to_mp4};

@@ -6,16 +6,13 @@ use std::path::Path;
 
 use futures_util::StreamExt;
 use relive_api::KeyframeIndex;
-use relive_media::Indexer;
+use relive_media::{FlvIndex, Indexer};
 use relive_media::mp4::{BoxHeader, Mp4Facts};
-
-/// What one pass over an FLV finds: every keyframe, the duration, codecs, picture size.
-pub type FlvProbe = relive_media::KeyframeIndex;
 
 const CHUNK: usize = 256 * 1024;
 
 /// One pass over a local FLV.
-pub fn flv_file(path: &Path) -> Result<FlvProbe, String> {
+pub fn flv_file(path: &Path) -> Result<FlvIndex, String> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open the recording: {e}"))?;
     let mut indexer = Indexer::new();
     let mut buf = vec![0; CHUNK];
@@ -30,7 +27,7 @@ pub fn flv_file(path: &Path) -> Result<FlvProbe, String> {
 }
 
 /// One pass over a remote FLV, streamed: memory stays at one chunk whatever its size.
-pub async fn flv_url(client: &reqwest::Client, url: &str) -> Result<FlvProbe, String> {
+pub async fn flv_url(client: &reqwest::Client, url: &str) -> Result<FlvIndex, String> {
     let resp = client.get(url).send().await.map_err(|e| format!("cannot fetch the recording: {e}"))?;
     if !resp.status().is_success() {
         return Err(format!("fetching the recording answered {}", resp.status()));
@@ -45,7 +42,7 @@ pub async fn flv_url(client: &reqwest::Client, url: &str) -> Result<FlvProbe, St
 }
 
 /// An FLV's keyframes as the API serves them.
-pub fn keyframes(flv: &FlvProbe) -> KeyframeIndex {
+pub fn keyframes(flv: &FlvIndex) -> KeyframeIndex {
     KeyframeIndex {
         duration_ms: flv.duration_ms,
         times_ms: flv.points.iter().map(|p| p.time_ms).collect(),

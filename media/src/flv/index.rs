@@ -16,8 +16,10 @@ pub struct SeekPoint {
     pub offset: u64,
 }
 
+/// What one pass over an FLV finds: every keyframe's time and byte offset, the duration,
+/// codecs and picture size. (The API's `relive_api::KeyframeIndex` is the JSON a player reads.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeyframeIndex {
+pub struct FlvIndex {
     /// The first media timestamp in the file (the remuxer's time base).
     pub first_timestamp: i64,
     pub duration_ms: i64,
@@ -33,7 +35,7 @@ pub struct KeyframeIndex {
     pub height: u32,
 }
 
-impl KeyframeIndex {
+impl FlvIndex {
     /// The last point at or before `time_ms` (the first point if none is).
     pub fn point_before(&self, time_ms: i64) -> Option<SeekPoint> {
         let i = self.points.partition_point(|p| p.time_ms <= time_ms);
@@ -41,11 +43,11 @@ impl KeyframeIndex {
     }
 }
 
-/// Builds a [`KeyframeIndex`] from bytes pushed in chunks; reads only tag headers.
+/// Builds a [`FlvIndex`] from bytes pushed in chunks; reads only tag headers.
 #[derive(Default)]
 pub struct Indexer {
     demux: Demuxer,
-    index: KeyframeIndex,
+    index: FlvIndex,
     first: Option<i64>,
     last: Option<i64>,
     previous: Option<i64>,
@@ -120,7 +122,7 @@ impl Indexer {
         })
     }
 
-    pub fn finish(mut self) -> Result<KeyframeIndex> {
+    pub fn finish(mut self) -> Result<FlvIndex> {
         let frame = match (self.last, self.previous) {
             (Some(l), Some(p)) => (l - p).clamp(0, 1000),
             _ => 0,
@@ -133,7 +135,7 @@ impl Indexer {
 }
 
 /// Indexes a whole FLV held in memory.
-pub fn index(flv: &[u8]) -> Result<KeyframeIndex> {
+pub fn index(flv: &[u8]) -> Result<FlvIndex> {
     let mut i = Indexer::new();
     i.push(flv)?;
     i.finish()

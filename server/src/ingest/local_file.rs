@@ -10,9 +10,10 @@ use std::time::UNIX_EPOCH;
 use relive_api::{KeyframeIndex, RecordFormat, ReplayFormat};
 
 use crate::error::Failure;
+use relive_media::FlvIndex;
 use relive_media::mp4::Mp4Facts;
 
-use crate::probe::{self, FlvProbe};
+use crate::probe;
 use crate::store::{MediaFacts, NewReplay, unix_now};
 
 /// A finished recording on this machine, as a hook announced it.
@@ -35,7 +36,7 @@ pub struct Probed {
 }
 
 enum Found {
-    Flv(FlvProbe),
+    Flv(FlvIndex),
     Mp4(Mp4Facts),
 }
 
