@@ -1,0 +1,83 @@
+//! The JavaScript side: a [`Wire`] to and from a plain object, bytes as `Uint8Array`s
+//! whose buffers are transferred, not copied.
+
+use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::{FIELDS, FromWorker, ToWorker, Value, Wire};
+
+/// The object to post, and the buffers to transfer with it.
+pub fn to_js(w: Wire<Uint8Array>) -> (Object, Array) {
+    let (msg, transfer) = (Object::new(), Array::new());
+    let _ = Reflect::set(&msg, &"type".into(), &w.kind.into());
+    for (k, v) in w.fields {
+        let v: JsValue = match v {
+            Value::Text(s) => s.into(),
+            Value::Number(n) => n.into(),
+            Value::Numbers(v) => Float64Array::from(&v[..]).into(),
+            Value::Bytes(b) => {
+                transfer.push(&b.buffer());
+                b.into()
+            }
+            Value::Null => JsValue::NULL,
+        };
+        let _ = Reflect::set(&msg, &k.into(), &v);
+    }
+    (msg, transfer)
+}
+
+pub fn from_js(msg: &JsValue) -> Wire<Uint8Array> {
+    let get = |k: &str| Reflect::get(msg, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let kind = get("type").as_string().unwrap_or_default();
+    let fields = FIELDS
+        .iter()
+        .filter_map(|&k| {
+            let v = get(k);
+            let value = if let Some(s) = v.as_string() {
+                Value::Text(s)
+            } else if let Some(n) = v.as_f64() {
+                Value::Number(n)
+            } else if let Some(b) = v.dyn_ref::<Uint8Array>() {
+                Value::Bytes(b.clone())
+            } else if let Some(a) = v.dyn_ref::<Float64Array>() {
+                Value::Numbers(a.to_vec())
+            } else if v.is_null() {
+                Value::Null
+            } else {
+                return None;
+            };
+            Some((k, value))
+        })
+        .collect();
+    Wire { kind, fields }
+}
+
+pub fn post(target: &impl Poster, w: Wire<Uint8Array>) {
+    let (msg, transfer) = to_js(w);
+    target.post(&msg, &transfer);
+}
+
+pub fn to_worker(msg: &JsValue) -> Option<ToWorker<Uint8Array>> {
+    ToWorker::decode(from_js(msg))
+}
+
+pub fn from_worker(msg: &JsValue) -> Option<FromWorker<Uint8Array>> {
+    FromWorker::decode(from_js(msg))
+}
+
+/// Where messages go: the worker (from the app), or the app (from the worker).
+pub trait Poster {
+    fn post(&self, msg: &Object, transfer: &Array);
+}
+
+impl Poster for web_sys::Worker {
+    fn post(&self, msg: &Object, transfer: &Array) {
+        let _ = self.post_message_with_transfer(msg, transfer);
+    }
+}
+
+impl Poster for web_sys::DedicatedWorkerGlobalScope {
+    fn post(&self, msg: &Object, transfer: &Array) {
+        let _ = self.post_message_with_transfer(msg, transfer);
+    }
+}
