@@ -4,6 +4,14 @@
 //!
 //! Conventions: times are Unix seconds (UTC); durations are seconds as a float;
 //! sizes are bytes; ids of streamers are the stream ids the recording service uses.
+//!
+//! The shapes are here, at the root; beside them, the rules both sides apply alike:
+//! [`percent`] (encoding path segments and query values), [`limits`] (what a stream id
+//! may be) and [`time`] (calendar arithmetic).
+
+pub mod limits;
+pub mod percent;
+pub mod time;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,75 +22,6 @@ use utoipa::ToSchema;
 pub const MAX_PAGE_LIMIT: u32 = 100;
 /// The page size when `limit` is not given.
 pub const DEFAULT_PAGE_LIMIT: u32 = 20;
-
-/// Percent-encoding of one path segment or query value: how the web app writes addresses
-/// and how both sides read them back.
-pub mod percent {
-    /// Encodes every byte but ASCII letters, digits and `-._~`.
-    pub fn encode(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                out.push(b as char);
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    }
-
-    /// Decodes `%XX` escapes; `None` if one is malformed or the bytes are not UTF-8.
-    pub fn decode(s: &str) -> Option<String> {
-        let hex = |b: u8| match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        };
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                let (hi, lo) = (hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?);
-                out.push(hi * 16 + lo);
-                i += 3;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).ok()
-    }
-}
-
-/// Upper bounds on what an admin may store in a profile or a title, in characters.
-pub mod limits {
-    pub const DISPLAY_NAME_MAX: usize = 64;
-    pub const BIO_MAX: usize = 2000;
-    pub const URL_MAX: usize = 2048;
-    pub const TITLE_MAX: usize = 200;
-    pub const STREAM_ID_MAX: usize = 128;
-
-    /// Why `id` cannot be a streamer's id, or `None` if it can. The one rule for every way
-    /// a streamer arrives (each kind of recording callback, the admin API): 1 to 128
-    /// characters, not only spaces, no control characters, and not `.` or `..` (URL
-    /// parsers resolve those, even percent-encoded, so no address could reach the
-    /// profile). Any other character is fine: addresses percent-encode it, `/` included.
-    pub fn stream_id_problem(id: &str) -> Option<&'static str> {
-        if id.trim().is_empty() {
-            Some("must not be empty or only spaces")
-        } else if id.chars().count() > STREAM_ID_MAX {
-            Some("must be at most 128 characters")
-        } else if id.chars().any(char::is_control) {
-            Some("must not contain control characters")
-        } else if id == "." || id == ".." {
-            Some("must not be `.` or `..`")
-        } else {
-            None
-        }
-    }
-}
 
 /// A streamer's public profile, with figures about their replays.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -336,95 +275,9 @@ pub struct HookAck {
     pub code: i32,
 }
 
-/// Calendar arithmetic both sides need (the server's default titles, the web app's
-/// local dates): one definition.
-pub mod time {
-    /// A proleptic Gregorian date and time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub struct Civil {
-        pub year: i64,
-        pub month: u32,
-        pub day: u32,
-        pub hour: u32,
-        pub minute: u32,
-        pub second: u32,
-    }
-
-    /// Unix seconds to a calendar date and time (Howard Hinnant's `civil_from_days`).
-    pub fn civil(t: i64) -> Civil {
-        let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        Civil {
-            year: yoe + era * 400 + i64::from(month <= 2),
-            month,
-            day,
-            hour: (secs / 3600) as u32,
-            minute: (secs % 3600 / 60) as u32,
-            second: (secs % 60) as u32,
-        }
-    }
-
-    /// A calendar date and time to Unix seconds (`days_from_civil`); `None` if a field
-    /// is out of range.
-    pub fn unix(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
-        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-            return None;
-        }
-        let (y, m) = if month <= 2 { (year - 1, i64::from(month) + 9) } else { (year, i64::from(month) - 3) };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * m + 2) / 5 + i64::from(day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        Some(days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_encoding_round_trips() {
-        for s in ["mei", "小明 live", "a/b?c=d&e", "50%", "x+y", ""] {
-            assert_eq!(percent::decode(&percent::encode(s)).as_deref(), Some(s));
-        }
-        assert_eq!(percent::encode("a b/小"), "a%20b%2F%E5%B0%8F");
-        assert_eq!(percent::decode("/%2e%2e/x").as_deref(), Some("/../x"));
-        for bad in ["%", "%4", "%zz", "%+1", "%E5%B0", "%ff"] {
-            assert_eq!(percent::decode(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn stream_ids() {
-        for ok in ["mei", "1400012345_abc", "小明", "a/b", "a b", ".a", "...", &"x".repeat(128)] {
-            assert_eq!(limits::stream_id_problem(ok), None, "{ok}");
-        }
-        for bad in ["", "   ", ".", "..", "a\nb", "a\u{7f}", &"x".repeat(129)] {
-            assert!(limits::stream_id_problem(bad).is_some(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn calendar_round_trips() {
-        for t in [0, 951_782_400, 1_473_135_647, -86_401, 4_102_444_800] {
-            let c = time::civil(t);
-            assert_eq!(time::unix(c.year, c.month, c.day, c.hour, c.minute, c.second), Some(t));
-        }
-        assert_eq!(
-            time::civil(951_782_400),
-            time::Civil { year: 2000, month: 2, day: 29, hour: 0, minute: 0, second: 0 }
-        );
-        assert_eq!(time::unix(2016, 13, 6, 0, 0, 0), None);
-    }
 
     #[test]
     fn formats_parse_as_services_spell_them() {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use relive_media::{Indexer, FlvIndex, Output, Remuxer};
+use relive_media::{FlvIndex, Indexer, Output, Remuxer};
 
 /// The same chunk size as the browser comparison (bench/browser-bench.mjs).
 const CHUNK: usize = 64 * 1024;

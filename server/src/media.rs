@@ -53,10 +53,11 @@ pub async fn serve(State(app): State<AppState>, req: Request) -> Response {
     }
     // If-Range with an old validator: send the whole file, not a range of the new one.
     let mut req = req;
-    if let Some(if_range) = req.headers().get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
-        if if_range.starts_with('"') && if_range != tag {
-            req.headers_mut().remove(header::RANGE);
-        }
+    if let Some(if_range) = req.headers().get(header::IF_RANGE).and_then(|v| v.to_str().ok())
+        && if_range.starts_with('"')
+        && if_range != tag
+    {
+        req.headers_mut().remove(header::RANGE);
     }
     match ServeFile::new(&path).oneshot(req).await {
         Ok(mut res) => {

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use futures_util::StreamExt;
 use relive_api::KeyframeIndex;
-use relive_media::{FlvIndex, Indexer};
 use relive_media::mp4::{BoxHeader, Mp4Facts};
+use relive_media::{FlvIndex, Indexer};
 
 const CHUNK: usize = 256 * 1024;
 

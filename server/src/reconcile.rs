@@ -121,7 +121,8 @@ async fn fetch_page(app: &AppState, stream: &str, page: u32) -> Result<Value, St
         ("t", t.to_string()),
         ("sign", md5_hex(&[key, &t.to_string()])),
     ];
-    let timeout = Duration::from_secs(app.config.reconcile_interval).clamp(Duration::from_secs(1), Duration::from_secs(10));
+    let timeout =
+        Duration::from_secs(app.config.reconcile_interval).clamp(Duration::from_secs(1), Duration::from_secs(10));
     let resp = app
         .jobs
         .http()

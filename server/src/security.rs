@@ -76,7 +76,7 @@ fn inline_script_hashes(html: &str) -> String {
         let body_and_rest = &after[open_end + 1..];
         let Some(close) = body_and_rest.find("</script>") else { break };
         if !tag.contains("src=") {
-            let digest = Sha256::digest(body_and_rest[..close].as_bytes());
+            let digest = Sha256::digest(&body_and_rest.as_bytes()[..close]);
             out.push_str(&format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         }
         rest = &body_and_rest[close..];

@@ -30,11 +30,12 @@ async fn every_acknowledged_callback_survives_sigkill() {
             let _permit = sem.acquire().await.unwrap();
             let file_id = format!("dur-{i}");
             let body = signed(recording(&format!("dur{}", i % STREAMERS), &file_id, t0 + i as i64, 60));
-            if let Ok(r) = client.post(&url).json(&body).send().await {
-                if r.status() == 200 && r.text().await.is_ok_and(|t| t.contains("\"code\":0")) {
-                    acked.lock().unwrap().push(file_id);
-                    ok_count.fetch_add(1, Ordering::SeqCst);
-                }
+            if let Ok(r) = client.post(&url).json(&body).send().await
+                && r.status() == 200
+                && r.text().await.is_ok_and(|t| t.contains("\"code\":0"))
+            {
+                acked.lock().unwrap().push(file_id);
+                ok_count.fetch_add(1, Ordering::SeqCst);
             }
         }));
     }

@@ -63,7 +63,10 @@ mod tests {
         else {
             panic!("not a recording")
         };
-        assert_eq!((r.streamer_id.as_str(), r.path.to_str(), r.record), ("me", Some("/rec/me-1.flv"), Some(RecordFormat::Mp4)));
+        assert_eq!(
+            (r.streamer_id.as_str(), r.path.to_str(), r.record),
+            ("me", Some("/rec/me-1.flv"), Some(RecordFormat::Mp4))
+        );
         assert_eq!(parse(b"call=record_done&name=me").unwrap_err().body.field.as_deref(), Some("path"));
         assert_eq!(parse(b"name=me").unwrap_err().body.field.as_deref(), Some("call"));
         assert!(matches!(parse(b"call=play&name=me").unwrap(), Event::Ignored(_)));

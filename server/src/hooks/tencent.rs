@@ -207,6 +207,8 @@ mod tests {
 
     #[test]
     fn other_events_are_ignored() {
-        assert!(matches!(event(&obj(json!({"event_type": 332})), String::new(), 0).unwrap(), Event::Ignored(e) if e == "event_type 332"));
+        assert!(
+            matches!(event(&obj(json!({"event_type": 332})), String::new(), 0).unwrap(), Event::Ignored(e) if e == "event_type 332")
+        );
     }
 }

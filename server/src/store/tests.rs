@@ -56,7 +56,10 @@ async fn a_stored_replay_comes_back_as_written() {
     r.facts = Some(MediaFacts { codecs: "avc1.64001f".into(), width: 640, height: 360 });
     let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!("not stored") };
     assert_eq!(store.replay(row.id).await.unwrap(), Some(row.clone()));
-    assert_eq!((row.url.as_str(), row.duration_ms, row.facts.unwrap().width), ("https://example.com/a.mp4", 60_000, 640));
+    assert_eq!(
+        (row.url.as_str(), row.duration_ms, row.facts.unwrap().width),
+        ("https://example.com/a.mp4", 60_000, 640)
+    );
 }
 
 #[tokio::test]

@@ -15,8 +15,7 @@ use rusqlite::Connection;
 use self::readers::Readers;
 use self::writer::Writer;
 use crate::store::{
-    Ingest, KeyframeIndexState, LiveEvent, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow, StoreError,
-    StreamerKey,
+    Ingest, KeyframeIndexState, LiveEvent, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow, StoreError, StreamerKey,
 };
 
 impl From<rusqlite::Error> for StoreError {

@@ -5,8 +5,8 @@ use relive_api::{KeyframeIndex, ReplayFormat, ReplayStatus, Streamer, StreamerUp
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{
-    Ingest, KeyframeIndexState, LiveEvent, MediaFacts, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow,
-    StoreError, StreamerKey, unix_now,
+    Ingest, KeyframeIndexState, LiveEvent, MediaFacts, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow, StoreError,
+    StreamerKey, unix_now,
 };
 
 // ---- writes ---------------------------------------------------------------------
@@ -109,7 +109,11 @@ pub fn delete_replay(c: &Connection, id: i64) -> Result<bool, StoreError> {
 }
 
 /// Keyframe times and offsets are kept as JSON arrays (`[0,2000,...]`).
-pub fn save_keyframe_index(c: &Connection, replay_id: i64, index: &Result<KeyframeIndex, String>) -> Result<(), StoreError> {
+pub fn save_keyframe_index(
+    c: &Connection,
+    replay_id: i64,
+    index: &Result<KeyframeIndex, String>,
+) -> Result<(), StoreError> {
     let empty = KeyframeIndex { duration_ms: 0, times_ms: vec![], offsets: vec![] };
     let (ix, error) = match index {
         Ok(ix) => (ix, None),
@@ -176,7 +180,8 @@ pub fn keyframe_index(c: &Connection, replay_id: i64) -> rusqlite::Result<Keyfra
 
 fn json_column<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> rusqlite::Result<T> {
     let text: String = row.get(i)?;
-    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
 }
 
 pub fn streamer(c: &Connection, id: &str) -> rusqlite::Result<Option<Streamer>> {
@@ -184,7 +189,11 @@ pub fn streamer(c: &Connection, id: &str) -> rusqlite::Result<Option<Streamer>> 
         .optional()
 }
 
-pub fn streamers(c: &Connection, after: Option<&StreamerKey>, limit: u32) -> rusqlite::Result<Page<Streamer, StreamerKey>> {
+pub fn streamers(
+    c: &Connection,
+    after: Option<&StreamerKey>,
+    limit: u32,
+) -> rusqlite::Result<Page<Streamer, StreamerKey>> {
     let (t, id) = match after {
         Some(k) => (k.created_at, k.id.as_str()),
         None => (i64::MAX, ""),
