@@ -5,29 +5,46 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
 LISTEN ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test setup web server build test-rust test-web test-e2e size bench clean
+.PHONY: run test help lint setup web server build test-rust test-web test-e2e size bench clean
 
 ## run: install what is missing, build the web app and the server, start with demo data
 run: build
 	@echo "Starting Relive with demo data (Ctrl-C stops it)..."
 	./target/release/relive --demo --listen $(LISTEN) --db $(DATA)/relive.db --media-dir $(DATA)/media --dist dist
 
-## test: every test (Rust unit + integration, browser components, end-to-end in Chromium)
+## test: lint, then every test (Rust unit + integration, end-to-end in real browsers)
 test: setup web
+	$(MAKE) --no-print-directory lint
 	cargo test --workspace --quiet
 	$(MAKE) --no-print-directory test-e2e
 
+## help: this list (from the `## name: what` comments above each target)
+help:
+	@awk '/^## [a-z0-9-]+:/ { sub(/^## /, ""); i = index($$0, ":"); printf "  \033[1m%-13s\033[0m%s\n", substr($$0, 1, i - 1), substr($$0, i + 1); next } \
+	     /^## / { sub(/^## /, ""); printf "  %-13s %s\n", "", $$0 }' $(MAKEFILE_LIST)
+
+## lint: rustfmt check, then clippy with warnings as errors: the workspace natively, and the
+## web app and its worker on wasm32 as trunk builds them
+lint: setup
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cargo clippy -p relive-web --lib --bins --target wasm32-unknown-unknown --quiet -- -D warnings
+
+## setup: install what is missing (Debian packages, trunk, wasm-bindgen, npm tools)
 setup:
 	@scripts/setup.sh
 
+## web: build the web app into dist/ (release, precompressed) and print its size
 web: setup
 	@scripts/build-web.sh
 
+## server: build the server (release)
 server: setup
 	cargo build --release -p relive-server
 
 build: web server
 
+## test-rust: the Rust unit and integration tests only
 test-rust:
 	cargo test --workspace
 
@@ -36,6 +53,7 @@ test-e2e:
 	cargo build --quiet -p relive-server
 	cd e2e && node --test --test-concurrency=1 tests/
 
+## size: the brotli size of what the first page load downloads
 size:
 	@scripts/web-size.sh
 
@@ -52,7 +70,7 @@ bench: setup
 	node bench/player-bench.mjs
 
 ## bench-server: the server under load (bench/README.md, "Server"): release build, wrk over
-## loopback: replay lists (first and deep pages), durable Tencent callbacks, resident memory.
+## loopback on replay lists (first and deep pages), durable Tencent callbacks, resident memory.
 ## Seeds 1,000,000 replays once into bench/.cache/server/. Not part of `make test`.
 .PHONY: bench-server
 bench-server:
@@ -76,6 +94,7 @@ fuzz-hooks:
 	cd server && nice -n 19 cargo fuzz run -s none hooks fuzz/corpus/hooks fuzz/seeds/hooks -- \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS)
 
+## clean: remove build output (target/, dist/)
 clean:
 	cargo clean
 	rm -rf dist
