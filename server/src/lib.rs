@@ -1,11 +1,26 @@
 //! Relive's replay server: recording callbacks in, replay lists out, the web app served.
 //!
-//! - [`hooks`]: callbacks from recording services (`/hooks/...`).
-//! - [`routes`]: the JSON API under `/api/v1` (public reads, admin writes, OpenAPI).
-//! - [`media`]: local recordings, served safely with ranges and validators.
+//! A recording's way through: [`hooks`] (one `parse` per recording service, a request to
+//! an event) → [`ingest`] (one step applies any event: stores it, then queues what
+//! follows) → [`store`] (all SQL, behind one facade; `Ok` means committed) and [`jobs`]
+//! (background work: keyframe indexes of remote FLVs). [`reconcile`] produces the same
+//! events from Tencent's file list. Reads go [`routes`] → [`store`].
+//!
+//! - [`config`]: command-line flags and their environment variables.
+//! - [`demo`]: the demo streamers and replays of `--demo`.
+//! - [`error`]: `Failure`, the one error handlers return (status + JSON body).
+//! - [`hooks`]: callbacks from Tencent, nginx-rtmp and SRS (`/hooks/...`).
+//! - [`ingest`]: events from any service, applied.
+//! - [`jobs`]: the bounded background queue and the one shared HTTP client.
+//! - [`media`]: local recordings, served safely with ranges and validators (`/media/...`).
 //! - [`playback`]: keyframe indexes and MP4 copies of FLV replays, for the player.
-//! - [`store`]: every byte of SQL, behind a narrow interface.
-//! - [`web`]: the built single-page app and local recordings.
+//! - [`probe`]: reading recordings (files and URLs) through `relive_media`.
+//! - [`reconcile`]: polling Tencent's file list for recordings whose callbacks were lost.
+//! - [`routes`]: the JSON API under `/api/v1` (public reads, admin writes, OpenAPI).
+//! - [`security`]: response headers, CORS, the hooks' rate limit.
+//! - [`signing`]: Tencent's signatures (callbacks, push URLs) and constant-time compare.
+//! - [`store`]: the database facade and its SQLite backend.
+//! - [`web`]: the built single-page app.
 
 pub mod config;
 pub mod demo;
