@@ -30,7 +30,7 @@ GOAL_RSS_MB=100
 HERE=bench/server
 CACHE=bench/.cache/server
 # Seeded on the current schema: a new migration means a new seed (not a migration at each start).
-SCHEMA=$(ls server/migrations/*.sql | wc -l)
+SCHEMA=$(ls server/migrations/sqlite/*.sql | wc -l)
 SEED_DB=$CACHE/seed-$REPLAYS-$STREAMERS-schema$SCHEMA.db
 RUN_DIR=$CACHE/run
 KEY=bench-callback-key
