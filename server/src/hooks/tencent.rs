@@ -206,6 +206,21 @@ mod tests {
     }
 
     #[test]
+    fn parse_checks_the_body_then_the_signature_then_the_event() {
+        let t = 2_000_000_000;
+        assert_eq!(parse(b"{oops", Some("k"), t).unwrap_err().body.error, "malformed_json");
+        // Unsigned: refused before its fields are read.
+        assert_eq!(parse(br#"{"event_type": "x"}"#, Some("k"), t).unwrap_err().body.error, "bad_signature");
+        let body =
+            json!({"event_type": 1, "stream_id": "s", "t": t, "sign": tencent_callback_sign("k", t), "sequence": 7});
+        let Event::Live(l) = parse(body.to_string().as_bytes(), Some("k"), t).unwrap() else { panic!("not live") };
+        assert_eq!(
+            l,
+            LiveChange { streamer_id: "s".into(), live: true, order: EventOrder::Stamped { time: t, sequence: 7 } }
+        );
+    }
+
+    #[test]
     fn other_events_are_ignored() {
         assert!(
             matches!(event(&obj(json!({"event_type": 332})), String::new(), 0).unwrap(), Event::Ignored(e) if e == "event_type 332")
