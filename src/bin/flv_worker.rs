@@ -4,13 +4,21 @@
 //! only when an FLV replay plays, so the remuxer is not part of the first page load
 //! and its work stays off the page's main thread.
 //!
-//! It speaks the engine's protocol, [`relive_web::engine::protocol`]: it takes
-//! [`ToWorker`] messages and answers with [`FromWorker`] ones.
+//! It speaks the engine's protocol, `src/engine/protocol/` (`relive_web::engine::protocol`
+//! in the app): it takes [`ToWorker`] messages and answers with [`FromWorker`] ones. The
+//! module is compiled in here from the same file, not linked from the app's crate, which
+//! would bring the app's dependencies into the worker (about 8 KB more for the worker to download).
 
 #[cfg(target_arch = "wasm32")]
 use js_sys::Uint8Array;
 use relive_media::{ErrorKind, Output, Remuxer};
-use relive_web::engine::protocol::{FromWorker, RemuxError, ToWorker};
+
+// Both directions are compiled; the worker uses one side of each.
+#[allow(dead_code)]
+#[path = "../engine/protocol/mod.rs"]
+mod protocol;
+
+use protocol::{FromWorker, RemuxError, ToWorker};
 
 /// The remuxer and the generation of the last restart.
 #[derive(Default)]
@@ -80,7 +88,7 @@ impl State {
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use relive_web::engine::protocol::js;
+    use protocol::js;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};

@@ -18,27 +18,28 @@ pub struct Placeholders {
 
 /// The items of `pager` in a `<ul>` (`item` renders each `<li>`) or a `<div>` of class
 /// `class`, with a footer to load more (a button, a spinner, the error, or the end).
+///
+/// `key` and `item` are a function pointer and a callback, so that one copy of this
+/// component serves every list of the same items (smaller than one per page).
 #[component]
-pub fn PagedList<S, K, KF, IF, IV>(
+pub fn PagedList<S, K>(
     pager: Pager<S>,
     class: &'static str,
     /// A `<ul>` rather than a `<div>`.
     #[prop(optional)]
     ul: bool,
-    key: KF,
-    item: IF,
+    key: fn(&S::Item) -> K,
+    #[prop(into)] item: Callback<S::Item, AnyView>,
     #[prop(optional)] placeholders: Option<Placeholders>,
 ) -> impl IntoView
 where
     S: PageSource,
     K: Eq + Hash + 'static,
-    KF: Fn(&S::Item) -> K + Clone + Send + Sync + 'static,
-    IF: Fn(S::Item) -> IV + Clone + Send + Sync + 'static,
-    IV: IntoView + 'static,
 {
     let more = move || pager.load_more();
     let empty = move || pager.items.with(Vec::is_empty);
     let each = move || pager.items.get();
+    let item = move |x| item.run(x);
     let list = if ul {
         view! { <ul class=class><For each key children=item/></ul> }.into_any()
     } else {

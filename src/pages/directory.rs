@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use relive_api::Streamer;
 
 use crate::components::{Avatar, EmptyState, PagedList, Placeholders};
 use crate::format;
@@ -21,7 +22,7 @@ pub fn Directory() -> impl IntoView {
         }),
         empty: ViewFn::from(|| view! { <EmptyState title=Key::DirectoryEmpty/> }),
     };
-    let item = move |s: relive_api::Streamer| {
+    let item = move |s: Streamer| {
         view! {
             <li>
                 <a class="streamer-card" href=Route::profile(&s.id).href()>
@@ -33,10 +34,11 @@ pub fn Directory() -> impl IntoView {
                 </a>
             </li>
         }
+        .into_any()
     };
     view! {
         <h1 class="page-title">{move || i18n.t(Key::Streamers)}</h1>
-        <PagedList pager=Pager::new(StreamerDirectory) class="streamer-grid" ul=true key=|s| s.id.clone() item placeholders/>
+        <PagedList pager=Pager::new(StreamerDirectory) class="streamer-grid" ul=true key=|s: &Streamer| s.id.clone() item placeholders/>
     }
 }
 

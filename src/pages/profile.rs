@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use relive_api::Streamer;
+use relive_api::{Replay, Streamer};
 
 use super::directory::replay_count;
 use crate::api::{self, FetchError};
@@ -92,6 +92,6 @@ pub fn ReplayGrid(
         empty: ViewFn::from(|| view! { <EmptyState title=Key::NoReplays hint=Key::NoReplaysHint/> }),
     };
     view! {
-        <PagedList pager class="replay-grid" key=|r| r.id item=move |r| view! { <ReplayCard href=href(&r) replay=r/> } placeholders/>
+        <PagedList pager class="replay-grid" key=|r: &Replay| r.id item=move |r| view! { <ReplayCard href=href(&r) replay=r/> }.into_any() placeholders/>
     }
 }

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use relive_api::ReplayDetail;
+use relive_api::{Replay, ReplayDetail};
 
 use crate::api::{self, FetchError};
 use crate::components::player::{NextUp, Player};
@@ -72,9 +72,9 @@ fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
             </div>
             <aside class="watch-side" aria-labelledby="more-heading">
                 <h2 id="more-heading">{move || fill(i18n.t(Key::MoreFrom), &[("name", &name)])}</h2>
-                <PagedList pager=others class="replay-list" key=|x| x.id item=move |x| view! {
+                <PagedList pager=others class="replay-list" key=|x: &Replay| x.id item=move |x: Replay| view! {
                     <ReplayCard current=x.id == r.read_value().id href=Route::watch(&x.streamer_id, x.id).href() replay=x/>
-                }/>
+                }.into_any()/>
             </aside>
         </div>
     }
