@@ -192,12 +192,12 @@ for run in $(seq "$RUNS"); do
     say "${rows[-1]}"
   done
 
-  accepted0=$(grep -c 'accepted: recording' "$RUN_DIR/server.log" || true)
+  accepted0=$(grep -c 'outcome=accepted' "$RUN_DIR/server.log" || true)
   export BENCH_T=$(( $(date +%s) + 10 * 365 * 86400 ))
   export BENCH_SIGN=$(printf '%s%s' "$KEY" "$BENCH_T" | md5sum | cut -d' ' -f1)
   load ingest ingest.lua "/hooks/tencent"
   sleep 1
-  accepted=$(( $(grep -c 'accepted: recording' "$RUN_DIR/server.log" || true) - accepted0 ))
+  accepted=$(( $(grep -c 'outcome=accepted' "$RUN_DIR/server.log" || true) - accepted0 ))
   duplicates=$(grep -c 'outcome=duplicate' "$RUN_DIR/server.log" || true)
   rejected=$(grep -c 'rejected' "$RUN_DIR/server.log" || true)
   errors=$(grep -c 'ERROR' "$RUN_DIR/server.log" || true)

@@ -45,8 +45,8 @@ pub fn locate(url: &str, media_dir: &Path, public_base: Option<&str>) -> Option<
 }
 
 /// Builds and stores the index of a replay; returns it.
-pub async fn build_index(app: &AppState, replay: &ReplayRow) -> Result<KeyframeIndex, String> {
-    let result = match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
+pub async fn build_index(app: &AppState, replay: i64, url: &str) -> Result<KeyframeIndex, String> {
+    let result = match locate(url, &app.config.media_dir, app.config.public_base().as_deref()) {
         Some(Location::Local(path)) => tokio::task::spawn_blocking(move || probe::flv_file(&path))
             .await
             .unwrap_or_else(|e| Err(e.to_string()))
@@ -56,12 +56,12 @@ pub async fn build_index(app: &AppState, replay: &ReplayRow) -> Result<KeyframeI
     };
     match &result {
         Ok(ix) => {
-            tracing::info!(replay = replay.id, keyframes = ix.times_ms.len(), duration_ms = ix.duration_ms, "indexed")
+            tracing::info!(replay, keyframes = ix.times_ms.len(), duration_ms = ix.duration_ms, "indexed")
         }
-        Err(e) => tracing::warn!(replay = replay.id, error = %e, "cannot index"),
+        Err(e) => tracing::warn!(replay, error = %e, "cannot index"),
     }
-    if let Err(e) = app.store.save_keyframe_index(replay.id, result.clone()).await {
-        tracing::error!(replay = replay.id, error = %e, "cannot store the keyframe index");
+    if let Err(e) = app.store.save_keyframe_index(replay, result.clone()).await {
+        tracing::error!(replay, error = %e, "cannot store the keyframe index");
     }
     result
 }
@@ -95,10 +95,10 @@ pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>
     match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
         // A local file is quick to read: answer now.
         Some(Location::Local(_)) => {
-            build_index(&app, &replay).await.map(|ix| Json(ix).into_response()).map_err(unindexable)
+            build_index(&app, replay.id, &replay.url).await.map(|ix| Json(ix).into_response()).map_err(unindexable)
         }
         _ => {
-            app.jobs.enqueue(&app, Job::IndexKeyframes(replay));
+            app.jobs.enqueue(&app, Job::IndexKeyframes { replay: replay.id, url: replay.url });
             Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"status": "indexing"}))).into_response())
         }
     }

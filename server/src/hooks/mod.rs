@@ -32,7 +32,7 @@ use crate::signing::constant_time_eq;
 /// `ignored` or `rejected` with the reason — and passes the result on.
 pub fn logged(hook: &'static str, result: Result<Outcome, Failure>) -> Result<Outcome, Failure> {
     match &result {
-        Ok(outcome) => tracing::info!(hook, outcome = outcome.kind(), detail = %outcome, "callback"),
+        Ok(outcome) => tracing::info!(hook, outcome = %outcome.kind(), detail = %outcome, "callback"),
         Err(f) => log_rejection(hook, f),
     }
     result

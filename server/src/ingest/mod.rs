@@ -99,7 +99,7 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
             if let Ingest::Stored(row) = &stored {
                 // FLV replays get their keyframe index before the first viewer asks.
                 if row.format == ReplayFormat::Flv {
-                    app.jobs.enqueue(app, Job::IndexKeyframes(row.clone()));
+                    app.jobs.enqueue(app, Job::IndexKeyframes { replay: row.id, url: row.url.clone() });
                 }
             }
             Ok(outcome(stored, file))
