@@ -7,7 +7,8 @@
 #   4. the server's resident memory at rest and at its peak during each load
 # Knobs (environment): BENCH_REPLAYS, BENCH_STREAMERS, BENCH_IN_FLIGHT (seeding),
 # BENCH_THREADS, BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WARMUP (wrk),
-# BENCH_DEEP_PAGES, BENCH_RUNS (whole runs, each on a fresh copy of the database).
+# BENCH_DEEP_PAGES, BENCH_RUNS (whole runs, each on a fresh copy of the database),
+# RELIVE_BENCH_BIN (another build of the server, to compare two in the same conditions).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -51,7 +52,7 @@ fi
 say "cargo build --release -p relive-server (and its example seed)"
 cargo build --quiet --release -p relive-server --example seed
 cargo build --quiet --release -p relive-server
-BIN=target/release/relive
+BIN=${RELIVE_BENCH_BIN:-target/release/relive}
 # What was built: the commit, and whether the server's sources differ from it.
 BUILT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git status --porcelain -- server/src server/migrations server/Cargo.toml api Cargo.lock 2>/dev/null)" ]; then
