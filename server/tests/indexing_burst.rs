@@ -100,8 +100,9 @@ async fn a_burst_of_flv_callbacks_is_answered_at_once_and_every_index_is_built()
     let mp4_callbacks =
         (0..MP4_CALLBACKS).map(|i| recording("mp4-burst", &format!("mp4-{i}"), t + i as i64, 60)).collect();
     let mp4_rate = burst(&s, mp4_callbacks).await;
+    let build = if cfg!(debug_assertions) { "debug" } else { "release" };
     eprintln!(
-        "{CALLBACKS} FLV callbacks: {flv_rate:.0}/s; {MP4_CALLBACKS} MP4 callbacks: {mp4_rate:.0}/s (debug build)"
+        "{CALLBACKS} FLV callbacks: {flv_rate:.0}/s; {MP4_CALLBACKS} MP4 callbacks: {mp4_rate:.0}/s ({build} build)"
     );
 
     // Every queued index is built: each file fetched once, and never more than WORKERS at once.
