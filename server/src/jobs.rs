@@ -85,11 +85,6 @@ impl Jobs {
         }
     }
 
-    /// Jobs waiting or running.
-    pub fn pending(&self) -> usize {
-        self.lock().queued.len()
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.0.state.lock().unwrap_or_else(|p| p.into_inner())
     }
