@@ -84,7 +84,7 @@ FUZZ_ARGS ?=
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	@mkdir -p media/fuzz/corpus/remux
-	cd flv && nice -n 19 cargo fuzz run -s none remux fuzz/corpus/remux fuzz/seeds/remux -- \
+	cd media && nice -n 19 cargo fuzz run -s none remux fuzz/corpus/remux fuzz/seeds/remux -- \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS)
 
 ## fuzz-hooks: cargo fuzz over every hook format's parsing (server/fuzz/)
