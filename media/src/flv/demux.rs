@@ -188,17 +188,7 @@ impl Demuxer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    pub fn tag(kind: u8, ts: u32, data: &[u8]) -> Vec<u8> {
-        let mut v = vec![kind];
-        v.extend_from_slice(&(data.len() as u32).to_be_bytes()[1..]);
-        v.extend_from_slice(&ts.to_be_bytes()[1..]);
-        v.push((ts >> 24) as u8);
-        v.extend_from_slice(&[0, 0, 0]);
-        v.extend_from_slice(data);
-        v.extend_from_slice(&(11 + data.len() as u32).to_be_bytes());
-        v
-    }
+    use crate::flv::testing::raw_tag as tag;
 
     fn file(tags: &[Vec<u8>]) -> Vec<u8> {
         let mut v = b"FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00".to_vec();

@@ -15,7 +15,12 @@ pub fn hex(s: &str) -> Vec<u8> {
 
 /// A whole tag, previous-tag-size included.
 pub fn tag(kind: TagType, ts: u32, data: &[u8]) -> Vec<u8> {
-    let mut v = vec![kind as u8];
+    raw_tag(kind as u8, ts, data)
+}
+
+/// The same with any tag type byte, valid or not.
+pub fn raw_tag(kind: u8, ts: u32, data: &[u8]) -> Vec<u8> {
+    let mut v = vec![kind];
     v.extend_from_slice(&(data.len() as u32).to_be_bytes()[1..]);
     v.extend_from_slice(&ts.to_be_bytes()[1..]);
     v.push((ts >> 24) as u8);
