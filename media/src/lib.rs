@@ -28,8 +28,10 @@
 pub mod codec;
 mod error;
 pub mod flv;
+pub mod hls;
 pub mod mp4;
 pub mod remux;
+pub mod ts;
 
 pub use error::{Error, ErrorKind, Result};
 // The paths callers used before FLV got its own module.
