@@ -19,6 +19,9 @@
 //!   - [`mp4::probe`]: typed `mvhd`, `tkhd`, `mdhd`, `hdlr`, and [`mp4::probe_moov`] for a
 //!     file's duration, picture size and tracks.
 //! - [`codec`]: H.264 and AAC configurations, RFC 6381 codec strings.
+//! - [`hls`]: m3u8 playlists ([`hls::parse`]): master (variants, [`hls::pick_variant`]) and
+//!   media (segments with start times, byte ranges, discontinuities, `EXT-X-MAP`), every
+//!   URI resolved against the playlist's URL, a signed playlist's query carried on.
 //! - [`remux`]: FLV → fragmented MP4 incrementally ([`Remuxer`]), or → progressive MP4
 //!   ([`to_mp4`]); each track's samples and timestamp stitching in a private `remux::track`.
 //! - `error` (private; [`Error`], [`ErrorKind`], [`Result`] re-exported here).
