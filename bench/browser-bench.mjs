@@ -110,8 +110,8 @@ console.log(`  (not like for like: ours in one call keeps its segments in wasm m
 // --- code size: brotli -q 11 ---
 const brotli = (f) => execFileSync('brotli', ['-c', '-q', '11', f]).length;
 const pkg = join(cache, 'web', 'pkg');
-const wasm = brotli(join(pkg, 'relive_flv_wasm_bench_bg.wasm'));
-const glue = brotli(join(pkg, 'relive_flv_wasm_bench.js'));
+const wasm = brotli(join(pkg, 'relive_media_wasm_bench_bg.wasm'));
+const glue = brotli(join(pkg, 'relive_media_wasm_bench.js'));
 const dist = join(here, 'node_modules', 'mpegts.js', 'dist', 'mpegts.js');
 const distBr = brotli(dist);
 const bundleBr = brotli(join(cache, 'web', 'mpegts-bench.js'));

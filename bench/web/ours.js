@@ -1,5 +1,5 @@
-// Our remuxer (bench/flv-wasm, built by build-wasm.sh) on the benchmark FLV.
-import init, { remux, ChunkedRemuxer } from '/out/pkg/relive_flv_wasm_bench.js';
+// Our remuxer (bench/media-wasm, built by build-wasm.sh) on the benchmark FLV.
+import init, { remux, ChunkedRemuxer } from '/out/pkg/relive_media_wasm_bench.js';
 import { fetchFlv, time } from '/web/timing.js';
 
 const CHUNK = 64 * 1024;
