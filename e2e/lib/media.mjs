@@ -1,29 +1,65 @@
-// Test recordings made with ffmpeg (H.264 yuv420p + AAC), cached in e2e/.cache.
+// Test recordings made with ffmpeg (H.264 yuv420p + AAC), each made once and cached in
+// e2e/.cache (delete it to make them again). Every maker writes into a temporary name and
+// renames when done, so an interrupted run never leaves half a file in the cache.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, copyFileSync, cpSync, readFileSync, writeFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join, basename } from 'node:path';
 
 const CACHE = join(import.meta.dirname, '..', '.cache');
 
-/** Makes `name` once: `seconds` of a 320x180 test pattern with a tone, H.264 + AAC. */
-function make(name, seconds, gop, extra) {
-  const file = join(CACHE, name);
-  if (!existsSync(file)) {
+const VIDEO = ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25'];
+const tone = (hz) => ['-f', 'lavfi', '-i', `sine=frequency=${hz}:sample_rate=44100`];
+const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];
+const AAC = ['-c:a', 'aac', '-b:a', '48k'];
+
+const ffmpeg = (args) => execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+
+/** `name` in the cache, made by `build(tmpPath)` if it is not there yet. */
+function cached(name, build) {
+  const out = join(CACHE, name);
+  if (!existsSync(out)) {
     mkdirSync(CACHE, { recursive: true });
-    execFileSync('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25',
-      '-f', 'lavfi', '-i', 'sine=frequency=523:sample_rate=44100',
-      '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', String(gop),
-      '-c:a', 'aac', '-b:a', '48k', ...extra, file,
-    ]);
+    const tmp = join(CACHE, `.tmp-${process.pid}-${name}`);
+    rmSync(tmp, { recursive: true, force: true });
+    build(tmp);
+    renameSync(tmp, out);
   }
-  return file;
+  return out;
+}
+
+/** Makes `name` once: `seconds` of a 320x180 test pattern with a tone, H.264 + AAC. */
+function make(name, seconds, gop, extra, { video = true } = {}) {
+  return cached(name, (tmp) => ffmpeg([
+    ...(video ? VIDEO : []), ...tone(523), '-t', String(seconds),
+    ...(video ? [...H264, '-g', String(gop)] : []), ...AAC, ...extra,
+    // The temporary name has no extension for ffmpeg to guess from: say the format.
+    '-f', name.endsWith('.mp4') ? 'mp4' : name.endsWith('.flv') ? 'flv' : 'adts', tmp,
+  ]));
 }
 
 /** A `seconds`-long MP4 (moov first), made once. */
 export function testMp4(seconds = 60) {
   return make(`clock-${seconds}s.mp4`, seconds, 25, ['-movflags', '+faststart']);
+}
+
+/** A `seconds`-long FLV as ffmpeg writes it by default: no keyframe index. */
+export function testFlv(seconds = 60) {
+  return make(`clock-${seconds}s.flv`, seconds, 50, []);
+}
+
+/** A `seconds`-long FLV with a keyframe index in its metadata (`keyframes` in onMetaData). */
+export function testFlvIndexed(seconds = 60) {
+  return make(`clock-${seconds}s-indexed.flv`, seconds, 50, ['-flvflags', 'add_keyframe_index']);
+}
+
+/** A `seconds`-long audio-only FLV (AAC, no video tags; its header says audio only). */
+export function testFlvAudio(seconds = 60) {
+  return make(`tone-${seconds}s.flv`, seconds, 0, [], { video: false });
+}
+
+/** A `seconds`-long audio-only AAC file (ADTS), as Tencent's `aac` recordings are. */
+export function testAac(seconds = 60) {
+  return make(`tone-${seconds}s.aac`, seconds, 0, [], { video: false });
 }
 
 /** Puts a file into the server's media dir; returns its absolute URL on that server. */
@@ -34,7 +70,148 @@ export function publish(server, file, name) {
   return `${server.base}/media/test/${name}`;
 }
 
-/** A `seconds`-long FLV as ffmpeg writes it by default: no keyframe index. */
-export function testFlv(seconds = 60) {
-  return make(`clock-${seconds}s.flv`, seconds, 50, []);
+// --- HLS ------------------------------------------------------------------------------
+// Each HLS maker returns { dir, playlist, segments, duration, … }: the folder in the cache,
+// the absolute path of its playlist (`index.m3u8`, a VOD: EXT-X-PLAYLIST-TYPE:VOD and
+// EXT-X-ENDLIST), its segment file names in playlist order, and the seconds it lasts.
+// `publishHls(server, hls, name)` copies one into the server's media dir and gives the
+// playlist's URL. Segments are MPEG-TS of 4 s (a keyframe every 2 s), H.264 + AAC.
+
+/** Encodes `seconds` of HLS into `dir` with segment names `prefix%d.ts`; returns the playlist text. */
+function encodeHls(dir, { seconds, prefix = 'seg', hz = 523, extra = [] }) {
+  mkdirSync(dir, { recursive: true });
+  ffmpeg([
+    ...VIDEO, ...tone(hz), '-t', String(seconds),
+    ...H264, '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', ...AAC, ...extra,
+    '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod',
+    '-hls_segment_filename', join(dir, `${prefix}%d.ts`), join(dir, `${prefix}.m3u8`),
+  ]);
+  const text = readFileSync(join(dir, `${prefix}.m3u8`), 'utf8');
+  rmSync(join(dir, `${prefix}.m3u8`));
+  return text;
+}
+
+/** The media lines of a playlist: [{ extinf, uri }], and its target duration. */
+function parsePlaylist(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const entries = [];
+  let target = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith('#EXT-X-TARGETDURATION:')) target = Number(lines[i].split(':')[1]);
+    if (lines[i].startsWith('#EXTINF:')) entries.push({ extinf: lines[i], uri: lines[++i] });
+  }
+  return { entries, target };
+}
+
+const totalSeconds = (entries) => entries.reduce((s, e) => s + parseFloat(e.extinf.slice('#EXTINF:'.length)), 0);
+
+/** Writes a VOD playlist of `parts` (lists of entries), with EXT-X-DISCONTINUITY between them. */
+function writePlaylist(dir, parts, target) {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  parts.forEach((entries, i) => {
+    if (i > 0) lines.push('#EXT-X-DISCONTINUITY');
+    for (const e of entries) lines.push(e.extinf, e.uri);
+  });
+  lines.push('#EXT-X-ENDLIST', '');
+  writeFileSync(join(dir, 'index.m3u8'), lines.join('\n'));
+}
+
+function describeHls(dir, extra = {}) {
+  const { entries } = parsePlaylist(readFileSync(join(dir, 'index.m3u8'), 'utf8'));
+  return { dir, playlist: join(dir, 'index.m3u8'), segments: entries.map((e) => e.uri), duration: totalSeconds(entries), ...extra };
+}
+
+/** The first packet's presentation time of a file, in seconds (ffprobe). */
+function startTime(file) {
+  return Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=start_time', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim());
+}
+
+/** A plain HLS VOD of `seconds` (default 20: five segments). */
+export function testHls(seconds = 20) {
+  return describeHls(cached(`hls-${seconds}s`, (tmp) => {
+    const { entries, target } = parsePlaylist(encodeHls(tmp, { seconds }));
+    writePlaylist(tmp, [entries], target);
+  }));
+}
+
+/**
+ * Two encodes of `seconds / 2` each (a 523 Hz tone, then 880 Hz), the second one's
+ * timestamps moved on by `jump` seconds (`-output_ts_offset`), in one playlist with
+ * EXT-X-DISCONTINUITY between them. Also returns `discontinuityAt` (seconds into the
+ * playlist where the second half starts) and `jump`.
+ */
+export function testHlsDiscontinuity(seconds = 20, jump = 100) {
+  const half = seconds / 2;
+  const dir = cached(`hls-${seconds}s-discontinuity-${jump}`, (tmp) => {
+    const a = parsePlaylist(encodeHls(tmp, { seconds: half, prefix: 'a' }));
+    const b = parsePlaylist(encodeHls(tmp, { seconds: half, prefix: 'b', hz: 880, extra: ['-output_ts_offset', String(jump)] }));
+    writePlaylist(tmp, [a.entries, b.entries], Math.max(a.target, b.target));
+  });
+  const hls = describeHls(dir, { jump });
+  hls.discontinuityAt = totalSeconds(parsePlaylist(readFileSync(hls.playlist, 'utf8')).entries.filter((e) => e.uri.startsWith('a')));
+  return hls;
+}
+
+/**
+ * An HLS VOD whose MPEG-TS timestamps cross 2^33 (90 kHz ticks, about 26.5 hours) and
+ * wrap to 0 a few seconds in: its timestamps start at `offset` seconds. Also returns
+ * `start` (the first segment's first timestamp, in seconds, as ffprobe reads it) and
+ * `wrapsAt` (seconds into the playlist where the wrap happens).
+ */
+export function testHlsWrap(seconds = 20, offset = 95436) {
+  const dir = cached(`hls-${seconds}s-wrap-${offset}`, (tmp) => {
+    const { entries, target } = parsePlaylist(encodeHls(tmp, { seconds, extra: ['-output_ts_offset', String(offset)] }));
+    writePlaylist(tmp, [entries], target);
+  });
+  const hls = describeHls(dir, { offset });
+  // ffprobe reads a start this close to the wrap as negative (it corrects for the wrap).
+  const wrap = 2 ** 33 / 90000;
+  hls.start = ((startTime(join(dir, hls.segments[0])) % wrap) + wrap) % wrap;
+  hls.wrapsAt = wrap - hls.start;
+  return hls;
+}
+
+/** A copy of `testHls(seconds)` made by `change(tmpDir, hls)` (a broken segment, say). */
+function variant(name, seconds, change) {
+  const plain = testHls(seconds);
+  return cached(`hls-${seconds}s-${name}`, (tmp) => {
+    cpSync(plain.dir, tmp, { recursive: true });
+    change(tmp, plain);
+  });
+}
+
+/**
+ * `testHls(seconds)` with segment `index` (default 1, the second) corrupt: the middle half
+ * of its bytes overwritten with garbage (a fixed pseudo-random sequence, so TS packet sync
+ * bytes, PES headers and H.264 data all break). Also returns `corrupt`: that segment's name.
+ */
+export function testHlsCorrupt(seconds = 20, index = 1) {
+  const dir = variant(`corrupt${index}`, seconds, (tmp, plain) => {
+    const file = join(tmp, plain.segments[index]);
+    const bytes = readFileSync(file);
+    let x = 0x2545f491;
+    for (let i = Math.floor(bytes.length / 4); i < Math.floor((bytes.length * 3) / 4); i++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5; // xorshift32
+      bytes[i] = x & 0xff;
+    }
+    writeFileSync(file, bytes);
+  });
+  return describeHls(dir, { corrupt: testHls(seconds).segments[index] });
+}
+
+/**
+ * `testHls(seconds)` with segment `index` (default 1) deleted after the playlist was made:
+ * the server answers 404 for it. Also returns `missing`: that segment's name.
+ */
+export function testHlsMissingSegment(seconds = 20, index = 1) {
+  const dir = variant(`missing${index}`, seconds, (tmp, plain) => rmSync(join(tmp, plain.segments[index])));
+  return describeHls(dir, { missing: testHls(seconds).segments[index] });
+}
+
+/** Copies an HLS folder into the server's media dir as `name/`; returns its playlist's URL. */
+export function publishHls(server, hls, name) {
+  const dir = join(server.dir, 'media', 'test', name);
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(hls.dir)) copyFileSync(join(hls.dir, f), join(dir, f));
+  return `${server.base}/media/test/${name}/${basename(hls.playlist)}`;
 }
