@@ -4,7 +4,8 @@ import { fetchFlv, time } from '/web/timing.js';
 
 const CHUNK = 64 * 1024;
 
-window.bench = async ({ runs, warmup }) => {
+window.bench = async ({ runs, warmup, only }) => {
+  if (only === 'ts') return null;
   const flv = await fetchFlv();
   // Its loaders hand over each network chunk as its own ArrayBuffer: cut them up front,
   // outside the timing (ours gets views of one buffer, also for free).

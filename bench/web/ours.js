@@ -1,35 +1,52 @@
-// Our remuxer (bench/media-wasm, built by build-wasm.sh) on the benchmark FLV.
-import init, { remux, ChunkedRemuxer } from '/out/pkg/relive_media_wasm_bench.js';
-import { fetchFlv, time } from '/web/timing.js';
+// Our remuxers (bench/media-wasm, built by build-wasm.sh) on the benchmark files, called
+// from this page's thread: the build at opt-level 3 (pkg/) and the one at opt-level "z"
+// as the app's workers are built (pkg-z/).
+import init, * as o3 from '/out/pkg/relive_media_wasm_bench.js';
+import initZ, * as oz from '/out/pkg-z/relive_media_wasm_bench.js';
+import { fetchFlv, fetchTs, time } from '/web/timing.js';
 
 const CHUNK = 64 * 1024;
 
-/** As a player: each 64 KiB chunk pushed from JS, each segment taken out as a Uint8Array. */
-function chunked(flv) {
-  const r = new ChunkedRemuxer();
-  let bytes = 0, segments = 0;
+/** Each 64 KiB chunk pushed from JS, each segment taken out as a Uint8Array. */
+function chunked(r, bytes, finish) {
+  let out = 0, segments = 0;
   const drain = () => {
-    for (let s = r.next_segment(); s !== undefined; s = r.next_segment()) { bytes += s.byteLength; segments += 1; }
+    for (let s = r.next_segment(); s !== undefined; s = r.next_segment()) { out += s.byteLength; segments += 1; }
   };
   try {
-    for (let off = 0; off < flv.byteLength; off += CHUNK) {
-      r.push(flv.subarray(off, off + CHUNK));
+    for (let off = 0; off < bytes.byteLength; off += CHUNK) {
+      r.push(bytes.subarray(off, off + CHUNK));
       drain();
     }
-    r.finish();
+    finish(r);
     drain();
   } finally {
     r.free();
   }
-  return { bytes, segments };
+  return { bytes: out, segments };
 }
 
-window.bench = async ({ runs, warmup }) => {
+window.bench = async ({ runs, warmup, only }) => {
   await init();
-  const flv = await fetchFlv();
-  const js = await time(() => chunked(flv), { runs, warmup });
-  // The whole file copied into wasm memory once, then chunked inside (no segments leave it).
-  const one = await time(() => ({ bytes: remux(flv), segments: null }), { runs, warmup });
-  return { input: flv.byteLength, chunked: js, oneCall: one };
+  await initZ();
+  const opts = { runs, warmup };
+  const res = { ts: o3.has_ts() };
+  if (only !== 'ts') {
+    const flv = await fetchFlv();
+    res.flvInput = flv.byteLength;
+    res.flvChunked = await time(() => chunked(new o3.ChunkedRemuxer(), flv, (r) => r.finish()), opts);
+    res.flvChunkedZ = await time(() => chunked(new oz.ChunkedRemuxer(), flv, (r) => r.finish()), opts);
+    // The whole file copied into wasm memory once, then chunked inside (no segments leave it).
+    res.flvOneCall = await time(() => ({ bytes: o3.remux(flv), segments: null }), opts);
+  }
+  if (only !== 'flv' && res.ts) {
+    const ts = await fetchTs();
+    res.tsInput = ts.byteLength;
+    const begin = (r) => { r.begin_segment(0, 0); return r; };
+    res.tsChunked = await time(() => chunked(begin(new o3.ChunkedTsRemuxer()), ts, (r) => r.end_segment()), opts);
+    res.tsChunkedZ = await time(() => chunked(begin(new oz.ChunkedTsRemuxer()), ts, (r) => r.end_segment()), opts);
+    res.tsOneCall = await time(() => ({ bytes: o3.remux_ts(ts), segments: null }), opts);
+  }
+  return res;
 };
 window.ready = true;
