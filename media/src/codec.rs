@@ -1,5 +1,6 @@
-//! Codec configurations carried in FLV sequence headers: H.264's
-//! AVCDecoderConfigurationRecord and AAC's AudioSpecificConfig.
+//! Codec configurations: H.264's AVCDecoderConfigurationRecord and AAC's
+//! AudioSpecificConfig, as FLV sequence headers carry them, or built from what MPEG-TS
+//! carries (SPS and PPS NAL units; ADTS headers).
 
 use crate::error::ErrorKind;
 
@@ -44,6 +45,31 @@ impl AvcConfig {
         })
     }
 
+    /// A record around one SPS and one PPS (NAL units, header byte included, emulation
+    /// prevention bytes kept), with 4-byte NAL lengths: what an Annex B stream (MPEG-TS)
+    /// carries in band. Checked by [`AvcConfig::parse`].
+    pub fn from_sps_pps(sps: &[u8], pps: &[u8]) -> Result<AvcConfig, ErrorKind> {
+        let bad = ErrorKind::BadCodecConfig;
+        if sps.len() < 4 || sps[0] & 0x1F != 7 {
+            return Err(bad("not an SPS, or too short"));
+        }
+        if pps.is_empty() || pps[0] & 0x1F != 8 {
+            return Err(bad("not a PPS"));
+        }
+        let (Ok(sps_len), Ok(pps_len)) = (u16::try_from(sps.len()), u16::try_from(pps.len())) else {
+            return Err(bad("SPS or PPS longer than 65535 bytes"));
+        };
+        let mut record = Vec::with_capacity(11 + sps.len() + pps.len());
+        // version, profile, compatibility, level, 4-byte lengths, one SPS
+        record.extend_from_slice(&[1, sps[1], sps[2], sps[3], 0xFF, 0xE1]);
+        record.extend_from_slice(&sps_len.to_be_bytes());
+        record.extend_from_slice(sps);
+        record.push(1);
+        record.extend_from_slice(&pps_len.to_be_bytes());
+        record.extend_from_slice(pps);
+        AvcConfig::parse(&record)
+    }
+
     /// The RFC 6381 codec string: `avc1.PPCCLL`.
     pub fn codec_string(&self) -> String {
         format!("avc1.{:02x}{:02x}{:02x}", self.profile, self.compatibility, self.level)
@@ -59,7 +85,8 @@ pub struct AacConfig {
     pub channels: u8,
 }
 
-const SAMPLE_RATES: [u32; 13] =
+/// The sampling frequencies by index (ISO/IEC 14496-3 Table 1.18).
+pub(crate) const SAMPLE_RATES: [u32; 13] =
     [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 impl AacConfig {
@@ -84,6 +111,16 @@ impl AacConfig {
         }
         let channels = r.bits(4).ok_or(bad("AAC configuration too short"))? as u8;
         Ok(AacConfig { asc: asc.to_vec(), object_type, sample_rate, channels: channels.max(1) })
+    }
+
+    /// The two-byte AudioSpecificConfig for what an ADTS header says: the audio object
+    /// type (ADTS profile + 1), the sampling frequency index and the channel configuration.
+    pub fn from_adts(object_type: u8, frequency_index: u8, channel_config: u8) -> Result<AacConfig, ErrorKind> {
+        if !(1..=31).contains(&object_type) || frequency_index > 12 || channel_config > 7 {
+            return Err(ErrorKind::BadCodecConfig("ADTS fields out of range"));
+        }
+        let asc = [object_type << 3 | frequency_index >> 1, (frequency_index & 1) << 7 | channel_config << 3];
+        AacConfig::parse(&asc)
     }
 
     /// The RFC 6381 codec string: `mp4a.40.N`.
@@ -291,6 +328,30 @@ mod tests {
         assert_eq!(c.codec_string(), "avc1.4d401e");
         assert!(AvcConfig::parse(&record[..12]).is_err());
         assert!(AvcConfig::parse(&[]).is_err());
+    }
+
+    #[test]
+    fn avc_record_from_sps_and_pps() {
+        let record = hex("014d401effe10018674d401eecc05017fcb808800000030080000019078b16cd01000568e97b2c80");
+        let sps = &record[8..8 + 0x18];
+        let pps = &record[record.len() - 5..];
+        let c = AvcConfig::from_sps_pps(sps, pps).unwrap();
+        assert_eq!(c.record, record, "the same record as x264's in FLV");
+        assert_eq!((c.width, c.height, c.codec_string().as_str()), (640, 360, "avc1.4d401e"));
+        assert!(AvcConfig::from_sps_pps(pps, sps).is_err(), "PPS given as SPS");
+        assert!(AvcConfig::from_sps_pps(&sps[..3], pps).is_err());
+        assert!(AvcConfig::from_sps_pps(&sps[..6], pps).is_err(), "an SPS cut short is unreadable");
+    }
+
+    #[test]
+    fn aac_config_from_adts_fields() {
+        // AAC-LC (ADTS profile 1), 44.1 kHz (index 4), stereo: the usual 0x12 0x10.
+        let c = AacConfig::from_adts(2, 4, 2).unwrap();
+        assert_eq!(c.asc, [0x12, 0x10]);
+        assert_eq!((c.object_type, c.sample_rate, c.channels), (2, 44100, 2));
+        assert_eq!(AacConfig::from_adts(2, 3, 1).unwrap().asc, [0x11, 0x88], "48 kHz mono");
+        assert!(AacConfig::from_adts(2, 13, 2).is_err());
+        assert!(AacConfig::from_adts(0, 4, 2).is_err());
     }
 
     #[test]
