@@ -81,7 +81,7 @@ keys! {
     MoreFrom, NowPlaying, UpNext, PlayNext, WatchOnRelive,
     PlayerLabel, Play, Pause, Mute, Unmute, Volume, Seek, SeekValue, Speed, SpeedNormal, Fullscreen, ExitFullscreen,
     PictureInPicture, Share, LinkCopied, CopyFailed, Embed, EmbedCode, Copy, Copied, Close, ResumeFrom, StartOver,
-    ErrNetwork, ErrDecode, ErrUnsupported, ErrCorrupt, ErrTruncated, Buffering,
+    ErrNetwork, ErrDecode, ErrUnsupported, ErrCorrupt, ErrTruncated, ErrPartMissing, Buffering,
     JustNow, MinutesAgo, HoursAgo, Yesterday, DaysAgo, DurationHm, DurationM, DurationS, Hours,
 }
 
@@ -143,6 +143,7 @@ fn en(k: Key) -> &'static str {
         ErrUnsupported => "This video file is missing or in a format your browser can't play.",
         ErrCorrupt => "This recording is damaged and can't be played from here.",
         ErrTruncated => "The recording ends here: the rest of the file is missing.",
+        ErrPartMissing => "A part of this recording can't be found on the server.",
         Buffering => "Buffering",
         JustNow => "just now",
         MinutesAgo => "{n} min ago",
@@ -214,6 +215,7 @@ fn zh_cn(k: Key) -> &'static str {
         ErrUnsupported => "视频文件不存在，或浏览器无法播放这种格式。",
         ErrCorrupt => "录制文件已损坏，无法从这里继续播放。",
         ErrTruncated => "录制到这里就结束了：文件后面的部分缺失。",
+        ErrPartMissing => "服务器上找不到这段录制的一部分。",
         Buffering => "缓冲中",
         JustNow => "刚刚",
         MinutesAgo => "{n} 分钟前",

@@ -35,7 +35,7 @@ impl State {
         &mut self,
         msg: ToWorker<B>,
         bytes: impl Fn(&B) -> Vec<u8>,
-        send: &mut impl FnMut(FromWorker<Vec<u8>>),
+        send: &mut dyn FnMut(FromWorker<Vec<u8>>),
     ) {
         match msg {
             ToWorker::Push(data) => {
@@ -50,6 +50,8 @@ impl State {
                 self.generation = generation;
                 self.remuxer.restart_at(offset);
             }
+            // HLS only; an FLV worker is never sent one.
+            ToWorker::Segment { .. } => {}
             ToWorker::Finish => {
                 let result = self.remuxer.finish();
                 self.send_outputs(send);
@@ -61,7 +63,7 @@ impl State {
         }
     }
 
-    fn send_outputs(&mut self, send: &mut impl FnMut(FromWorker<Vec<u8>>)) {
+    fn send_outputs(&mut self, send: &mut dyn FnMut(FromWorker<Vec<u8>>)) {
         let generation = self.generation;
         for out in self.remuxer.take_output() {
             send(match out {
@@ -88,31 +90,8 @@ impl State {
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use protocol::js;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::prelude::*;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
-
-    use std::cell::RefCell;
-
-    thread_local! {
-        static STATE: RefCell<State> = RefCell::new(State::default());
-    }
-    fn scope() -> DedicatedWorkerGlobalScope {
-        js_sys::global().unchecked_into()
-    }
-    /// Out of the worker's memory into a new buffer, which is handed over (not copied again).
-    fn send(m: FromWorker<Vec<u8>>) {
-        js::post(&scope(), m.encode().map_bytes(|d| Uint8Array::from(&d[..])));
-    }
-    let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if let Some(msg) = js::to_worker(&event.data()) {
-            STATE.with_borrow_mut(|s| s.handle(msg, Uint8Array::to_vec, &mut send));
-        }
-    });
-    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
-    handler.forget();
-    send(FromWorker::Ready);
+    let mut state = State::default();
+    protocol::js::serve(move |msg, send| state.handle(msg, Uint8Array::to_vec, send));
 }
 
 /// The worker runs only in a browser; natively this binary does nothing.

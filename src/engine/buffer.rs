@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
+use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlVideoElement, MediaSource, MediaSourceReadyState, SourceBuffer, SourceBufferAppendMode};
@@ -45,7 +46,9 @@ pub struct MediaBuffer {
     buffer: RefCell<Option<SourceBuffer>>,
     /// The init segment's type, when it came before the media source opened.
     pending_mime: RefCell<Option<String>>,
-    queue: RefCell<VecDeque<Vec<u8>>>,
+    /// Segments as the worker handed them over: appended from there, never copied
+    /// into this module's memory.
+    queue: RefCell<VecDeque<Uint8Array>>,
     duration: Cell<Option<f64>>,
     /// End (seconds) of the newest segment remuxed, appended or still queued.
     queued_end: Cell<f64>,
@@ -102,7 +105,7 @@ impl MediaBuffer {
     pub fn init(
         &self,
         mime: &str,
-        data: Vec<u8>,
+        data: Uint8Array,
         listeners: &Listeners,
         on_update: impl FnMut() + 'static,
     ) -> Result<(), Key> {
@@ -129,7 +132,7 @@ impl MediaBuffer {
     }
 
     /// A media segment ending at `end` seconds.
-    pub fn enqueue(&self, data: Vec<u8>, end: f64) {
+    pub fn enqueue(&self, data: Uint8Array, end: f64) {
         self.queued_end.set(end);
         self.queue.borrow_mut().push_back(data);
     }
@@ -168,11 +171,11 @@ impl MediaBuffer {
         }
         let next = self.queue.borrow_mut().pop_front();
         match next {
-            Some(mut data) => {
+            Some(data) => {
                 if self.media_source.ready_state() == MediaSourceReadyState::Closed {
                     return;
                 }
-                if sb.append_buffer_with_u8_array(&mut data).is_err() {
+                if sb.append_buffer_with_array_buffer_view(&data).is_err() {
                     // Full (QuotaExceededError): free what is behind and try again later.
                     self.queue.borrow_mut().push_front(data);
                     self.evict(sb, 5.0);

@@ -1,11 +1,13 @@
-//! The playback engine: plays a file the browser cannot play by itself (an FLV today)
-//! through Media Source Extensions. The file is fetched as a stream, remuxed to
-//! fragmented MP4 piece by piece in a Web Worker (`src/bin/flv_worker.rs`, loaded only
-//! now) and appended to a `SourceBuffer`.
+//! The playback engine: plays what the browser cannot play by itself (an FLV file, an
+//! HLS playlist of MPEG-TS segments) through Media Source Extensions. The media is
+//! fetched, remuxed to fragmented MP4 piece by piece in a Web Worker
+//! (`src/bin/flv_worker.rs` or `src/bin/ts_worker.rs`, loaded only now) and appended to a
+//! `SourceBuffer`.
 //!
-//! [`Engine`] orchestrates four parts, each owning its state:
-//! - [`download`]: the fetch, its `Range` restarts, back-pressure and recovery from
+//! [`Engine`] orchestrates these parts, each owning its state:
+//! - [`download`]: an FLV's fetch, its `Range` restarts, back-pressure and recovery from
 //!   network failures;
+//! - [`hls`]: an HLS playlist and its segment scheduler (seeks by the playlist's times);
 //! - [`worker`]: the remuxing worker, spoken to in the typed [`protocol`];
 //! - [`buffer`]: the `MediaSource`, its `SourceBuffer`, the append queue and eviction;
 //! - [`seek_index`]: the keyframe index (the server's, else the file's own) and the
@@ -17,11 +19,12 @@
 //! ahead of the playhead (appended or queued), and media further than
 //! [`buffer::KEEP_BEHIND`] seconds behind the playhead is removed.
 //!
-//! The container is a parameter, [`Demux`]: another format (MPEG-TS) is a variant with
-//! its worker; the engine around it stays.
+//! The container is a parameter, [`Demux`]: each variant has its worker and its input
+//! ([`Input`]); the media side, the worker's protocol and the seeking around them stay.
 
 pub mod buffer;
 pub mod download;
+pub mod hls;
 pub mod protocol;
 pub mod seek_index;
 pub mod worker;
@@ -47,7 +50,10 @@ pub use self::buffer::supported;
 /// The containers the engine remuxes, each by its own worker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Demux {
+    /// One FLV file, read with `Range` requests from keyframes.
     Flv,
+    /// An HLS playlist of MPEG-TS segments.
+    Hls,
 }
 
 impl Demux {
@@ -55,6 +61,7 @@ impl Demux {
     fn worker_url(self) -> &'static str {
         match self {
             Demux::Flv => "/relive-flv-worker_loader.js",
+            Demux::Hls => "/relive-ts-worker_loader.js",
         }
     }
 
@@ -62,17 +69,30 @@ impl Demux {
     fn name(self) -> &'static str {
         match self {
             Demux::Flv => "FLV",
+            Demux::Hls => "HLS",
         }
     }
 }
 
-/// What the engine plays: a file, its container, and where its keyframe index is.
+/// What the engine plays: a file or playlist, its container, and where its keyframe
+/// index is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EngineSource {
     pub demux: Demux,
+    /// The file (FLV) or the playlist (HLS).
     pub url: String,
-    /// The server's keyframe index of the file, if it makes one.
+    /// The server's keyframe index of the file, if it makes one (FLV).
     pub index_url: Option<String>,
+}
+
+/// Where the media comes from, per container.
+enum Input {
+    /// One file: its download and its keyframes.
+    File {
+        download: Download,
+        index: SeekIndex,
+    },
+    Hls(hls::HlsInput),
 }
 
 /// An event listener: where, on what, and the closure (kept alive while listening).
@@ -103,8 +123,7 @@ pub struct Engine {
     video: HtmlVideoElement,
     buffer: MediaBuffer,
     worker: RemuxWorker,
-    download: Download,
-    index: SeekIndex,
+    input: Input,
     on_error: Box<dyn Fn(Key)>,
     /// Bumped at each seek and on failure: older download loops stop and the
     /// worker's answers for older data are ignored.
@@ -125,13 +144,16 @@ impl Engine {
         let EngineSource { demux, url, index_url } = source;
         let buffer = MediaBuffer::new(video)?;
         let worker = RemuxWorker::new(demux.worker_url())?;
+        let input = match demux {
+            Demux::Flv => Input::File { download: Download::new(url, demux.name()), index: SeekIndex::default() },
+            Demux::Hls => Input::Hls(hls::HlsInput::new(url)),
+        };
         let engine = Rc::new(Engine {
             demux,
             video: video.clone(),
             buffer,
             worker,
-            download: Download::new(url, demux.name()),
-            index: SeekIndex::default(),
+            input,
             on_error: Box::new(on_error),
             generation: Cell::new(0),
             truncated: Cell::new(false),
@@ -160,13 +182,18 @@ impl Engine {
         video.set_src(engine.buffer.object_url());
         // The download and the remuxer start now, not when the media source opens (tens of
         // milliseconds later, once the element is in the page): segments wait in the queue.
-        engine.clone().download(0, false);
-        if let Some(index_url) = index_url {
+        match &engine.input {
+            Input::Hls(_) => engine.hls_start(),
+            Input::File { .. } => engine.clone().download(0, false),
+        }
+        if let (Some(index_url), Input::File { .. }) = (index_url, &engine.input) {
             let e = engine.clone();
             spawn_local(async move {
-                if let Some(ix) = seek_index::load(&index_url).await {
+                if let Some(ix) = seek_index::load(&index_url).await
+                    && let Input::File { index, .. } = &e.input
+                {
                     e.buffer.set_duration(Some(ix.duration_ms as f64 / 1000.0));
-                    e.index.set(ix);
+                    index.set(ix);
                     e.buffer.apply_duration();
                 }
             });
@@ -177,7 +204,7 @@ impl Engine {
     /// Stops downloading and remuxing, and lets go of the element.
     pub fn destroy(&self) {
         self.generation.set(self.generation.get() + 1);
-        self.download.abort();
+        self.abort_input();
         self.worker.terminate();
         self.listeners.clear();
         self.buffer.revoke();
@@ -186,7 +213,7 @@ impl Engine {
     fn fail(&self, key: Key) {
         if !self.failed.replace(true) {
             self.generation.set(self.generation.get() + 1);
-            self.download.abort();
+            self.abort_input();
             (self.on_error)(key);
         }
     }
@@ -200,9 +227,35 @@ impl Engine {
         }
     }
 
+    fn abort_input(&self) {
+        match &self.input {
+            Input::File { download, .. } => download.abort(),
+            Input::Hls(hls) => hls.abort(),
+        }
+    }
+
+    /// The HLS input, when this plays a playlist.
+    fn hls(&self) -> Option<&hls::HlsInput> {
+        match &self.input {
+            Input::Hls(h) => Some(h),
+            Input::File { .. } => None,
+        }
+    }
+
+    /// The FLV download and keyframes, when this plays a file.
+    fn file(&self) -> Option<(&Download, &SeekIndex)> {
+        match &self.input {
+            Input::File { download, index } => Some((download, index)),
+            Input::Hls(_) => None,
+        }
+    }
+
     /// Starts a download loop from `offset`; after a seek (`restart`), the worker is
     /// told to expect a tag there and answers under a new generation.
     fn download(self: Rc<Self>, offset: u64, restart: bool) {
+        if self.file().is_none() {
+            return;
+        }
         if restart {
             let generation = self.generation.get() + 1;
             self.generation.set(generation);
@@ -211,8 +264,9 @@ impl Engine {
         let generation = self.generation.get();
         self.buffer.set_done(false);
         spawn_local(async move {
+            let Some((download, _)) = self.file() else { return };
             let feed = EngineFeed { engine: &self, generation };
-            match self.download.run(offset, &feed).await {
+            match download.run(offset, &feed).await {
                 Err(_) if self.generation.get() != generation => {} // a seek replaced it
                 Err(Key::ErrNetwork) => self.recover(generation).await,
                 Err(key) => self.fail(key),
@@ -225,11 +279,12 @@ impl Engine {
     /// the last keyframe remuxed, a little later, a few times. Without a keyframe to go
     /// back to (nothing remuxed yet, or no index), the failure is shown.
     async fn recover(self: Rc<Self>, generation: u32) {
+        let Some((download, index)) = self.file() else { return };
         let end = self.buffer.queued_end();
-        let attempt = self.download.next_attempt();
-        let point = attempt.filter(|_| end > 0.0).and_then(|_| self.index.point_before(end));
+        let attempt = download.next_attempt();
+        let point = attempt.filter(|_| end > 0.0).and_then(|_| index.point_before(end));
         let (Some(attempt), Some(point)) = (attempt, point) else { return self.fail(Key::ErrNetwork) };
-        self.download.back_off(attempt, point.offset).await;
+        download.back_off(attempt, point.offset).await;
         if self.generation.get() == generation && !self.failed.get() {
             self.download(point.offset, true);
         }
@@ -242,14 +297,16 @@ impl Engine {
         }
         match msg {
             FromWorker::Init { mime, data, .. } => {
-                if let Err(key) = self.buffer.init(&mime, data.to_vec(), &self.listeners, self.on_update()) {
+                if let Err(key) = self.buffer.init(&mime, data, &self.listeners, self.on_update()) {
                     self.fail(key);
                     return;
                 }
             }
-            FromWorker::Media { data, end_ms, .. } => self.buffer.enqueue(data.to_vec(), end_ms as f64 / 1000.0),
+            FromWorker::Media { data, end_ms, .. } => self.buffer.enqueue(data, end_ms as f64 / 1000.0),
             FromWorker::Metadata { duration, keyframes, .. } => {
-                self.index.offer_metadata(&keyframes);
+                if let Some((_, index)) = self.file() {
+                    index.offer_metadata(&keyframes);
+                }
                 if !self.buffer.has_duration() {
                     self.buffer.set_duration(duration.filter(|d| *d > 0.0));
                     self.buffer.apply_duration();
@@ -263,7 +320,15 @@ impl Engine {
                     RemuxError::Corrupt => self.fail(Key::ErrCorrupt),
                 }
             }
-            FromWorker::Done { .. } => self.buffer.set_done(true),
+            FromWorker::Done { .. } => match self.hls() {
+                // One segment done; the stream is done after the last.
+                Some(hls) => {
+                    if hls.segment_done() {
+                        self.buffer.set_done(true);
+                    }
+                }
+                None => self.buffer.set_done(true),
+            },
             FromWorker::Ready | FromWorker::Pushed => {}
         }
         self.buffer.pump();
@@ -277,8 +342,14 @@ impl Engine {
         if self.buffer.is_buffered(t) {
             return;
         }
+        if let Some(hls) = self.hls() {
+            if let Some((segment, start)) = hls.segment_for(t) {
+                self.hls_restart(segment, start);
+            }
+            return;
+        }
         // Without a seek point the download carries on and reaches the target by itself.
-        let Some(point) = self.index.point_before(t) else { return };
+        let Some(point) = self.file().and_then(|(_, index)| index.point_before(t)) else { return };
         self.buffer.restart_at(point.time_ms as f64 / 1000.0);
         self.truncated.set(false);
         self.download(point.offset, true);

@@ -1,7 +1,8 @@
 //! What the `<video>` plays from. The controls never look past this: a progressive
-//! file (MP4, AAC, HLS where the browser has it) plays through `src`; an FLV is
-//! remuxed to fragmented MP4 in the page by the [`engine`](crate::engine) and fed
-//! through Media Source Extensions; without MSE, the server's progressive MP4 of it plays.
+//! file (MP4, AAC) plays through `src`; an FLV or an HLS playlist is remuxed to
+//! fragmented MP4 in the page by the [`engine`](crate::engine) and fed through Media
+//! Source Extensions; without MSE, an FLV plays as the server's progressive MP4 of it
+//! and HLS through the browser's own support (Safari).
 
 use std::rc::Rc;
 
@@ -44,6 +45,12 @@ impl Source {
             }),
             // No Media Source Extensions (iPhone Safari before 17.1): the server's MP4 of it.
             ReplayFormat::Flv => Source::Progressive(api::mp4_url(r.id)),
+            // HLS through our own remuxer wherever MSE (or ManagedMediaSource) exists, even
+            // where the browser claims native HLS: Chromium's is not reliable yet.
+            ReplayFormat::Hls if engine::supported() => {
+                Source::Engine(EngineSource { demux: Demux::Hls, url: r.url.clone(), index_url: None })
+            }
+            // Neither: the browser's own HLS (Safari on iPhones before iOS 17.1).
             ReplayFormat::Mp4 | ReplayFormat::Aac | ReplayFormat::Hls => Source::Progressive(r.url.clone()),
         }
     }

@@ -52,6 +52,27 @@ pub fn from_js(msg: &JsValue) -> Wire<Uint8Array> {
     Wire { kind, fields }
 }
 
+/// A worker's message loop: hands each message to `handle` with a
+/// `send` that posts answers (their bytes copied out of the worker's memory once, into a
+/// buffer that is then transferred, not copied again); then says `ready`.
+#[cfg(target_arch = "wasm32")]
+pub fn serve(mut handle: impl FnMut(ToWorker<Uint8Array>, &mut dyn FnMut(FromWorker<Vec<u8>>)) + 'static) {
+    use wasm_bindgen::prelude::Closure;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let to = scope.clone();
+    let mut send = move |m: FromWorker<Vec<u8>>| post(&to, m.encode().map_bytes(|d| Uint8Array::from(&d[..])));
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if let Some(msg) = to_worker(&event.data()) {
+            handle(msg, &mut send);
+        }
+    });
+    scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+    post(&scope, FromWorker::<Uint8Array>::Ready.encode());
+}
+
 pub fn post(target: &impl Poster, w: Wire<Uint8Array>) {
     let (msg, transfer) = to_js(w);
     target.post(&msg, &transfer);

@@ -10,6 +10,9 @@
 //!
 //! Messages to the worker: `push` (bytes of the download, in order), `restart` (a new
 //! download starts at `offset`; answers carry its `gen`), `finish` (the download ended).
+//! An HLS playback sends its segments one by one, each as `segment` (where it starts on
+//! the timeline, its discontinuity sequence number), its `push`es, then `finish`,
+//! answered by `done`; a seek is a `restart` (offset 0) before the next `segment`.
 //! From the worker: `ready` once, when it takes messages (earlier ones would be lost);
 //! `pushed` after each push, whatever its generation; and, each with the generation of
 //! the last restart, `init`, `media`, `metadata`, `error` and `done`.
@@ -21,8 +24,11 @@ pub enum ToWorker<B> {
     Push(B),
     /// A new download starts at byte `offset` (after a seek or a recovery).
     Restart { offset: u64, generation: u32 },
-    /// The download reached the end of the file.
+    /// The download reached the end of the file (HLS: of the segment).
     Finish,
+    /// An HLS segment begins: its start on the output timeline (the playlist's EXTINF
+    /// before it, ms) and its discontinuity sequence number.
+    Segment { start_ms: i64, discontinuity: u64 },
 }
 
 /// Why remuxing stopped.
@@ -185,8 +191,8 @@ impl<B> Wire<B> {
 }
 
 /// The field names of every message, in one place.
-pub const FIELDS: [&str; 11] =
-    ["data", "offset", "gen", "mime", "start", "end", "duration", "times", "positions", "kind", "message"];
+pub const FIELDS: [&str; 12] =
+    ["data", "offset", "gen", "mime", "start", "end", "duration", "times", "positions", "kind", "message", "disc"];
 
 impl<B> ToWorker<B> {
     pub fn encode(self) -> Wire<B> {
@@ -197,6 +203,10 @@ impl<B> ToWorker<B> {
                 vec![("offset", Value::Number(offset as f64)), ("gen", Value::Number(f64::from(generation)))],
             ),
             ToWorker::Finish => Wire::new("finish", Vec::new()),
+            ToWorker::Segment { start_ms, discontinuity } => Wire::new(
+                "segment",
+                vec![("start", Value::Number(start_ms as f64)), ("disc", Value::Number(discontinuity as f64))],
+            ),
         }
     }
 
@@ -208,6 +218,10 @@ impl<B> ToWorker<B> {
                 ToWorker::Restart { offset: w.number("offset").unwrap_or(0.0) as u64, generation: w.generation() }
             }
             "finish" => ToWorker::Finish,
+            "segment" => ToWorker::Segment {
+                start_ms: w.number("start").unwrap_or(0.0) as i64,
+                discontinuity: w.number("disc").unwrap_or(0.0) as u64,
+            },
             _ => return None,
         })
     }
@@ -305,6 +319,8 @@ mod tests {
         to_round_trip(ToWorker::Restart { offset: 0, generation: 0 });
         to_round_trip(ToWorker::Restart { offset: 5_000_000_000, generation: 7 });
         to_round_trip(ToWorker::Finish);
+        to_round_trip(ToWorker::Segment { start_ms: 0, discontinuity: 0 });
+        to_round_trip(ToWorker::Segment { start_ms: 10_800_000, discontinuity: 3 });
     }
 
     #[test]
@@ -334,6 +350,7 @@ mod tests {
         let messages: Vec<Wire<Vec<u8>>> = vec![
             ToWorker::Push(vec![1]).encode(),
             ToWorker::Restart { offset: 1, generation: 1 }.encode(),
+            ToWorker::Segment { start_ms: 1, discontinuity: 1 }.encode(),
             FromWorker::Init { generation: 1, data: vec![1], mime: "m".into() }.encode(),
             FromWorker::Media { generation: 1, data: vec![1], start_ms: 0, end_ms: 1 }.encode(),
             FromWorker::Metadata { generation: 1, duration: Some(1.0), keyframes: vec![(0.0, 1)] }.encode(),

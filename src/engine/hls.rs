@@ -1,0 +1,251 @@
+//! HLS: the playlist and the segment scheduler.
+//!
+//! The playlist (m3u8) is read here, in the page, with [`relive_media::hls`]; a master
+//! playlist plays its first variant this browser can decode. The segments are fetched
+//! one at a time, in order, while less than [`MAX_AHEAD`] seconds are remuxed ahead of
+//! the playhead; each goes to the worker as `segment` (its start on the timeline by the
+//! EXTINF before it, and its discontinuity number), its bytes, then `finish`. The worker
+//! (`src/bin/ts_worker.rs`) anchors each discontinuity at its playlist time, so no
+//! `timestampOffset` is needed and a seek lands where the playlist says.
+//!
+//! Seeking outside what is buffered starts again from the segment holding the target
+//! (the last one starting at or before it); the browser then decodes from that
+//! segment's first keyframe. A segment that fails is fetched again [`NETWORK_RETRIES`]
+//! times, a little later each time, before the player shows the error (with Retry).
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::Uint8Array;
+use relive_media::hls::{self, MediaPlaylist, Playlist};
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{AbortController, MediaSource, Response};
+
+use super::Engine;
+use super::buffer::MAX_AHEAD;
+use super::download::{NETWORK_RETRIES, fetch, sleep};
+use super::protocol::ToWorker;
+use super::worker::MAX_IN_FLIGHT;
+use crate::i18n::Key;
+
+/// Why a fetch gave nothing: worth another try, or not there at all.
+enum Failure {
+    Network,
+    Missing,
+    Aborted,
+}
+
+/// An HLS playback's own state; the engine holds it.
+pub struct HlsInput {
+    url: String,
+    playlist: RefCell<Option<Rc<MediaPlaylist>>>,
+    /// The next segment to fetch.
+    next: Cell<usize>,
+    /// Segments handed to the worker whose `done` has not come back, oldest first.
+    sent: RefCell<VecDeque<usize>>,
+    abort: RefCell<Option<AbortController>>,
+}
+
+impl HlsInput {
+    pub fn new(url: String) -> Self {
+        HlsInput {
+            url,
+            playlist: RefCell::new(None),
+            next: Cell::new(0),
+            sent: RefCell::default(),
+            abort: RefCell::new(None),
+        }
+    }
+
+    pub fn abort(&self) {
+        if let Some(a) = self.abort.borrow_mut().take() {
+            a.abort();
+        }
+    }
+
+    /// The worker finished a segment; `true` when it was the last one.
+    pub fn segment_done(&self) -> bool {
+        let done = self.sent.borrow_mut().pop_front();
+        let last = self.playlist.borrow().as_ref().map(|p| p.segments.len());
+        matches!((done, last), (Some(i), Some(n)) if i + 1 == n)
+    }
+
+    /// Where a seek to `time` seconds starts: the segment holding it and its start (seconds).
+    pub fn segment_for(&self, time: f64) -> Option<(usize, f64)> {
+        let playlist = self.playlist.borrow().clone()?;
+        let i = playlist.segment_at((time * 1000.0) as i64)?;
+        Some((i, playlist.segments[i].start_ms as f64 / 1000.0))
+    }
+}
+
+impl Engine {
+    /// Reads the playlist (following a master playlist to a variant), then starts the
+    /// segment loop.
+    pub(super) fn hls_start(self: &Rc<Self>) {
+        let e = self.clone();
+        spawn_local(async move {
+            let Some(hls) = e.hls() else { return };
+            match load_media_playlist(&hls.url).await {
+                Ok(playlist) => {
+                    if playlist.segments.iter().any(|s| s.map.is_some()) {
+                        // fMP4 segments (EXT-X-MAP) are not remuxed by this engine yet.
+                        web_sys::console::warn_1(&"HLS with fMP4 segments (EXT-X-MAP) is not supported yet".into());
+                        return e.fail(Key::ErrUnsupported);
+                    }
+                    if playlist.segments.is_empty() {
+                        return e.fail(Key::ErrCorrupt);
+                    }
+                    e.buffer.set_duration(Some(playlist.duration_ms() as f64 / 1000.0));
+                    e.buffer.apply_duration();
+                    *hls.playlist.borrow_mut() = Some(Rc::new(playlist));
+                    let generation = e.generation.get();
+                    e.clone().hls_run(generation).await;
+                }
+                Err(key) => e.fail(key),
+            }
+        });
+    }
+
+    /// Continues from segment `index` after a seek.
+    pub(super) fn hls_restart(self: &Rc<Self>, index: usize, start: f64) {
+        let Some(hls) = self.hls() else { return };
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        hls.abort();
+        hls.sent.borrow_mut().clear();
+        hls.next.set(index);
+        self.worker.send(ToWorker::Restart { offset: 0, generation });
+        self.buffer.restart_at(start);
+        self.buffer.set_done(false);
+        let e = self.clone();
+        spawn_local(async move { e.hls_run(generation).await });
+    }
+
+    /// Fetches segments in order while the playback wants more, until the last one or
+    /// until a seek or a failure ends this generation.
+    async fn hls_run(self: Rc<Self>, generation: u32) {
+        let Some(hls) = self.hls() else { return };
+        let Some(playlist) = hls.playlist.borrow().clone() else { return };
+        let current = || self.generation.get() == generation && !self.failed.get();
+        while current() {
+            let i = hls.next.get();
+            let Some(segment) = playlist.segments.get(i) else { return };
+            while self.buffer.queued_end() - self.video.current_time() > MAX_AHEAD
+                || self.worker.backlog() >= MAX_IN_FLIGHT
+            {
+                sleep(100).await;
+                if !current() {
+                    return;
+                }
+            }
+            let mut attempt = 0;
+            let bytes = loop {
+                let controller = AbortController::new().ok();
+                *hls.abort.borrow_mut() = controller.clone();
+                match fetch_segment(&segment.url, segment.byte_range, controller.as_ref()).await {
+                    Ok(bytes) => break bytes,
+                    Err(_) if !current() => return,
+                    Err(Failure::Aborted) => return,
+                    Err(failure) => {
+                        attempt += 1;
+                        if attempt > NETWORK_RETRIES {
+                            let key =
+                                if matches!(failure, Failure::Missing) { Key::ErrPartMissing } else { Key::ErrNetwork };
+                            return self.fail(key);
+                        }
+                        web_sys::console::warn_1(
+                            &format!("HLS segment {i} failed; fetching it again (attempt {attempt})").into(),
+                        );
+                        sleep(500 * attempt).await;
+                        if !current() {
+                            return;
+                        }
+                    }
+                }
+            };
+            if !current() {
+                return;
+            }
+            web_sys::console::debug_1(&format!("HLS segment {i}: {} bytes", bytes.length()).into());
+            self.worker.send(ToWorker::Segment { start_ms: segment.start_ms, discontinuity: segment.discontinuity });
+            self.worker.push(bytes);
+            self.worker.send(ToWorker::Finish);
+            hls.sent.borrow_mut().push_back(i);
+            hls.next.set(i + 1);
+        }
+    }
+}
+
+/// The media playlist at `url`: a master playlist's first playable variant's.
+async fn load_media_playlist(url: &str) -> Result<MediaPlaylist, Key> {
+    let mut url = url.to_string();
+    // A master playlist names variants; a variant naming variants again is refused.
+    for _ in 0..2 {
+        let text = fetch_text(&url).await?;
+        match hls::parse(&text, &url) {
+            Ok(Playlist::Media(p)) => return Ok(p),
+            Ok(Playlist::Master(variants)) => {
+                let playable =
+                    |codecs: &str| MediaSource::is_type_supported(&format!("video/mp4; codecs=\"{codecs}\""));
+                let Some(v) = hls::pick_variant(&variants, playable) else { return Err(Key::ErrUnsupported) };
+                url = v.url.clone();
+            }
+            Err(e) => {
+                web_sys::console::warn_1(&format!("HLS playlist {url}: {e}").into());
+                return Err(Key::ErrCorrupt);
+            }
+        }
+    }
+    Err(Key::ErrCorrupt)
+}
+
+/// A playlist's text, fetched again after network failures.
+async fn fetch_text(url: &str) -> Result<String, Key> {
+    let mut attempt = 0;
+    loop {
+        let failure = match fetch(url, None, None).await {
+            Ok(resp) if resp.ok() => match resp.text().map(JsFuture::from) {
+                Ok(text) => match text.await.ok().and_then(|t| t.as_string()) {
+                    Some(t) => return Ok(t),
+                    None => Failure::Network,
+                },
+                Err(_) => Failure::Network,
+            },
+            Ok(resp) if matches!(resp.status(), 404 | 410) => return Err(Key::ErrUnsupported),
+            _ => Failure::Network,
+        };
+        attempt += 1;
+        if attempt > NETWORK_RETRIES || !matches!(failure, Failure::Network) {
+            return Err(Key::ErrNetwork);
+        }
+        sleep(500 * attempt).await;
+    }
+}
+
+/// One segment's bytes (`range`: offset and length, EXT-X-BYTERANGE).
+async fn fetch_segment(
+    url: &str,
+    range: Option<(u64, u64)>,
+    abort: Option<&AbortController>,
+) -> Result<Uint8Array, Failure> {
+    let header = range.map(|(o, n)| format!("bytes={o}-{}", o + n.max(1) - 1));
+    let resp: Response = fetch(url, header.as_deref(), abort)
+        .await
+        .map_err(|_| if abort.is_some_and(|a| a.signal().aborted()) { Failure::Aborted } else { Failure::Network })?;
+    let skip = match (resp.status(), range) {
+        (206, _) => None,
+        (200, r) => r, // the server ignored the range: cut it out ourselves
+        (404 | 410, _) => return Err(Failure::Missing),
+        _ => return Err(Failure::Network),
+    };
+    let body = resp.array_buffer().map_err(|_| Failure::Network)?;
+    let body = JsFuture::from(body).await.map_err(|_| Failure::Network)?;
+    let bytes = Uint8Array::new(&body);
+    Ok(match skip {
+        Some((o, n)) => {
+            bytes.slice(o.min(u64::from(bytes.length())) as u32, (o + n).min(u64::from(bytes.length())) as u32)
+        }
+        None => bytes,
+    })
+}
