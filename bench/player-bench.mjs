@@ -1,12 +1,17 @@
-// Our player vs mpegts.js's real player, in Debian's headless Chromium, against the same
-// relive server (debug build, loopback) and the same FLV files:
-//   1. time to first frame of an FLV replay, from navigation start;
-//   2. seek latency in a 30-minute FLV with no keyframe index in its metadata.
+// Our player vs mpegts.js's (FLV) and hls.js's (HLS) real players, in Debian's headless
+// Chromium, against the same relive server (debug build, loopback) and the same files:
+//   ttff      FLV: time to first frame from navigation start (big.flv);
+//   seek      FLV: seek latency in a 30-minute FLV with no keyframe index in its metadata;
+//   hls-ttff  HLS: time to first frame from navigation start (long720-hls/, 10 min);
+//   hls-seek  HLS: seek to 75 % of the same;
+//   play      first frame from play(), both players attached and preloaded, paused:
+//             FLV (long720.flv, ours vs mpegts.js) and HLS (long720-hls/, ours vs hls.js),
+//             with where our time goes between play() and the first frame.
 // Prints figures; asserts nothing. See bench/README.md.
-//   node player-bench.mjs [--runs N] [--seek-runs N] [--seek-timeout S] [--only ttff|seek]
-//                         [--mpegts-config JSON]
+//   node player-bench.mjs [--only ttff,seek,hls-ttff,hls-seek,play] [--runs N] [--seek-runs N]
+//        [--seek-timeout S] [--play-runs N] [--mpegts-config JSON] [--hls-config JSON]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ROOT, startServer } from '../e2e/lib/server.mjs';
@@ -17,53 +22,83 @@ const cache = join(here, '.cache');
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const runs = Number(arg('--runs', 9));
 const seekRuns = Number(arg('--seek-runs', 3));
+const playRuns = Number(arg('--play-runs', 5));
 const seekTimeoutMs = Number(arg('--seek-timeout', 15)) * 1000;
-const only = arg('--only', null);
+const only = new Set((arg('--only', 'ttff,seek,hls-ttff,hls-seek,play')).split(','));
 // mpegts.js's config (JSON), e.g. '{"lazyLoad":false}'; default: none, its defaults.
 const mpegtsConfig = arg('--mpegts-config', null);
+// Merged into hls.js's config (JSON); default: its defaults (and workerPath, see hls-player.html).
+const hlsConfig = arg('--hls-config', null);
 const ttffFlv = process.env.RELIVE_BENCH_FLV ?? join(cache, 'big.flv');
 const seekFlv = join(cache, 'long-noindex.flv');
+const longFlv = join(cache, 'long720.flv');
+const longHls = join(cache, 'long720-hls');
 const seekFractions = [0.25, 0.5, 0.75, 0.9];
+const hlsSeekFractions = [0.75];
 
-const doTtff = only !== 'seek' && existsSync(ttffFlv);
-const doSeek = only !== 'ttff' && existsSync(seekFlv);
-if (only !== 'seek' && !doTtff) console.log(`skipping time to first frame: ${ttffFlv} is missing; make it with bench/make-media.sh`);
-if (only !== 'ttff' && !doSeek) console.log(`skipping seek latency: ${seekFlv} is missing; make it with bench/make-media.sh`);
-if (!doTtff && !doSeek) process.exit(0);
+const want = (what, files) => {
+  if (!only.has(what)) return false;
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length) console.log(`skipping ${what}: ${missing.join(', ')} missing; make it with bench/make-media.sh`);
+  return !missing.length;
+};
+const doTtff = want('ttff', [ttffFlv]);
+const doSeek = want('seek', [seekFlv]);
+const doHlsTtff = want('hls-ttff', [join(longHls, 'index.m3u8')]);
+const doHlsSeek = want('hls-seek', [join(longHls, 'index.m3u8')]);
+const doPlay = want('play', [longFlv, join(longHls, 'index.m3u8')]);
+if (!doTtff && !doSeek && !doHlsTtff && !doHlsSeek && !doPlay) process.exit(0);
 if (!existsSync(join(ROOT, 'dist', 'index.html'))) {
   console.log('skipping the player benchmarks: the web app is not built (dist/index.html); `make web` builds it');
   process.exit(0);
+}
+const haveTsWorker = existsSync(join(ROOT, 'dist', 'relive-ts-worker_loader.js'));
+if ((doHlsTtff || doHlsSeek || doPlay) && !haveTsWorker) {
+  console.log('note: dist/ has no relive-ts-worker (the web app was built before it existed): our HLS rows will fail; `make web` rebuilds it');
 }
 if (!process.env.RELIVE_BIN && !existsSync(join(ROOT, 'target', 'debug', 'relive'))) {
   execFileSync('cargo', ['build', '--quiet', '-p', 'relive-server'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN; };
+const median = (xs) => { const s = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b); const m = s.length >> 1; return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const durationOf = (file) => Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]).toString());
+const fmt = (ms) => (ms == null || Number.isNaN(ms) ? '—' : `${Math.round(ms)}`);
+const fmt1 = (ms) => (ms == null || Number.isNaN(ms) ? '—' : ms.toFixed(1));
+const pkgVersion = (name) => JSON.parse(readFileSync(join(here, 'node_modules', name, 'package.json'), 'utf8')).version;
 
-// ---- the server, the recordings, mpegts.js's page --------------------------------------
+// ---- the server, the recordings, the other players' pages -------------------------------------
 const server = await startServer();
 const now = Math.floor(Date.now() / 1000);
-// mpegts.js's page and its dist build go into the media folder: served by the same relive
-// server, same origin as the FLV (the server sends no CORS headers, so a page on another
-// origin cannot fetch /media/ at all).
+// The other players' pages and their dist builds go into the media folder: served by the
+// same relive server, same origin as the media (the server sends no CORS headers for
+// /media/, so a page on another origin could not read it at all).
 const benchDir = join(server.dir, 'media', 'bench');
 mkdirSync(benchDir, { recursive: true });
 copyFileSync(join(here, 'node_modules', 'mpegts.js', 'dist', 'mpegts.js'), join(benchDir, 'mpegts.js'));
-for (const f of ['mpegts-player.html', 'mpegts-player.js']) copyFileSync(join(here, 'web', f), join(benchDir, f));
-const mpegtsVersion = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./node_modules/mpegts.js/package.json").version)'], { cwd: here }).toString());
+for (const f of ['hls.min.js', 'hls.worker.js']) copyFileSync(join(here, 'node_modules', 'hls.js', 'dist', f), join(benchDir, f));
+for (const f of ['mpegts-player.html', 'mpegts-player.js', 'hls-player.html', 'hls-player.js']) copyFileSync(join(here, 'web', f), join(benchDir, f));
+const mpegtsPage = (url, autoplay = true) => `${server.base}/media/bench/mpegts-player.html?url=${encodeURIComponent(url)}` +
+  (mpegtsConfig ? `&config=${encodeURIComponent(mpegtsConfig)}` : '') + (autoplay ? '' : '&autoplay=0');
+const hlsPage = (url, autoplay = true) => `${server.base}/media/bench/hls-player.html?url=${encodeURIComponent(url)}` +
+  (hlsConfig ? `&config=${encodeURIComponent(hlsConfig)}` : '') + (autoplay ? '' : '&autoplay=0');
 
-/** Publishes `file`, announces it as a Tencent FLV recording, waits for the server's keyframe index. */
-async function announce(file, streamId) {
+async function replayId(streamId) {
+  const page = await (await fetch(`${server.base}/api/v1/streamers/${encodeURIComponent(streamId)}/replays`)).json();
+  return page.items[0].id;
+}
+
+/** Publishes an FLV, announces it as a Tencent FLV recording, waits for the server's keyframe index. */
+const announced = new Map();
+async function announceFlv(file, streamId) {
+  if (announced.has(streamId)) return announced.get(streamId);
   const name = `${streamId}.flv`;
   const url = publish(server, file, name);
   const size = statSync(file).size;
   const duration = durationOf(file);
   const t0 = performance.now();
   await server.tencentRecording({ streamId, fileId: streamId, start: now - 7200, duration: Math.round(duration), url, format: 'flv', size });
-  const page = await (await fetch(`${server.base}/api/v1/streamers/${streamId}/replays`)).json();
-  const id = page.items[0].id;
+  const id = await replayId(streamId);
   let keyframes;
   for (;;) {
     const r = await fetch(`${server.base}/api/v1/replays/${id}/keyframes`);
@@ -73,13 +108,38 @@ async function announce(file, streamId) {
     if (performance.now() - t0 > 300_000) throw new Error(`keyframes of ${name}: not built in 5 min`);
     await sleep(20);
   }
-  const indexMs = performance.now() - t0;
-  return {
-    id, url, size, duration, indexMs, keyframes, name,
+  const rec = {
+    id, url, size, duration, indexMs: performance.now() - t0, keyframes, name, file,
     ours: `${server.base}/u/${streamId}/replays/${id}`,
-    mpegts: `${server.base}/media/bench/mpegts-player.html?url=${encodeURIComponent(url)}` +
-      (mpegtsConfig ? `&config=${encodeURIComponent(mpegtsConfig)}` : ''),
+    embed: `${server.base}/embed/replays/${id}`,
+    other: mpegtsPage(url),
+    otherPaused: mpegtsPage(url, false),
   };
+  announced.set(streamId, rec);
+  return rec;
+}
+
+/** Copies an HLS folder into the media folder and announces its playlist as a Tencent HLS recording. */
+async function announceHls(dir, streamId) {
+  if (announced.has(streamId)) return announced.get(streamId);
+  const dest = join(server.dir, 'media', 'test', streamId);
+  cpSync(dir, dest, { recursive: true });
+  const url = `${server.base}/media/test/${encodeURIComponent(streamId)}/index.m3u8`;
+  const text = readFileSync(join(dir, 'index.m3u8'), 'utf8');
+  const durations = [...text.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
+  const duration = durations.reduce((a, b) => a + b, 0);
+  const size = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+  await server.tencentRecording({ streamId, fileId: streamId, start: now - 3600, duration: Math.round(duration), url, format: 'hls', size });
+  const id = await replayId(streamId);
+  const rec = {
+    id, url, size, duration, segments: durations.length, name: `${streamId}/index.m3u8`, file: dir,
+    ours: `${server.base}/u/${streamId}/replays/${id}`,
+    embed: `${server.base}/embed/replays/${id}`,
+    other: hlsPage(url),
+    otherPaused: hlsPage(url, false),
+  };
+  announced.set(streamId, rec);
+  return rec;
 }
 
 // ---- the browser ---------------------------------------------------------------------------
@@ -90,17 +150,50 @@ const browser = await chromium.launch({
 });
 
 // Runs before any script of the page: timestamps (performance.now(), i.e. ms since
-// navigation start) of the first FLV fetch and of the first <video>'s events, and the
-// first frame presented (requestVideoFrameCallback's presentationTime).
+// navigation start) of the first FLV fetch, the first <video>'s events and the first frame
+// presented (requestVideoFrameCallback's presentationTime); and a log of what the player
+// does (`__probe.log`: [ms, what, detail]): its workers' messages both ways, MediaSource
+// and SourceBuffer calls and events, the element's events, long tasks.
 const probe = () => {
-  const P = (window.__probe = { t: {} });
+  const P = (window.__probe = { t: {}, log: [], longTasks: [] });
   const mark = (k, v = performance.now()) => { if (P.t[k] === undefined) P.t[k] = v; };
+  const log = (what, detail) => { if (P.log.length < 20000) P.log.push([performance.now(), what, detail]); };
+  P.mark = mark;
   const fetch0 = window.fetch;
   window.fetch = function (input, init) {
     const u = typeof input === 'string' ? input : input.url;
     if (/\.flv(\?|$)/.test(u)) mark('flvFetch');
     return fetch0.apply(this, arguments);
   };
+  const kind = (m) => (m && typeof m === 'object' ? (m.type ?? m.event ?? m.cmd ?? '?') : typeof m);
+  const size = (m) => (m && typeof m === 'object' && m.data && m.data.byteLength !== undefined ? m.data.byteLength : '');
+  const W = window.Worker;
+  window.Worker = class extends W {
+    constructor(url, opts) {
+      super(url, opts);
+      log('worker new', String(url).split('/').pop());
+      this.addEventListener('message', (e) => log(`worker→ ${kind(e.data)}`, size(e.data)));
+    }
+    postMessage(m, t) { log(`→worker ${kind(m)}`, size(m)); return super.postMessage(m, t); }
+  };
+  const SB = window.SourceBuffer && window.SourceBuffer.prototype;
+  if (SB) {
+    const seen = new WeakSet();
+    const append0 = SB.appendBuffer;
+    SB.appendBuffer = function (data) {
+      if (!seen.has(this)) {
+        seen.add(this);
+        this.addEventListener('updateend', () => {
+          const b = this.buffered;
+          log('updateend', b.length ? +b.end(b.length - 1).toFixed(3) : '');
+        });
+      }
+      log('appendBuffer', data.byteLength);
+      return append0.call(this, data);
+    };
+    const remove0 = SB.remove;
+    SB.remove = function (a, b) { log('remove', `${a.toFixed(1)}-${b === Infinity ? 'inf' : b.toFixed(1)}`); return remove0.call(this, a, b); };
+  }
   document.addEventListener('loadstart', (e) => {
     const v = e.target;
     if (!(v instanceof HTMLVideoElement) || window.__video) return;
@@ -111,10 +204,28 @@ const probe = () => {
   addEventListener('TrunkApplicationStarted', () => mark('appStarted'));
   const MS = window.MediaSource;
   window.MediaSource = class extends MS {
-    constructor() { super(); mark('mediaSource'); this.addEventListener('sourceopen', () => mark('sourceopen')); }
+    constructor() {
+      super();
+      mark('mediaSource');
+      log('MediaSource new', '');
+      this.addEventListener('sourceopen', () => { mark('sourceopen'); log('sourceopen', ''); });
+    }
+    addSourceBuffer(t) { log('addSourceBuffer', t); return super.addSourceBuffer(t); }
+    endOfStream() { log('endOfStream', ''); return super.endOfStream(); }
   };
   for (const ev of ['loadedmetadata', 'loadeddata', 'playing']) document.addEventListener(ev, (e) => { if (e.target === window.__video) mark(ev); }, true);
-  document.addEventListener('timeupdate', (e) => { if (e.target === window.__video && e.target.currentTime > 0) mark('timeupdate'); }, true);
+  for (const ev of ['loadedmetadata', 'loadeddata', 'canplay', 'canplaythrough', 'play', 'playing', 'waiting', 'pause', 'seeking', 'seeked', 'stalled', 'ended']) {
+    document.addEventListener(ev, (e) => { if (e.target === window.__video) log(`video ${ev}`, +e.target.currentTime.toFixed(3)); }, true);
+  }
+  document.addEventListener('timeupdate', (e) => {
+    if (e.target !== window.__video) return;
+    if (e.target.currentTime > 0) mark('timeupdate');
+    if (P.log.filter((x) => x[1] === 'video timeupdate').length < 20) log('video timeupdate', +e.target.currentTime.toFixed(3));
+  }, true);
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) { P.longTasks.push([e.startTime, e.duration]); log('longtask', Math.round(e.duration)); } })
+      .observe({ type: 'longtask', buffered: true });
+  } catch { /* no long task timing */ }
 };
 
 async function openPage(url) {
@@ -130,7 +241,7 @@ async function openPage(url) {
   return { page, context };
 }
 
-// ---- 1. time to first frame ------------------------------------------------------------------
+// ---- time to first frame, from navigation ------------------------------------------------------
 async function ttffRun(url) {
   const { page, context } = await openPage(url);
   try {
@@ -141,10 +252,12 @@ async function ttffRun(url) {
       P.t.document = nav.responseEnd;
       P.t.domContentLoaded = nav.domContentLoadedEventEnd;
       for (const e of performance.getEntriesByType('resource')) {
-        if (/\/mpegts\.js$|_bg\.wasm$/.test(e.name)) P.t.code = e.responseEnd;
+        if (/\/mpegts\.js$|\/hls\.min\.js$|_bg\.wasm$/.test(e.name)) P.t.code = e.responseEnd;
         if (/\/api\/v1\/replays\/\d+$/.test(e.name)) P.t.replayApi = e.responseEnd;
+        if (/\.m3u8(\?|$)/.test(e.name)) P.mark('playlistFetch', e.startTime);
+        if (/\.ts(\?|$)/.test(e.name)) P.mark('segmentFetch', e.startTime);
       }
-      return { ...P, mse: window.__video.src.startsWith('blob:') };
+      return { t: P.t, mse: window.__video.src.startsWith('blob:') };
     });
     if (!r.mse) throw new Error('not played through MSE');
     if (page.errors.length) r.errors = page.errors;
@@ -156,7 +269,42 @@ async function ttffRun(url) {
   }
 }
 
-// ---- 2. seek latency -----------------------------------------------------------------------
+async function ttffBench(rec, otherName, fetchKey, fetchLabel) {
+  const results = { ours: [], other: [] };
+  for (let i = 0; i < runs + 1; i++) { // run 0: warm-up, not counted
+    const order = i % 2 ? ['other', 'ours'] : ['ours', 'other'];
+    for (const who of order) {
+      const r = await ttffRun(rec[who]);
+      if (i > 0) results[who].push(r);
+      if (r.errors) console.log(`  (${who === 'ours' ? 'our' : otherName} page said: ${r.errors.join('; ')})`);
+    }
+  }
+  const keys = [['document', 'HTML document loaded'], ['code', `player code loaded (.wasm / ${otherName})`],
+    ['appStarted', 'ours: wasm app started'], ['replayApi', 'ours: replay API answered'], ['mediaSource', 'MediaSource created'], ['sourceopen', 'sourceopen'],
+    ...(fetchKey === 'flvFetch' ? [['flvFetch', 'FLV fetch starts']] : [['playlistFetch', 'playlist fetch starts'], ['segmentFetch', 'first segment fetch starts']]),
+    ['loadedmetadata', 'loadedmetadata'], ['loadeddata', 'loadeddata'],
+    ['firstFrame', 'first frame presented (rVFC)'], ['playing', '`playing` event'], ['timeupdate', 'first timeupdate, currentTime > 0']];
+  console.log(`ms since navigation start, median of ${runs} runs (after 1 warm-up each), fresh browser context per run, autoplay:`);
+  console.log(`${''.padEnd(40)} ${'ours'.padStart(8)} ${otherName.padStart(10)} ${'ratio'.padStart(7)}   ours range / ${otherName} range`);
+  const med = {};
+  for (const [k, label] of keys) {
+    const a = results.ours.map((r) => r.t[k]), b = results.other.map((r) => r.t[k]);
+    med[k] = [median(a), median(b)];
+    const range = (xs) => (xs.every((x) => x === undefined) ? '—' : `${fmt(Math.min(...xs.filter((x) => x !== undefined)))}–${fmt(Math.max(...xs.filter((x) => x !== undefined)))}`);
+    const ratio = Number.isFinite(med[k][1] / med[k][0]) ? `${(med[k][1] / med[k][0]).toFixed(2)}x` : '';
+    console.log(`${label.padEnd(40)} ${fmt(med[k][0]).padStart(8)} ${fmt(med[k][1]).padStart(10)} ${ratio.padStart(7)}   ${range(a)} / ${range(b)}`);
+  }
+  const fromFetch = (rs) => median(rs.map((r) => r.t.firstFrame - r.t[fetchKey]));
+  const ff = [fromFetch(results.ours), fromFetch(results.other)];
+  console.log(`${`${fetchLabel} → first frame`.padEnd(40)} ${fmt(ff[0]).padStart(8)} ${fmt(ff[1]).padStart(10)} ${`${(ff[1] / ff[0]).toFixed(2)}x`.padStart(7)}`);
+  console.log(`(ratio = ${otherName} / ours: above 1, ours is faster)`);
+  const r = med.firstFrame[0] / med.firstFrame[1];
+  console.log(`time to first frame (navigation start → first frame presented): ours ${fmt(med.firstFrame[0])} ms, ` +
+    `${otherName} ${fmt(med.firstFrame[1])} ms: ours / ${otherName} = ${r.toFixed(2)} (goal ≤ 0.7: ${r <= 0.7 ? 'met' : 'short'}); from the ${fetchLabel}: ` +
+    `ours ${fmt(ff[0])} ms, ${otherName} ${fmt(ff[1])} ms (ours / ${otherName} = ${(ff[0] / ff[1]).toFixed(2)})`);
+}
+
+// ---- seek latency ----------------------------------------------------------------------------
 /** In the page: sets video.currentTime, then watches until the seek is done and playing. */
 const seekInPage = ({ target, timeoutMs }) => new Promise((resolve) => {
   const v = window.__video;
@@ -204,98 +352,234 @@ async function seekRun(url, target, expectIndex) {
     const r = await page.evaluate(seekInPage, { target, timeoutMs: seekTimeoutMs });
     if (page.errors.length) r.errors = page.errors;
     return r;
+  } catch (e) {
+    throw new Error(`${url}: ${e.message}; page said: ${page.errors.join('; ')}`);
   } finally {
     await context.close();
   }
 }
 
-// ---- run ---------------------------------------------------------------------------------------
-const fmt = (ms) => (ms == null || Number.isNaN(ms) ? '—' : `${Math.round(ms)}`);
-try {
-  console.log(`\nPlayer benchmarks: relive server (${process.env.RELIVE_BIN ?? 'target/debug/relive'}) on ${server.base}, ` +
-    `headless Chromium ${browser.version()}, mpegts.js ${mpegtsVersion} (dist/mpegts.js, ${mpegtsConfig ? `config ${mpegtsConfig}` : 'default config'})`);
-
-  if (doTtff) {
-    const rec = await announce(ttffFlv, 'bench-ttff');
-    console.log(`\n1. Time to first frame: ${rec.name} = ${ttffFlv} (${(rec.size / 1e6).toFixed(1)} MB, ${rec.duration.toFixed(0)} s); ` +
-      `the server indexed it in ${fmt(rec.indexMs)} ms (${rec.keyframes} keyframes) before the runs`);
-    const results = { ours: [], mpegts: [] };
-    for (let i = 0; i < runs + 1; i++) { // run 0: warm-up, not counted
-      const order = i % 2 ? ['mpegts', 'ours'] : ['ours', 'mpegts'];
-      for (const who of order) {
-        const r = await ttffRun(rec[who]);
-        if (i > 0) results[who].push(r);
-        if (r.errors) console.log(`  (${who} page said: ${r.errors.join('; ')})`);
+async function seekBench(rec, otherName, fractions, oursNeedsIndex) {
+  console.log(`each seek: fresh context, page opened, wait until playing and currentTime ≥ 1 s, then video.currentTime = target; ` +
+    `done when \`seeked\` fired, currentTime within 2 s of the target, not paused and currentTime advancing; timeout ${seekTimeoutMs / 1000} s`);
+  const all = { ours: [], other: [] };
+  console.log(`${'target'.padEnd(14)} ${'ours: seeked / playing ms'.padEnd(34)} ${otherName}: seeked / playing ms`);
+  for (const f of fractions) {
+    const target = Math.round(rec.duration * f);
+    const per = { ours: [], other: [] };
+    for (let i = 0; i < seekRuns; i++) {
+      for (const who of i % 2 ? ['other', 'ours'] : ['ours', 'other']) {
+        const r = await seekRun(rec[who], target, who === 'ours' && oursNeedsIndex);
+        r.target = target;
+        per[who].push(r);
+        all[who].push(r);
       }
     }
-    const keys = [['document', 'HTML document loaded'], ['code', 'player code loaded (.wasm / mpegts.js)'],
-      ['appStarted', 'ours: wasm app started'], ['replayApi', 'ours: replay API answered'], ['mediaSource', 'MediaSource created'], ['sourceopen', 'sourceopen'], ['flvFetch', 'FLV fetch starts'], ['loadedmetadata', 'loadedmetadata'], ['loadeddata', 'loadeddata'],
-      ['firstFrame', 'first frame presented (rVFC)'], ['playing', '`playing` event'], ['timeupdate', 'first timeupdate, currentTime > 0']];
-    console.log(`ms since navigation start, median of ${runs} runs (after 1 warm-up each), fresh browser context per run, autoplay:`);
-    console.log(`${''.padEnd(40)} ${'ours'.padStart(8)} ${'mpegts.js'.padStart(10)} ${'ratio'.padStart(7)}   ours range / mpegts.js range`);
-    const med = {};
-    for (const [k, label] of keys) {
-      const a = results.ours.map((r) => r.t[k]), b = results.mpegts.map((r) => r.t[k]);
-      med[k] = [median(a), median(b)];
-      const range = (xs) => (xs.every((x) => x === undefined) ? '—' : `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`);
-      const ratio = Number.isFinite(med[k][1] / med[k][0]) ? `${(med[k][1] / med[k][0]).toFixed(2)}x` : '';
-      console.log(`${label.padEnd(40)} ${fmt(med[k][0]).padStart(8)} ${fmt(med[k][1]).padStart(10)} ${ratio.padStart(7)}   ${range(a)} / ${range(b)}`);
+    const cell = (rs) => rs.map((r) => `${fmt(r.seekedNear)}/${r.playing == null ? 'TIMEOUT' : fmt(r.playing)}`).join(' ');
+    console.log(`${`${f * 100}% (${target} s)`.padEnd(14)} ${cell(per.ours).padEnd(34)} ${cell(per.other)}`);
+    for (const who of ['ours', 'other']) {
+      for (const r of per[who].filter((r) => r.playing == null)) {
+        console.log(`  ${who === 'ours' ? 'ours' : otherName} did not reach ${target} s within ${seekTimeoutMs / 1000} s: seeked ${r.seeked == null ? 'never fired' : `at ${fmt(r.seeked)} ms`}; ` +
+          `after ${seekTimeoutMs / 1000} s: ${JSON.stringify(r.state)}`);
+      }
     }
-    const fromFetch = (rs) => median(rs.map((r) => r.t.firstFrame - r.t.flvFetch));
-    const ff = [fromFetch(results.ours), fromFetch(results.mpegts)];
-    console.log(`${'FLV fetch start → first frame'.padEnd(40)} ${fmt(ff[0]).padStart(8)} ${fmt(ff[1]).padStart(10)} ${`${(ff[1] / ff[0]).toFixed(2)}x`.padStart(7)}`);
-    console.log(`(ratio = mpegts.js / ours: above 1, ours is faster)`);
-    console.log(`time to first frame (navigation start → first frame presented): ours ${fmt(med.firstFrame[0])} ms, ` +
-      `mpegts.js ${fmt(med.firstFrame[1])} ms (${(med.firstFrame[1] / med.firstFrame[0]).toFixed(2)}x); from the FLV fetch: ` +
-      `ours ${fmt(ff[0])} ms, mpegts.js ${fmt(ff[1])} ms (${(ff[1] / ff[0]).toFixed(2)}x)`);
+  }
+  const ok = (rs) => rs.filter((r) => r.playing != null);
+  const summary = (who) => {
+    const rs = all[who];
+    const good = ok(rs);
+    return `${good.length}/${rs.length} reached the target; median time to playing ${fmt(median(good.map((r) => r.playing)))} ms` +
+      ` (to \`seeked\` near the target ${fmt(median(good.map((r) => r.seekedNear)))} ms)`;
+  };
+  console.log(`${'ours:'.padEnd(otherName.length + 2)} ${summary('ours')}`);
+  console.log(`${`${otherName}:`.padEnd(otherName.length + 2)} ${summary('other')}`);
+  for (const who of ['ours', 'other']) {
+    const counts = new Map();
+    for (const r of all[who]) for (const e of new Set(r.errors ?? [])) counts.set(e, (counts.get(e) ?? 0) + 1);
+    for (const [e, n] of counts) console.log(`  ${who === 'ours' ? 'our page' : `the ${otherName} page`}: uncaught error or console error in ${n} of ${all[who].length} runs: ${e.slice(0, 200)}`);
+  }
+  const a = median(ok(all.ours).map((r) => r.playing)), b = median(ok(all.other).map((r) => r.playing));
+  if (ok(all.other).length && ok(all.ours).length) {
+    console.log(`time to playing at the target: ours / ${otherName} = ${(a / b).toFixed(2)} (${otherName} / ours = ${(b / a).toFixed(1)}x; goal: no slower, ≤ 1: ${a <= b ? 'met' : 'short'})`);
+  } else console.log(`ratio: none — ${ok(all.other).length ? 'ours' : otherName} reached no target within ${seekTimeoutMs / 1000} s`);
+}
+
+// ---- first frame from play() -------------------------------------------------------------------
+/**
+ * In the page: waits until the paused player has preloaded (readyState ≥ 3, 10 s buffered,
+ * then the buffered end unchanged for 1 s, or 30 s at most), then calls video.play() and
+ * waits for the next frame presented (requestVideoFrameCallback). Times are ms after the
+ * play() call.
+ */
+const playInPage = async ({ settleMs, capMs }) => {
+  const v = window.__video;
+  const P = window.__probe;
+  const end = () => (v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0);
+  const t0 = performance.now();
+  while (!(v.readyState >= 3 && end() >= 10)) {
+    if (performance.now() - t0 > capMs) return { error: `not preloaded after ${capMs} ms: readyState ${v.readyState}, buffered to ${end().toFixed(1)} s` };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  let last = end(), since = performance.now(), settled = true;
+  while (performance.now() - since < settleMs) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (end() !== last) { last = end(); since = performance.now(); }
+    if (performance.now() - t0 > capMs) { settled = false; break; }
+  }
+  const before = { readyState: v.readyState, buffered: +end().toFixed(1), currentTime: v.currentTime, settled, preloadMs: Math.round(performance.now() - t0) };
+  const logFrom = P.log.length;
+  const frames = [];
+  const firstFrame = new Promise((resolve) => {
+    const onFrame = (now, m) => {
+      frames.push({ presentation: m.presentationTime, callback: now, mediaTime: m.mediaTime, presentedFrames: m.presentedFrames });
+      if (frames.length < 3) v.requestVideoFrameCallback(onFrame);
+      else resolve();
+    };
+    v.requestVideoFrameCallback(onFrame);
+  });
+  const at = {};
+  const once = (ev) => v.addEventListener(ev, () => { at[ev] ??= performance.now(); }, { once: true });
+  once('play'); once('playing');
+  const onTime = () => { if (v.currentTime > before.currentTime && at.timeupdate === undefined) at.timeupdate = performance.now(); };
+  v.addEventListener('timeupdate', onTime);
+  const start = performance.now();
+  const p = v.play();
+  at.playReturned = performance.now();
+  let playError = null;
+  if (p) p.catch((e) => { playError = String(e); });
+  await Promise.race([firstFrame, new Promise((r) => setTimeout(r, 5000))]);
+  await new Promise((r) => setTimeout(r, 100));
+  v.removeEventListener('timeupdate', onTime);
+  const rel = (t) => (t === undefined ? null : t - start);
+  const log = P.log.slice(logFrom).map(([t, what, detail]) => [+(t - start).toFixed(1), what, detail]);
+  return {
+    before, playError,
+    firstFrame: frames.length ? frames[0].presentation - start : null,
+    firstFrameCallback: frames.length ? frames[0].callback - start : null,
+    mediaTime: frames.length ? frames[0].mediaTime : null,
+    frames: frames.map((f) => ({ presentation: +(f.presentation - start).toFixed(1), mediaTime: f.mediaTime, presentedFrames: f.presentedFrames })),
+    playReturned: rel(at.playReturned), playEvent: rel(at.play), playing: rel(at.playing), timeupdate: rel(at.timeupdate),
+    log,
+  };
+};
+
+async function playRun(url) {
+  const { page, context } = await openPage(url);
+  try {
+    await page.waitForFunction(() => window.__video, null, { timeout: 30_000 });
+    const r = await page.evaluate(playInPage, { settleMs: 1000, capMs: 30_000 });
+    if (r.error) throw new Error(r.error);
+    if (page.errors.length) r.errors = page.errors;
+    return r;
+  } catch (e) {
+    throw new Error(`${url}: ${e.message}; page said: ${page.errors.join('; ')}`);
+  } finally {
+    await context.close();
+  }
+}
+
+/** What happened between play() and the first frame, summed over a run's log. */
+function window_(r) {
+  const inWindow = r.log.filter(([t]) => t >= 0 && t <= (r.firstFrame ?? 0));
+  const count = (re) => inWindow.filter(([, w]) => re.test(w)).length;
+  const bytes = inWindow.filter(([, w]) => w === 'appendBuffer').reduce((n, [, , d]) => n + (d || 0), 0);
+  const longTasks = inWindow.filter(([, w]) => w === 'longtask').reduce((n, [, , d]) => n + d, 0);
+  return { appends: count(/^appendBuffer$/), appendBytes: bytes, toWorker: count(/^→worker/), fromWorker: count(/^worker→/), longTasks };
+}
+
+async function playBench(rec, otherName) {
+  const results = { ours: [], other: [] };
+  for (let i = 0; i < playRuns + 1; i++) { // run 0: warm-up, not counted
+    const order = i % 2 ? ['other', 'ours'] : ['ours', 'other'];
+    for (const who of order) {
+      const r = await playRun(who === 'ours' ? rec.embed : rec.otherPaused);
+      if (i > 0) results[who].push(r);
+      if (r.errors) console.log(`  (${who === 'ours' ? 'our' : otherName} page said: ${r.errors.join('; ')})`);
+      if (r.playError) console.log(`  (${who === 'ours' ? 'our' : otherName} play() rejected: ${r.playError})`);
+    }
+  }
+  console.log(`ms after video.play(), median of ${playRuns} runs (after 1 warm-up each), fresh context per run, player opened paused ` +
+    `(ours: /embed/replays/${rec.id}; ${otherName}: its page with ?autoplay=0) and preloaded first:`);
+  console.log(`${''.padEnd(44)} ${'ours'.padStart(8)} ${otherName.padStart(10)}   ours range / ${otherName} range`);
+  const line = (label, f, fmtf = fmt) => {
+    const a = results.ours.map(f), b = results.other.map(f);
+    const range = (xs) => (xs.every((x) => x == null) ? '—' : `${fmtf(Math.min(...xs.filter((x) => x != null)))}–${fmtf(Math.max(...xs.filter((x) => x != null)))}`);
+    console.log(`${label.padEnd(44)} ${fmtf(median(a)).padStart(8)} ${fmtf(median(b)).padStart(10)}   ${range(a)} / ${range(b)}`);
+    return [median(a), median(b)];
+  };
+  line('preloaded: buffered ahead at play() (s)', (r) => r.before.buffered);
+  line('preloaded: readyState at play()', (r) => r.before.readyState);
+  line('preloading took (ms from the probe start)', (r) => r.before.preloadMs);
+  line('play() returned', (r) => r.playReturned, fmt1);
+  line('`play` event', (r) => r.playEvent, fmt1);
+  const ff = line('first frame presented (rVFC presentationTime)', (r) => r.firstFrame, fmt1);
+  line('its rVFC callback ran', (r) => r.firstFrameCallback, fmt1);
+  line('its mediaTime (s)', (r) => r.mediaTime, (x) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(3)));
+  line('`playing` event', (r) => r.playing, fmt1);
+  line('first timeupdate with currentTime advanced', (r) => r.timeupdate, fmt1);
+  line('second frame presented', (r) => r.frames[1]?.presentation, fmt1);
+  line('in between: appendBuffer calls', (r) => window_(r).appends);
+  line('in between: bytes appended', (r) => window_(r).appendBytes);
+  line('in between: messages to / from workers', (r) => window_(r).toWorker + window_(r).fromWorker);
+  line('in between: long tasks (ms)', (r) => window_(r).longTasks);
+  line('settled (buffered end unchanged 1 s) before play', (r) => (r.before.settled ? 1 : 0));
+  const ratio = ff[0] / ff[1];
+  console.log(`first frame from play(): ours ${fmt1(ff[0])} ms, ${otherName} ${fmt1(ff[1])} ms: ours / ${otherName} = ${ratio.toFixed(2)} ` +
+    `(goal ≤ 0.7: ${ratio <= 0.7 ? 'met' : 'short'})`);
+  // One run's timeline each, the one nearest the median: what each page did from play() on.
+  for (const who of ['ours', 'other']) {
+    const rs = results[who].filter((r) => r.firstFrame != null);
+    if (!rs.length) continue;
+    const m = median(rs.map((r) => r.firstFrame));
+    const r = rs.reduce((a, b) => (Math.abs(b.firstFrame - m) < Math.abs(a.firstFrame - m) ? b : a));
+    const shown = r.log.filter(([t]) => t <= (r.frames.at(-1)?.presentation ?? r.firstFrame) + 5).slice(0, 40);
+    console.log(`  ${who === 'ours' ? 'ours' : otherName}, the run nearest the median (first frame at ${fmt1(r.firstFrame)} ms, frames at ` +
+      `${r.frames.map((f) => `${f.presentation} ms (media ${f.mediaTime.toFixed(3)} s)`).join(', ')}):`);
+    const summary = shown.map(([t, w, d]) => `${t} ${w}${d === '' || d === undefined ? '' : ` ${d}`}`);
+    for (let i = 0; i < summary.length; i += 4) console.log(`    ${summary.slice(i, i + 4).join(' | ')}`);
+  }
+}
+
+// ---- run ---------------------------------------------------------------------------------------
+try {
+  console.log(`\nPlayer benchmarks: relive server (${process.env.RELIVE_BIN ?? 'target/debug/relive'}) on ${server.base}, ` +
+    `headless Chromium ${browser.version()}, mpegts.js ${pkgVersion('mpegts.js')} (dist/mpegts.js, ${mpegtsConfig ? `config ${mpegtsConfig}` : 'default config'}), ` +
+    `hls.js ${pkgVersion('hls.js')} (dist/hls.min.js, workerPath hls.worker.js${hlsConfig ? `, config ${hlsConfig}` : ''})`);
+
+  if (doTtff) {
+    const rec = await announceFlv(ttffFlv, 'bench-ttff');
+    console.log(`\n1. FLV, time to first frame: ${rec.name} = ${ttffFlv} (${(rec.size / 1e6).toFixed(1)} MB, ${rec.duration.toFixed(0)} s); ` +
+      `the server indexed it in ${fmt(rec.indexMs)} ms (${rec.keyframes} keyframes) before the runs`);
+    await ttffBench(rec, 'mpegts.js', 'flvFetch', 'FLV fetch start');
   }
 
   if (doSeek) {
-    const rec = await announce(seekFlv, 'bench-seek');
-    console.log(`\n2. Seek latency: ${rec.name} = ${seekFlv} (${(rec.size / 1e6).toFixed(1)} MB, ${rec.duration.toFixed(0)} s, no keyframe index in its metadata)`);
+    const rec = await announceFlv(seekFlv, 'bench-seek');
+    console.log(`\n2. FLV, seek latency: ${rec.name} = ${seekFlv} (${(rec.size / 1e6).toFixed(1)} MB, ${rec.duration.toFixed(0)} s, no keyframe index in its metadata)`);
     console.log(`server's keyframe index: built in ${fmt(rec.indexMs)} ms after the recording callback ` +
       `(callback → first 200 from GET /api/v1/replays/${rec.id}/keyframes, polled every 20 ms; ${rec.keyframes} keyframes)`);
-    console.log(`each seek: fresh context, page opened, wait until playing and currentTime ≥ 1 s, then video.currentTime = target; ` +
-      `done when \`seeked\` fired, currentTime within 2 s of the target, not paused and currentTime advancing; timeout ${seekTimeoutMs / 1000} s`);
-    const all = { ours: [], mpegts: [] };
-    console.log(`${'target'.padEnd(14)} ${'ours: seeked / playing ms'.padEnd(34)} mpegts.js: seeked / playing ms`);
-    for (const f of seekFractions) {
-      const target = Math.round(rec.duration * f);
-      const per = { ours: [], mpegts: [] };
-      for (let i = 0; i < seekRuns; i++) {
-        for (const who of i % 2 ? ['mpegts', 'ours'] : ['ours', 'mpegts']) {
-          const r = await seekRun(rec[who], target, who === 'ours');
-          r.target = target;
-          per[who].push(r);
-          all[who].push(r);
-        }
-      }
-      const cell = (rs) => rs.map((r) => `${fmt(r.seekedNear)}/${r.playing == null ? 'TIMEOUT' : fmt(r.playing)}`).join(' ');
-      console.log(`${`${f * 100}% (${target} s)`.padEnd(14)} ${cell(per.ours).padEnd(34)} ${cell(per.mpegts)}`);
-      for (const who of ['ours', 'mpegts']) {
-        for (const r of per[who].filter((r) => r.playing == null)) {
-          console.log(`  ${who} did not reach ${target} s within ${seekTimeoutMs / 1000} s: seeked ${r.seeked == null ? 'never fired' : `at ${fmt(r.seeked)} ms`}; ` +
-            `after ${seekTimeoutMs / 1000} s: ${JSON.stringify(r.state)}`);
-        }
-      }
-    }
-    const ok = (rs) => rs.filter((r) => r.playing != null);
-    const summary = (who) => {
-      const rs = all[who];
-      const good = ok(rs);
-      return `${good.length}/${rs.length} reached the target; median time to playing ${fmt(median(good.map((r) => r.playing)))} ms` +
-        ` (to \`seeked\` near the target ${fmt(median(good.map((r) => r.seekedNear)))} ms)`;
-    };
-    console.log(`ours:      ${summary('ours')}`);
-    console.log(`mpegts.js: ${summary('mpegts')}`);
-    for (const who of ['ours', 'mpegts']) {
-      const counts = new Map();
-      for (const r of all[who]) for (const e of new Set(r.errors ?? [])) counts.set(e, (counts.get(e) ?? 0) + 1);
-      for (const [e, n] of counts) console.log(`  ${who === 'ours' ? 'our page' : 'the mpegts.js page'}: uncaught error or console error in ${n} of ${all[who].length} runs: ${e.slice(0, 200)}`);
-    }
-    const a = median(ok(all.ours).map((r) => r.playing)), b = median(ok(all.mpegts).map((r) => r.playing));
-    if (ok(all.mpegts).length) console.log(`ratio mpegts.js / ours (seeks that reached the target): ${(b / a).toFixed(1)}x`);
-    else console.log(`ratio: none — mpegts.js reached no target within ${seekTimeoutMs / 1000} s`);
+    await seekBench(rec, 'mpegts.js', seekFractions, true);
+  }
+
+  if (doHlsTtff) {
+    const rec = await announceHls(longHls, 'bench-hls');
+    console.log(`\n3. HLS, time to first frame: ${rec.name} = ${longHls}/ (${(rec.size / 1e6).toFixed(1)} MB, ${rec.duration.toFixed(0)} s, ${rec.segments} segments)`);
+    await ttffBench(rec, 'hls.js', 'playlistFetch', 'playlist fetch start');
+  }
+
+  if (doHlsSeek) {
+    const rec = await announceHls(longHls, 'bench-hls');
+    console.log(`\n4. HLS, seek latency: ${rec.name} (${rec.duration.toFixed(0)} s, ${rec.segments} segments of ~4 s)`);
+    await seekBench(rec, 'hls.js', hlsSeekFractions, false);
+  }
+
+  if (doPlay) {
+    const flv = await announceFlv(longFlv, 'bench-long');
+    console.log(`\n5a. FLV, first frame from play(): ${flv.name} = ${longFlv} (${(flv.size / 1e6).toFixed(1)} MB, ${flv.duration.toFixed(0)} s)`);
+    await playBench(flv, 'mpegts.js');
+    const hls = await announceHls(longHls, 'bench-hls');
+    console.log(`\n5b. HLS, first frame from play(): ${hls.name} (${hls.duration.toFixed(0)} s)`);
+    await playBench(hls, 'hls.js');
   }
 } finally {
   await browser.close();
