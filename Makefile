@@ -48,7 +48,7 @@ build: web server
 test-rust:
 	cargo test --workspace
 
-## test-e2e: the real server (debug build) and the built web app in headless Chromium
+## test-e2e: the real server (debug build) and the built web app in headless Chromium and Firefox
 test-e2e:
 	cargo build --quiet -p relive-server
 	cd e2e && node --test --test-concurrency=1 tests/

@@ -13,9 +13,10 @@ export PATH="$HOME/.cargo/bin:$PATH"
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------
-# chromium + chromium-driver: browser tests; ffmpeg: test media; brotli: precompressed SPA assets;
-# nginx + libnginx-mod-rtmp: the recording pipeline tests; fonts-noto-cjk: Chinese in screenshots.
-apt_pkgs=(chromium chromium-driver ffmpeg brotli nginx libnginx-mod-rtmp fonts-noto-cjk)
+# chromium + chromium-driver, firefox-esr: browser tests (playback runs in both); ffmpeg: test media;
+# brotli: precompressed SPA assets; nginx + libnginx-mod-rtmp: the recording pipeline tests;
+# fonts-noto-cjk: Chinese in screenshots.
+apt_pkgs=(chromium chromium-driver firefox-esr ffmpeg brotli nginx libnginx-mod-rtmp fonts-noto-cjk)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -44,14 +45,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $WASM_BINDGEN_VE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force --quiet
 fi
 
-# --- npm: wasm-opt (binaryen) for release builds, Playwright for e2e --------
+# --- npm: wasm-opt (binaryen) for release builds; Playwright and Puppeteer for e2e ---
 # Debian's binaryen 108 builds a module that fails at load; npm's binaryen works.
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
   say "npm ci (tools/: binaryen)"
   npm ci --prefix tools --no-audit --no-fund --loglevel=error
 fi
-if [ ! -d e2e/node_modules/playwright-core ]; then
-  say "npm ci (e2e/: playwright-core; it uses Debian's chromium, never downloads one)"
-  npm ci --prefix e2e --no-audit --no-fund --loglevel=error
+if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/puppeteer-core ]; then
+  say "npm ci (e2e/: playwright-core and puppeteer-core; they drive Debian's chromium and firefox-esr, never download one)"
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix e2e --no-audit --no-fund --loglevel=error
 fi
 say "tools ready"

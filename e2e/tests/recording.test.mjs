@@ -1,15 +1,15 @@
 // All real: nginx with Debian's rtmp module (our deploy/ config), our server, ffmpeg
-// pushing H.264/AAC with ?record=flv and ?record=mp4, and Chromium playing the replays.
-import { test, before, after } from 'node:test';
+// pushing H.264/AAC with ?record=flv and ?record=mp4, and each engine playing the replays.
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startServer, ROOT } from '../lib/server.mjs';
-import { launch, newPage, waitFor, waitVideo } from '../lib/browser.mjs';
+import { ENGINES, launch } from '../lib/browser.mjs';
 
 const SECRET = 'e2e-hook-secret';
-let server, browser, nginx, rtmpPort;
+let server, nginx, rtmpPort, recorded;
 
 const freePort = () => new Promise((ok) => {
   const s = createServer();
@@ -34,7 +34,6 @@ async function replays(streamer) {
 
 before(async () => {
   server = await startServer({ args: ['--hook-secret', SECRET] });
-  browser = await launch();
   rtmpPort = await freePort();
   nginx = spawn(join(ROOT, 'deploy', 'run-nginx-rtmp.sh'), [join(server.dir, 'media'), server.base, SECRET, `127.0.0.1:${rtmpPort}`], {
     env: { ...process.env, RELIVE_NGINX_SINGLE_PROCESS: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
@@ -46,11 +45,10 @@ before(async () => {
 });
 after(async () => {
   nginx?.kill('SIGTERM');
-  await browser?.close();
   await server?.stop();
 });
 
-test('pushes recorded by nginx-rtmp appear with their durations and play', async () => {
+test('pushes recorded by nginx-rtmp appear with their durations', async () => {
   await Promise.all([push('rec-flv?record=flv', 8), push('rec-mp4?record=mp4', 8)]);
   const deadline = Date.now() + 15000;
   let flv = [], mp4 = [];
@@ -66,18 +64,28 @@ test('pushes recorded by nginx-rtmp appear with their durations and play', async
     assert.ok(Math.abs(r.duration_secs - 8) <= 0.5, `duration ${r.duration_secs} of ${r.url}`);
     assert.equal(r.width, 320);
   }
+  recorded = [['rec-flv', flv[0]], ['rec-mp4', mp4[0]]];
+});
 
-  for (const [streamer, r] of [['rec-flv', flv[0]], ['rec-mp4', mp4[0]]]) {
-    const page = await newPage(browser, { locale: 'en-US' });
-    await page.goto(`${server.base}/u/${streamer}/replays/${r.id}`);
-    const wait = (cond) => waitVideo(page, cond);
-    await wait('v.readyState >= 1');
-    await page.evaluate(() => document.querySelector('.player video').play());
-    await wait('v.currentTime > 1');
-    await page.locator('.player').focus();
-    await page.keyboard.press('6'); // 60 %: 4.8 s
-    await wait('v.currentTime >= 4.7 && v.currentTime < 8.5');
-    await wait('v.currentTime > 5.3');
-    assert.equal(await page.locator('.player-error').count(), 0, `${streamer} plays`);
-  }
+for (const engine of ENGINES) describe(`recorded pushes play (${engine})`, () => {
+  let browser;
+  before(async () => { browser = await launch(engine); });
+  after(async () => { await browser?.close(); });
+
+  test('the FLV and the MP4 recording play and seek', async () => {
+    assert.ok(recorded, 'the pushes were recorded (the test before)');
+    for (const [streamer, r] of recorded) {
+      const page = await browser.newPage();
+      await page.goto(`${server.base}/u/${streamer}/replays/${r.id}`);
+      await page.waitVideo('v.readyState >= 1');
+      await page.video('v.play()');
+      await page.waitVideo('v.currentTime > 1');
+      await page.focus('.player');
+      await page.press('6'); // 60 %: 4.8 s
+      await page.waitVideo('v.currentTime >= 4.7 && v.currentTime < 8.5');
+      await page.waitVideo('v.currentTime > 5.3');
+      assert.equal(await page.count('.player-error'), 0, `${streamer} plays`);
+      assert.deepEqual(page.errors, [], `${streamer}: no page errors`);
+    }
+  });
 });
