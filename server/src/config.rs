@@ -85,6 +85,11 @@ pub struct Config {
     #[arg(long, env = "RELIVE_HOOK_RATE_LIMIT", default_value_t = 200)]
     pub hook_rate_limit: u32,
 
+    /// Seconds an SRS HLS recording stays open after `on_unpublish` before it is closed
+    /// into a replay: SRS sends the last segment's `on_hls` concurrently with it.
+    #[arg(long, env = "RELIVE_SRS_HLS_GRACE", default_value_t = 5)]
+    pub srs_hls_grace: u64,
+
     /// Bearer token for the admin API; without it the admin API is closed.
     #[arg(long, env = "RELIVE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,

@@ -1,6 +1,6 @@
-//! Background work that follows an ingest, today building the keyframe index of a remote
-//! FLV: one queue, at most [`WORKERS`] jobs running at once, one shared HTTP client with
-//! connect and read timeouts. A burst of callbacks queues its jobs (a few hundred bytes
+//! Background work that follows an ingest — the keyframe index of a remote FLV, the
+//! duration of an HLS replay from its playlist — : one queue, at most [`WORKERS`] jobs
+//! running at once, one shared HTTP client with connect and read timeouts. A burst of callbacks queues its jobs (a few hundred bytes
 //! each) and the hooks answer at once; the downloads run behind, a few at a time.
 //!
 //! Each job is queued once while it waits or runs (keyed by replay), so a replay asked
@@ -26,12 +26,19 @@ pub enum Job {
     /// Build and keep an FLV replay's keyframe index. Only what the job needs is queued:
     /// a backlog of 100,000 such jobs is about 15 MB.
     IndexKeyframes { replay: i64, url: String },
+    /// Set an HLS replay's unknown duration from its playlist (a master playlist's first
+    /// variant). Tried twice; if the playlist cannot be read, `fallback_ms` (the service's
+    /// end − start, when it gave them) is kept instead.
+    HlsDuration { replay: i64, url: String, fallback_ms: u64 },
 }
+
+/// Pause before the second attempt at a playlist.
+pub const HLS_RETRY_AFTER: Duration = Duration::from_secs(3);
 
 impl Job {
     fn key(&self) -> i64 {
         match self {
-            Job::IndexKeyframes { replay, .. } => *replay,
+            Job::IndexKeyframes { replay, .. } | Job::HlsDuration { replay, .. } => *replay,
         }
     }
 }
@@ -118,5 +125,37 @@ async fn run(app: AppState, job: Job) {
         Job::IndexKeyframes { replay, url } => {
             let _ = crate::playback::build_index(&app, replay, &url).await;
         }
+        Job::HlsDuration { replay, url, fallback_ms } => hls_duration(&app, replay, &url, fallback_ms).await,
+    }
+}
+
+async fn hls_duration(app: &AppState, replay: i64, url: &str, fallback_ms: u64) {
+    let mut outcome = Err(String::new());
+    for attempt in 1..=2 {
+        outcome = crate::playback::hls_facts(app, url).await;
+        match &outcome {
+            Ok(_) => break,
+            Err(e) => tracing::warn!(replay, attempt, error = %e, "cannot read the HLS playlist"),
+        }
+        if attempt == 1 {
+            tokio::time::sleep(HLS_RETRY_AFTER).await;
+        }
+    }
+    let duration_ms = match outcome {
+        Ok(f) => {
+            tracing::info!(
+                replay,
+                duration_ms = f.duration_ms,
+                segments = f.segments,
+                "HLS duration from its playlist"
+            );
+            f.duration_ms
+        }
+        Err(_) => fallback_ms,
+    };
+    if duration_ms > 0
+        && let Err(e) = app.store.set_replay_duration(replay, duration_ms).await
+    {
+        tracing::error!(replay, error = %e, "cannot store the HLS duration");
     }
 }

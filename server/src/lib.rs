@@ -3,12 +3,13 @@
 //! A recording's way through: [`hooks`] (one `parse` per recording service, a request to
 //! an event) → [`ingest`] (one step applies any event: stores it, then queues what
 //! follows) → [`store`] (all SQL, behind one facade; `Ok` means committed) and [`jobs`]
-//! (background work: keyframe indexes of remote FLVs). [`reconcile`] produces the same
+//! (background work: keyframe indexes of remote FLVs, HLS durations from playlists). [`reconcile`] produces the same
 //! events from Tencent's file list. Reads go [`routes`] → [`store`].
 //!
 //! - [`config`]: command-line flags and their environment variables.
 //! - [`demo`]: the demo streamers and replays of `--demo`.
 //! - [`error`]: `Failure`, the one error handlers return (status + JSON body).
+//! - [`files`]: durable writes under the media folder (fsync, rename, folder fsync).
 //! - [`hooks`]: callbacks from Tencent, nginx-rtmp and SRS (`/hooks/...`).
 //! - [`ingest`]: events from any service, applied.
 //! - [`jobs`]: the bounded background queue and the one shared HTTP client.
@@ -25,6 +26,7 @@
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod hooks;
 pub mod ingest;
 pub mod jobs;
@@ -56,6 +58,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jobs: jobs::Jobs,
     pub hook_limiter: security::RateLimiter,
+    /// One turn at a time per stream for SRS's HLS recordings.
+    pub hls_locks: ingest::srs_hls::Locks,
 }
 
 /// The whole HTTP surface.
@@ -124,10 +128,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
     }
     let jobs = jobs::Jobs::new().context("making the HTTP client")?;
-    let state = AppState { store, config: Arc::new(config), jobs, hook_limiter: Default::default() };
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        jobs,
+        hook_limiter: Default::default(),
+        hls_locks: Default::default(),
+    };
     if reconcile::enabled(&state) {
         tokio::spawn(reconcile::run(state.clone()));
     }
+    // SRS HLS recordings whose closing was lost with the last run, and idle ones.
+    tokio::spawn(ingest::srs_hls::sweep_forever(state.clone()));
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     serve(listener, app(state)).await;

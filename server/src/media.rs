@@ -1,6 +1,10 @@
 //! `GET /media/{path}`: local recordings under `--media-dir`, with `Range`,
-//! `Last-Modified`, `ETag` and the right MIME type. Nothing outside the folder is ever
-//! served: `..`, encoded or not, absolute paths and symlinks leading out all get 404.
+//! `Last-Modified`, `ETag` and the right MIME type (HLS: `application/vnd.apple.mpegurl`
+//! for `.m3u8`, `video/mp2t` for `.ts`). Nothing outside the folder is ever served: `..`,
+//! encoded or not, absolute paths and symlinks leading out all get 404.
+//!
+//! Media files never change once written, so they may be cached for an hour; playlists
+//! may (a recorder's sliding window), so they are revalidated with their `ETag` each time.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -31,6 +35,18 @@ fn etag(meta: &std::fs::Metadata) -> String {
     format!("\"{:x}-{:x}\"", meta.len(), mtime)
 }
 
+const PLAYLIST: &str = "application/vnd.apple.mpegurl";
+
+/// The types the guess by extension gets wrong or leaves out (`.ts` is TypeScript to it).
+fn mime(path: &Path) -> Option<&'static str> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "m3u8" => Some(PLAYLIST),
+        "ts" => Some("video/mp2t"),
+        "m4s" => Some("video/iso.segment"),
+        _ => None,
+    }
+}
+
 pub async fn serve(State(app): State<AppState>, req: Request) -> Response {
     // The path as sent, percent-decoded once (so `%2e%2e` is `..` and refused).
     let raw = req.uri().path().strip_prefix("/media").unwrap_or("");
@@ -59,10 +75,16 @@ pub async fn serve(State(app): State<AppState>, req: Request) -> Response {
     {
         req.headers_mut().remove(header::RANGE);
     }
-    match ServeFile::new(&path).oneshot(req).await {
+    let kind = mime(&path);
+    let serve = match kind {
+        Some(m) => ServeFile::new_with_mime(&path, &m.parse().expect("a MIME type")),
+        None => ServeFile::new(&path),
+    };
+    match serve.oneshot(req).await {
         Ok(mut res) => {
             res.headers_mut().insert(header::ETAG, tag_value);
-            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+            let cache = if kind == Some(PLAYLIST) { "no-cache" } else { "public, max-age=3600" };
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             res.into_response()
         }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),

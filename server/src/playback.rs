@@ -1,4 +1,5 @@
-//! What the player needs beyond a replay's file:
+//! What the player needs beyond a replay's file (and `hls_facts`, a playlist's facts
+//! wherever it lives):
 //! - `GET /api/v1/replays/{id}/keyframes`: every keyframe's time and byte offset of an
 //!   FLV replay, computed once (reading a local file, or streaming a remote one in the
 //!   background with bounded memory) and kept in the database;
@@ -64,6 +65,25 @@ pub async fn build_index(app: &AppState, replay: i64, url: &str) -> Result<Keyfr
         tracing::error!(replay, error = %e, "cannot store the keyframe index");
     }
     result
+}
+
+/// The facts of an HLS replay's playlist, local (read from the media folder) or remote.
+pub async fn hls_facts(app: &AppState, url: &str) -> Result<probe::HlsFacts, String> {
+    match locate(url, &app.config.media_dir, app.config.public_base().as_deref()) {
+        Some(Location::Local(_)) => {
+            let root = app.config.media_dir.canonicalize().map_err(|e| format!("the media folder: {e}"))?;
+            // The playlist's address on this server, which its URIs are resolved against.
+            let address = format!("/media/{}", url.split_once("/media/").map_or("", |(_, rel)| rel));
+            tokio::task::spawn_blocking(move || {
+                let path = probe::local_file(&root, &address)?;
+                probe::hls_file(&root, &path, &address).map(|h| h.facts)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+        }
+        Some(Location::Remote(url)) => probe::hls_url(app.jobs.http(), &url).await,
+        None => Err("the recording's URL points outside the media folder".into()),
+    }
 }
 
 async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {

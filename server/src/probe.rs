@@ -1,11 +1,13 @@
 //! Reading recordings through `relive_media`: local files from disk and remote ones
-//! streamed once with bounded memory. The container code is pure; the I/O is here.
+//! streamed once with bounded memory — FLV indexes, MP4 facts, HLS playlists' durations.
+//! The container code is pure; the I/O is here.
 
 use std::io::Read;
 use std::path::Path;
 
 use futures_util::StreamExt;
 use relive_api::KeyframeIndex;
+use relive_media::hls::{self, MediaPlaylist, Playlist};
 use relive_media::mp4::{BoxHeader, Mp4Facts};
 use relive_media::{FlvIndex, Indexer};
 
@@ -105,4 +107,117 @@ fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// What an HLS playlist tells of a recording.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HlsFacts {
+    /// The sum of the segments' `EXTINF`s.
+    pub duration_ms: u64,
+    pub segments: usize,
+    /// The variant followed, when the playlist was a master playlist.
+    pub variant: Option<hls::Variant>,
+}
+
+/// A local HLS recording: its playlist's facts and the bytes of its segments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalHls {
+    pub facts: HlsFacts,
+    pub size_bytes: u64,
+}
+
+/// The largest playlist read: a day of 2-second segments is about 3 MB.
+pub const MAX_PLAYLIST: usize = 8 * 1024 * 1024;
+
+/// What a playlist leads to: its segments, or a master playlist's first variant to read
+/// next (see [`variant_playlist`]).
+enum Step {
+    Media(MediaPlaylist),
+    Follow(hls::Variant),
+}
+
+fn first_playlist(text: &str, url: &str) -> Result<Step, String> {
+    match hls::parse(text, url).map_err(|e| format!("the playlist is not valid: {e}"))? {
+        Playlist::Media(m) => Ok(Step::Media(m)),
+        Playlist::Master(variants) => {
+            variants.into_iter().next().map(Step::Follow).ok_or_else(|| "the master playlist names no variant".into())
+        }
+    }
+}
+
+/// A master playlist's variant: a media playlist (one level only).
+fn variant_playlist(text: &str, url: &str) -> Result<MediaPlaylist, String> {
+    match hls::parse(text, url).map_err(|e| format!("the variant playlist {url} is not valid: {e}"))? {
+        Playlist::Media(m) => Ok(m),
+        Playlist::Master(_) => Err(format!("the variant playlist {url} is a master playlist too")),
+    }
+}
+
+fn hls_facts(m: &MediaPlaylist, variant: Option<hls::Variant>) -> HlsFacts {
+    HlsFacts { duration_ms: m.duration_ms().max(0) as u64, segments: m.segments.len(), variant }
+}
+
+/// A remote playlist's facts (a master playlist's first variant followed).
+pub async fn hls_url(client: &reqwest::Client, url: &str) -> Result<HlsFacts, String> {
+    match first_playlist(&fetch_text(client, url).await?, url)? {
+        Step::Media(m) => Ok(hls_facts(&m, None)),
+        Step::Follow(v) => Ok(hls_facts(&variant_playlist(&fetch_text(client, &v.url).await?, &v.url)?, Some(v))),
+    }
+}
+
+async fn fetch_text(client: &reqwest::Client, url: &str) -> Result<String, String> {
+    let resp = client.get(url).send().await.map_err(|e| format!("cannot fetch the playlist {url}: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!("fetching the playlist {url} answered {}", resp.status()));
+    }
+    let mut body = resp.bytes_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| format!("the download of the playlist {url} broke off: {e}"))?;
+        if bytes.len() + chunk.len() > MAX_PLAYLIST {
+            return Err(format!("the playlist {url} is larger than {} MiB", MAX_PLAYLIST >> 20));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A playlist under the media folder `root` (canonical), read as the media route serves
+/// it: `url` is its address (`/media/...`), which its URIs are resolved against. Every
+/// segment (and init section) must be a file in the media folder.
+pub fn hls_file(root: &Path, path: &Path, url: &str) -> Result<LocalHls, String> {
+    let (m, variant) = match first_playlist(&read_text(path)?, url)? {
+        Step::Media(m) => (m, None),
+        Step::Follow(v) => (variant_playlist(&read_text(&local_file(root, &v.url)?)?, &v.url)?, Some(v)),
+    };
+    let mut files = std::collections::BTreeSet::new();
+    for s in &m.segments {
+        files.insert(local_file(root, &s.url)?);
+        if let Some(init) = &s.map {
+            files.insert(local_file(root, &init.url)?);
+        }
+    }
+    let size_bytes = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+    Ok(LocalHls { facts: hls_facts(&m, variant), size_bytes })
+}
+
+/// The file a local address (`/media/a%20b/c.ts?x`) names, if it is a file in `root`.
+pub fn local_file(root: &Path, url: &str) -> Result<std::path::PathBuf, String> {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    path.strip_prefix("/media/")
+        .and_then(relive_api::percent::decode)
+        .and_then(|rel| crate::media::resolve(root, &rel))
+        .ok_or_else(|| format!("the playlist names {url}, which is not a file in the media folder"))
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot open the playlist {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_PLAYLIST as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the playlist {}: {e}", path.display()))?;
+    if bytes.len() > MAX_PLAYLIST {
+        return Err(format!("the playlist {} is larger than {} MiB", path.display(), MAX_PLAYLIST >> 20));
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

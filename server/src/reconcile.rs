@@ -162,6 +162,9 @@ fn to_replay(app: &AppState, stream: &str, file: &Value) -> Option<NewReplay> {
     let end = text("end_time").and_then(|s| beijing_time(&s)).unwrap_or(start).max(start);
     let format =
         url.split(['?', '#']).next()?.rsplit('.').next().and_then(ReplayFormat::parse).unwrap_or(ReplayFormat::Flv);
+    // The list gives no duration. For HLS the playlist tells it (ingest queues that, with
+    // the span as the fallback); for the others the span is the duration.
+    let duration_ms = if format == ReplayFormat::Hls { 0 } else { ((end - start) * 1000) as u64 };
     Some(NewReplay {
         streamer_id: stream.to_string(),
         source: tencent::SOURCE.into(),
@@ -171,7 +174,7 @@ fn to_replay(app: &AppState, stream: &str, file: &Value) -> Option<NewReplay> {
         url,
         start_time: start,
         end_time: end,
-        duration_ms: ((end - start) * 1000) as u64,
+        duration_ms,
         size_bytes: file["file_size"].as_u64().unwrap_or(0),
         raw_payload: Some(file.to_string()),
         facts: None,

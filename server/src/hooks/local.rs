@@ -25,9 +25,10 @@ pub fn stream_id(field: &str, s: Option<String>) -> Result<String, Failure> {
     }
 }
 
-/// A publish starting or ending. These servers send events in order and stamp none.
-pub fn live(streamer_id: String, live: bool) -> Event {
-    Event::Live(LiveChange { streamer_id, live, order: EventOrder::Arrival })
+/// A publish starting or ending (`session`: the server's id of the publish, if it gives
+/// one). These servers send events in order and stamp none.
+pub fn live(streamer_id: String, live: bool, session: Option<String>) -> Event {
+    Event::Live(LiveChange { streamer_id, live, order: EventOrder::Arrival, session })
 }
 
 #[cfg(test)]

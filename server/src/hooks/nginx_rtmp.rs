@@ -44,8 +44,8 @@ pub fn parse(body: &[u8]) -> Result<Event, Failure> {
                 raw: String::from_utf8_lossy(body).into_owned(),
             }))
         }
-        Some("publish") => Ok(local::live(stream_id("name", field("name"))?, true)),
-        Some("publish_done") => Ok(local::live(stream_id("name", field("name"))?, false)),
+        Some("publish") => Ok(local::live(stream_id("name", field("name"))?, true, None)),
+        Some("publish_done") => Ok(local::live(stream_id("name", field("name"))?, false, None)),
         Some(other) => Ok(Event::Ignored(format!("call={other}"))),
         None => Err(Failure::missing("call")),
     }

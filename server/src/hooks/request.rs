@@ -89,6 +89,18 @@ impl Fields<'_> {
         }
     }
 
+    /// A finite number (durations in seconds).
+    pub fn float(&self, key: &str) -> Result<Option<f64>, Failure> {
+        let bad = || Failure::invalid(key, "must be a number");
+        let n = match self.get(key) {
+            None => return Ok(None),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            Some(_) => None,
+        };
+        n.filter(|n| n.is_finite()).map(Some).ok_or_else(bad)
+    }
+
     pub fn req_int(&self, key: &str) -> Result<i64, Failure> {
         self.int(key)?.ok_or_else(|| Failure::missing(key))
     }

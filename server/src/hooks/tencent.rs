@@ -4,7 +4,9 @@
 //!   recording guide: `channel_id, end_time, event_type, file_format, file_id, file_size,
 //!   sign, start_time, stream_id, t, video_id, video_url`) and the current one (adds
 //!   `appid, app, appname, record_file_id, task_id, duration, stream_param, ...`) are
-//!   read; the whole payload is stored, unknown fields included.
+//!   read; the whole payload is stored, unknown fields included. `file_format` `hls`
+//!   (any case), or a `video_url` ending in `.m3u8`, is an HLS replay; without a
+//!   `duration` its playlist tells it (a background job, see `crate::ingest`).
 //! - `event_type` 1 / 0: a stream was pushed / cut: the streamer's live status.
 //! - anything else: acknowledged and ignored.
 //!
@@ -79,6 +81,7 @@ fn event(map: &Map<String, Value>, raw: String, now: i64) -> Result<Event, Failu
                 time: f.int("event_time")?.or(f.int("t")?).unwrap_or(now),
                 sequence: f.u64("sequence")?.unwrap_or(0),
             },
+            session: None,
         })),
         other => Ok(Event::Ignored(format!("event_type {other}"))),
     }
@@ -104,6 +107,8 @@ fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
     let file_id = f.req_str("file_id")?;
     let url = http_url("video_url", &f.req_str("video_url")?)?;
     let format = match f.str("file_format")? {
+        // A playlist plays as HLS whatever the format says.
+        _ if format_from_url(&url) == Some(ReplayFormat::Hls) => ReplayFormat::Hls,
         Some(s) => ReplayFormat::parse(&s)
             .ok_or_else(|| Failure::invalid("file_format", "must be one of flv, mp4, hls, aac"))?,
         None => format_from_url(&url).ok_or_else(|| Failure::missing("file_format"))?,
@@ -115,10 +120,16 @@ fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
         return Err(Failure::invalid("file_size", "must not be negative"));
     }
     // Prefer the service's own duration; else the span, if it is one. Tencent's own
-    // example has start_time after end_time: then the duration is unknown (0).
-    let duration_secs = match f.int("duration")? {
-        Some(d) if d > 0 => d,
-        _ => (end_time - start_time).max(0),
+    // example has start_time after end_time: then the duration is unknown (0). An HLS
+    // recording without a duration is left at 0 for its playlist to tell (ingest queues
+    // that; the span is the fallback).
+    let (duration_secs, end_time) = match f.int("duration")? {
+        Some(d) if d > 0 => (d, start_time.saturating_add(d)),
+        _ if format == ReplayFormat::Hls => (0, end_time.max(start_time)),
+        _ => {
+            let span = end_time.saturating_sub(start_time).max(0);
+            (span, start_time.saturating_add(span))
+        }
     };
     Ok(NewReplay {
         streamer_id,
@@ -128,7 +139,7 @@ fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
         format,
         url,
         start_time,
-        end_time: start_time.saturating_add(duration_secs),
+        end_time,
         duration_ms: duration_secs as u64 * 1000,
         size_bytes: size as u64,
         raw_payload: Some(raw),
@@ -180,6 +191,23 @@ mod tests {
     }
 
     #[test]
+    fn hls_recordings_without_a_duration_wait_for_their_playlist() {
+        let m = obj(json!({
+            "event_type": 100, "stream_id": "s42", "file_id": "f", "file_format": "hls",
+            "start_time": 1743484094, "end_time": 1743484153, "duration": 0,
+            "video_url": "http://bucket-1250000000.cos.ap-shanghai.myqcloud.com/streams/s42/2025-04-01-13-08-14_eof.m3u8"
+        }));
+        let Event::Recording(r) = event(&m, String::new(), 0).unwrap() else { panic!() };
+        assert_eq!((r.format, r.duration_ms, r.end_time), (ReplayFormat::Hls, 0, 1743484153));
+        // With a duration, it is taken; a .m3u8 URL is HLS whatever file_format says.
+        let mut m = m;
+        m.insert("duration".into(), json!(59));
+        m.insert("file_format".into(), json!("FLV"));
+        let Event::Recording(r) = event(&m, String::new(), 0).unwrap() else { panic!() };
+        assert_eq!((r.format, r.duration_ms, r.end_time), (ReplayFormat::Hls, 59_000, 1743484153));
+    }
+
+    #[test]
     fn signature_and_expiry() {
         let t = 2_000_000_000;
         let good = obj(json!({"t": t, "sign": tencent_callback_sign("k", t)}));
@@ -216,7 +244,12 @@ mod tests {
         let Event::Live(l) = parse(body.to_string().as_bytes(), Some("k"), t).unwrap() else { panic!("not live") };
         assert_eq!(
             l,
-            LiveChange { streamer_id: "s".into(), live: true, order: EventOrder::Stamped { time: t, sequence: 7 } }
+            LiveChange {
+                streamer_id: "s".into(),
+                live: true,
+                order: EventOrder::Stamped { time: t, sequence: 7 },
+                session: None
+            }
         );
     }
 

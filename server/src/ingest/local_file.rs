@@ -2,7 +2,9 @@
 //! lie inside `--media-dir`. The file is probed once — duration, size, codecs, picture
 //! size, which such hooks never tell — and served from `/media/`. A push that asked for
 //! `record=mp4` from a recorder that writes only FLV gets an MP4 remuxed from it, and
-//! that is what is listed.
+//! that is what is listed. An `.m3u8` is an HLS recording: its duration is the playlist's
+//! (a master playlist's first variant), and every segment it names must be a file in the
+//! media folder.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -38,6 +40,7 @@ pub struct Probed {
 enum Found {
     Flv(FlvIndex),
     Mp4(Mp4Facts),
+    Hls(probe::LocalHls),
 }
 
 /// Checks that the file lies in the media folder, probes it (and makes the MP4 copy a
@@ -64,6 +67,7 @@ pub async fn probe(media_dir: &Path, a: LocalRecording) -> Result<Probed, Failur
     let wants_mp4 = a.record == Some(RecordFormat::Mp4);
 
     let probe_path = path.clone();
+    let (probe_root, address) = (root.clone(), format!("/media/{}", url_path(&rel)));
     let (found, mp4_copy) = tokio::task::spawn_blocking(move || -> Result<_, String> {
         match ext.as_str() {
             "flv" => {
@@ -81,28 +85,40 @@ pub async fn probe(media_dir: &Path, a: LocalRecording) -> Result<Probed, Failur
                 Ok((Found::Flv(flv), mp4))
             }
             "mp4" => Ok((Found::Mp4(probe::mp4_file(&probe_path)?), None)),
-            other => Err(format!("recordings must be .flv or .mp4, not .{other}")),
+            "m3u8" => Ok((Found::Hls(probe::hls_file(&probe_root, &probe_path, &address)?), None)),
+            other => Err(format!("recordings must be .flv, .mp4 or .m3u8, not .{other}")),
         }
     })
     .await
     .map_err(|e| Failure::invalid("path", e.to_string()))?
     .map_err(|e| Failure::invalid("path", format!("is not a playable recording: {e}")))?;
 
-    let (duration_ms, facts, index) = match found {
+    let (duration_ms, facts, format, index, hls_size) = match found {
         Found::Flv(flv) => {
             let codecs =
                 [flv.video_codec.clone(), flv.audio_codec.clone()].into_iter().flatten().collect::<Vec<_>>().join(",");
             let facts = MediaFacts { codecs, width: flv.width, height: flv.height };
-            (flv.duration_ms.max(0) as u64, facts, Some(probe::keyframes(&flv)))
+            (flv.duration_ms.max(0) as u64, Some(facts), ReplayFormat::Flv, Some(probe::keyframes(&flv)), None)
         }
-        Found::Mp4(f) => (f.duration_ms, MediaFacts { codecs: String::new(), width: f.width, height: f.height }, None),
+        Found::Mp4(f) => {
+            let facts = MediaFacts { codecs: String::new(), width: f.width, height: f.height };
+            (f.duration_ms, Some(facts), ReplayFormat::Mp4, None, None)
+        }
+        Found::Hls(h) => {
+            // A master playlist tells codecs and picture size; a media playlist neither.
+            let facts = h.facts.variant.as_ref().map(|v| MediaFacts {
+                codecs: v.codecs.clone().unwrap_or_default(),
+                width: v.resolution.map_or(0, |r| r.0),
+                height: v.resolution.map_or(0, |r| r.1),
+            });
+            (h.facts.duration_ms, facts, ReplayFormat::Hls, None, Some(h.size_bytes))
+        }
     };
     let (listed, format, keyframes) = match &mp4_copy {
         Some(m) => (m.strip_prefix(&root).unwrap_or(m).to_path_buf(), ReplayFormat::Mp4, None),
-        None if index.is_none() => (rel.clone(), ReplayFormat::Mp4, None),
-        None => (rel.clone(), ReplayFormat::Flv, index),
+        None => (rel.clone(), format, index),
     };
-    let size = std::fs::metadata(root.join(&listed)).map(|m| m.len()).unwrap_or(0);
+    let size = hls_size.unwrap_or_else(|| std::fs::metadata(root.join(&listed)).map(|m| m.len()).unwrap_or(0));
     let start = mtime - (duration_ms / 1000) as i64;
     let replay = NewReplay {
         streamer_id: a.streamer_id,
@@ -116,7 +132,7 @@ pub async fn probe(media_dir: &Path, a: LocalRecording) -> Result<Probed, Failur
         duration_ms,
         size_bytes: size,
         raw_payload: Some(a.raw),
-        facts: Some(facts),
+        facts,
     };
     Ok(Probed { replay, keyframes })
 }
@@ -126,7 +142,7 @@ fn slash_path(p: &Path) -> String {
 }
 
 /// A relative path as a URL path, each segment percent-encoded.
-fn url_path(p: &Path) -> String {
+pub(crate) fn url_path(p: &Path) -> String {
     p.components()
         .map(|c| {
             url::form_urlencoded::byte_serialize(c.as_os_str().to_string_lossy().as_bytes())

@@ -138,7 +138,67 @@ impl Store {
         on_backend!(self, db => db.save_keyframe_index(id, index).await)
     }
 
+    /// Sets the duration of a replay whose duration is unknown (0), e.g. from its HLS
+    /// playlist. Returns whether it did (false: no such replay, or it had a duration).
+    pub async fn set_replay_duration(&self, id: i64, duration_ms: u64) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.set_replay_duration(id, duration_ms).await)
+    }
+
+    /// Opens an HLS session for `s.streamer_id` unless one is open already; returns the
+    /// session in force (the existing one, or `s`).
+    pub async fn open_hls_session(&self, s: HlsSession) -> Result<HlsSession, StoreError> {
+        on_backend!(self, db => db.open_hls_session(s).await)
+    }
+
+    /// Adds (or replaces, by `seq`) a segment of an open session; `now` is its arrival.
+    /// An error if the session is not open.
+    pub async fn add_hls_segment(&self, folder: String, seg: HlsSegment, now: i64) -> Result<(), StoreError> {
+        on_backend!(self, db => db.add_hls_segment(folder, seg, now).await)
+    }
+
+    /// Marks an open session as ending (on_unpublish came at `at`; a first mark stands).
+    /// Returns whether the session is open.
+    pub async fn end_hls_session(&self, folder: String, at: i64) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.end_hls_session(folder, at).await)
+    }
+
+    /// Closes a session and, in the same transaction, stores the replay made of it (as
+    /// [`Store::record_replay`] does: a repeat is a `Duplicate`). Its segments are
+    /// forgotten; the closed session is kept a day to recognise late segments.
+    pub async fn close_hls_session(
+        &self,
+        folder: String,
+        replay: Option<NewReplay>,
+        now: i64,
+    ) -> Result<Option<Ingest>, StoreError> {
+        on_backend!(self, db => db.close_hls_session(folder, replay, now).await)
+    }
+
     // ---- reads --------------------------------------------------------------------
+
+    /// The stream's open HLS session, if any.
+    pub async fn open_hls_session_of(&self, streamer_id: String) -> Result<Option<HlsSession>, StoreError> {
+        on_backend!(self, db => db.open_hls_session_of(streamer_id).await)
+    }
+
+    /// The stream's latest session that on_unpublish ended and that closed at or after `since`.
+    pub async fn last_unpublished_hls_session(
+        &self,
+        streamer_id: String,
+        since: i64,
+    ) -> Result<Option<HlsSession>, StoreError> {
+        on_backend!(self, db => db.last_unpublished_hls_session(streamer_id, since).await)
+    }
+
+    /// Open sessions to close: ended by on_unpublish, or without a segment since `idle_before`.
+    pub async fn hls_sessions_to_close(&self, idle_before: i64) -> Result<Vec<HlsSession>, StoreError> {
+        on_backend!(self, db => db.hls_sessions_to_close(idle_before).await)
+    }
+
+    /// A session's segments, in `seq` order.
+    pub async fn hls_segments(&self, folder: String) -> Result<Vec<HlsSegment>, StoreError> {
+        on_backend!(self, db => db.hls_segments(folder).await)
+    }
 
     /// Streamers whose stream stopped at or after `since` (Unix seconds), newest first.
     pub async fn recently_ended(&self, since: i64) -> Result<Vec<String>, StoreError> {

@@ -126,6 +126,37 @@ pub enum KeyframeIndexState {
     Failed(String),
 }
 
+/// An SRS publish whose HLS segments are being gathered into one replay
+/// (`crate::ingest::srs_hls`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HlsSession {
+    /// Under the media folder: where its segments are linked and its playlist written.
+    /// Unique; names the session.
+    pub folder: String,
+    pub streamer_id: String,
+    /// SRS's `client_id` of the publishing connection; empty when SRS gave none.
+    pub client_id: String,
+    pub started_at: i64,
+    /// The last segment's arrival.
+    pub updated_at: i64,
+    /// When `on_unpublish` came, if it did.
+    pub ending_at: Option<i64>,
+    /// When it was closed, if it was.
+    pub closed_at: Option<i64>,
+}
+
+/// One segment of an [`HlsSession`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct HlsSegment {
+    /// SRS's `seq_no`: segments are listed in this order.
+    pub seq: u64,
+    /// Seconds.
+    pub duration: f64,
+    /// The file's name inside the session's folder.
+    pub file: String,
+    pub size_bytes: u64,
+}
+
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_keyframe_indexes.sql"),
     include_str!("../../../migrations/sqlite/0003_media_facts.sql"),
     include_str!("../../../migrations/sqlite/0004_replay_pages_covering.sql"),
+    include_str!("../../../migrations/sqlite/0005_hls_sessions.sql"),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -15,7 +15,8 @@ use rusqlite::Connection;
 use self::readers::Readers;
 use self::writer::Writer;
 use crate::store::{
-    Ingest, KeyframeIndexState, LiveEvent, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow, StoreError, StreamerKey,
+    HlsSegment, HlsSession, Ingest, KeyframeIndexState, LiveEvent, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow,
+    StoreError, StreamerKey,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -71,6 +72,51 @@ impl SqliteStore {
 
     pub async fn save_keyframe_index(&self, id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
         self.writer.write(move |c| sql::save_keyframe_index(c, id, &index)).await
+    }
+
+    pub async fn set_replay_duration(&self, id: i64, duration_ms: u64) -> Result<bool, StoreError> {
+        self.writer.write(move |c| sql::set_replay_duration(c, id, duration_ms)).await
+    }
+
+    pub async fn open_hls_session(&self, s: HlsSession) -> Result<HlsSession, StoreError> {
+        self.writer.write(move |c| sql::open_hls_session(c, &s)).await
+    }
+
+    pub async fn add_hls_segment(&self, folder: String, seg: HlsSegment, now: i64) -> Result<(), StoreError> {
+        self.writer.write(move |c| sql::add_hls_segment(c, &folder, &seg, now)).await
+    }
+
+    pub async fn end_hls_session(&self, folder: String, at: i64) -> Result<bool, StoreError> {
+        self.writer.write(move |c| sql::end_hls_session(c, &folder, at)).await
+    }
+
+    pub async fn close_hls_session(
+        &self,
+        folder: String,
+        replay: Option<NewReplay>,
+        now: i64,
+    ) -> Result<Option<Ingest>, StoreError> {
+        self.writer.write(move |c| sql::close_hls_session(c, &folder, replay.as_ref(), now)).await
+    }
+
+    pub async fn open_hls_session_of(&self, streamer_id: String) -> Result<Option<HlsSession>, StoreError> {
+        self.readers.read(move |c| sql::open_hls_session_of(c, &streamer_id)).await
+    }
+
+    pub async fn last_unpublished_hls_session(
+        &self,
+        streamer_id: String,
+        since: i64,
+    ) -> Result<Option<HlsSession>, StoreError> {
+        self.readers.read(move |c| sql::last_unpublished_hls_session(c, &streamer_id, since)).await
+    }
+
+    pub async fn hls_sessions_to_close(&self, idle_before: i64) -> Result<Vec<HlsSession>, StoreError> {
+        self.readers.read(move |c| sql::hls_sessions_to_close(c, idle_before)).await
+    }
+
+    pub async fn hls_segments(&self, folder: String) -> Result<Vec<HlsSegment>, StoreError> {
+        self.readers.read(move |c| sql::hls_segments(c, &folder)).await
     }
 
     pub async fn recently_ended(&self, since: i64) -> Result<Vec<String>, StoreError> {

@@ -5,8 +5,8 @@ use relive_api::{KeyframeIndex, ReplayFormat, ReplayStatus, Streamer, StreamerUp
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{
-    Ingest, KeyframeIndexState, LiveEvent, MediaFacts, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow, StoreError,
-    StreamerKey, unix_now,
+    HlsSegment, HlsSession, Ingest, KeyframeIndexState, LiveEvent, MediaFacts, NewReplay, Page, ReplayChange,
+    ReplayKey, ReplayRow, StoreError, StreamerKey, unix_now,
 };
 
 // ---- writes ---------------------------------------------------------------------
@@ -132,6 +132,145 @@ pub fn save_keyframe_index(
         )?;
     }
     Ok(())
+}
+
+/// Sets the duration of a replay whose duration is unknown (0). Returns whether it did.
+pub fn set_replay_duration(c: &Connection, id: i64, duration_ms: u64) -> Result<bool, StoreError> {
+    let n = c.execute(
+        "UPDATE replays SET duration_ms = ?2, end_time = start_time + ?2 / 1000 WHERE id = ?1 AND duration_ms = 0",
+        params![id, duration_ms as i64],
+    )?;
+    Ok(n > 0)
+}
+
+// ---- SRS HLS sessions ---------------------------------------------------------------
+
+/// How long closed sessions are kept, to recognise late segments of a closed publish.
+const CLOSED_SESSION_KEPT_SECS: i64 = 24 * 3600;
+
+const SESSION_COLUMNS: &str = "folder, streamer_id, client_id, started_at, updated_at, ending_at, closed_at";
+
+fn session_from_row(row: &Row) -> rusqlite::Result<HlsSession> {
+    Ok(HlsSession {
+        folder: row.get(0)?,
+        streamer_id: row.get(1)?,
+        client_id: row.get(2)?,
+        started_at: row.get(3)?,
+        updated_at: row.get(4)?,
+        ending_at: row.get(5)?,
+        closed_at: row.get(6)?,
+    })
+}
+
+/// Opens `s` unless the stream has an open session already; returns the one in force.
+pub fn open_hls_session(c: &Connection, s: &HlsSession) -> Result<HlsSession, StoreError> {
+    c.execute(
+        &format!(
+            "INSERT INTO hls_sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL) ON CONFLICT DO NOTHING"
+        ),
+        params![s.folder, s.streamer_id, s.client_id, s.started_at, s.updated_at],
+    )?;
+    open_hls_session_of(c, &s.streamer_id)?
+        .ok_or_else(|| StoreError::Database(format!("no open HLS session for {} after opening one", s.streamer_id)))
+}
+
+pub fn add_hls_segment(c: &Connection, folder: &str, seg: &HlsSegment, now: i64) -> Result<(), StoreError> {
+    let open = c.execute(
+        "UPDATE hls_sessions SET updated_at = ?2 WHERE folder = ?1 AND closed_at IS NULL",
+        params![folder, now],
+    )?;
+    if open == 0 {
+        return Err(StoreError::Database(format!("the HLS session {folder} is not open")));
+    }
+    c.execute(
+        "INSERT INTO hls_segments (folder, seq, duration, file, size_bytes) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (folder, seq) DO UPDATE SET duration = ?3, file = ?4, size_bytes = ?5",
+        params![folder, seq_i64(seg.seq)?, seg.duration, seg.file, seg.size_bytes as i64],
+    )?;
+    Ok(())
+}
+
+fn seq_i64(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| StoreError::Database(format!("segment number {seq} is too large")))
+}
+
+/// Marks an open session as ending at `at` (the first such mark stands). Whether it is open.
+pub fn end_hls_session(c: &Connection, folder: &str, at: i64) -> Result<bool, StoreError> {
+    let n = c.execute(
+        "UPDATE hls_sessions SET ending_at = COALESCE(ending_at, ?2) WHERE folder = ?1 AND closed_at IS NULL",
+        params![folder, at],
+    )?;
+    Ok(n > 0)
+}
+
+/// Closes a session: stores its replay (if any) in the same transaction, forgets its
+/// segments, and drops sessions closed more than a day ago.
+pub fn close_hls_session(
+    c: &Connection,
+    folder: &str,
+    replay: Option<&NewReplay>,
+    now: i64,
+) -> Result<Option<Ingest>, StoreError> {
+    let ingest = replay.map(|r| record_replay(c, r)).transpose()?;
+    c.execute("DELETE FROM hls_segments WHERE folder = ?1", [folder])?;
+    c.execute("UPDATE hls_sessions SET closed_at = ?2 WHERE folder = ?1 AND closed_at IS NULL", params![folder, now])?;
+    let old = now - CLOSED_SESSION_KEPT_SECS;
+    c.execute(
+        "DELETE FROM hls_segments WHERE folder IN (SELECT folder FROM hls_sessions WHERE closed_at < ?1)",
+        [old],
+    )?;
+    c.execute("DELETE FROM hls_sessions WHERE closed_at < ?1", [old])?;
+    Ok(ingest)
+}
+
+pub fn open_hls_session_of(c: &Connection, streamer_id: &str) -> rusqlite::Result<Option<HlsSession>> {
+    c.query_row(
+        &format!("SELECT {SESSION_COLUMNS} FROM hls_sessions WHERE streamer_id = ?1 AND closed_at IS NULL"),
+        [streamer_id],
+        session_from_row,
+    )
+    .optional()
+}
+
+/// The stream's session closed last at or after `since` that on_unpublish ended.
+pub fn last_unpublished_hls_session(
+    c: &Connection,
+    streamer_id: &str,
+    since: i64,
+) -> rusqlite::Result<Option<HlsSession>> {
+    c.query_row(
+        &format!(
+            "SELECT {SESSION_COLUMNS} FROM hls_sessions
+             WHERE streamer_id = ?1 AND closed_at >= ?2 AND ending_at IS NOT NULL
+             ORDER BY closed_at DESC LIMIT 1"
+        ),
+        params![streamer_id, since],
+        session_from_row,
+    )
+    .optional()
+}
+
+/// Open sessions that on_unpublish ended, or that got no segment since `idle_before`.
+pub fn hls_sessions_to_close(c: &Connection, idle_before: i64) -> rusqlite::Result<Vec<HlsSession>> {
+    let mut stmt = c.prepare(&format!(
+        "SELECT {SESSION_COLUMNS} FROM hls_sessions
+         WHERE closed_at IS NULL AND (ending_at IS NOT NULL OR updated_at < ?1) ORDER BY started_at"
+    ))?;
+    stmt.query_map([idle_before], session_from_row)?.collect()
+}
+
+pub fn hls_segments(c: &Connection, folder: &str) -> rusqlite::Result<Vec<HlsSegment>> {
+    let mut stmt =
+        c.prepare_cached("SELECT seq, duration, file, size_bytes FROM hls_segments WHERE folder = ?1 ORDER BY seq")?;
+    stmt.query_map([folder], |row| {
+        Ok(HlsSegment {
+            seq: row.get::<_, i64>(0)? as u64,
+            duration: row.get(1)?,
+            file: row.get(2)?,
+            size_bytes: row.get::<_, i64>(3)? as u64,
+        })
+    })?
+    .collect()
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
