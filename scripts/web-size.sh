@@ -6,12 +6,13 @@ cd "$(dirname "$0")/.."
 total=0
 code=0
 printf '%-44s %10s %10s\n' "web app asset" "raw" "brotli"
-# The FLV worker (relive-flv-worker*) loads only when an FLV replay plays: listed apart.
+# The workers (relive-flv-worker*, relive-ts-worker*) load only when an FLV or HLS replay
+# plays: listed apart.
 shopt -s nullglob
 # wasm-bindgen's snippets (dist/snippets/*/*.js) are modules the app's JS imports at start.
 for f in dist/*.wasm dist/*.js dist/snippets/*/*.js dist/*.css dist/index.html; do
   [ -f "$f" ] || continue
-  case "$f" in *relive-flv-worker*) continue ;; esac
+  case "$f" in *relive-flv-worker* | *relive-ts-worker*) continue ;; esac
   raw=$(stat -c %s "$f")
   br=$(stat -c %s "$f.br")
   total=$((total + br))
@@ -25,3 +26,8 @@ for f in dist/relive-flv-worker*.wasm dist/relive-flv-worker*.js; do
   [ -f "$f.br" ] && worker=$((worker + $(stat -c %s "$f.br")))
 done
 printf '%-44s %10s %10d  (only when an FLV replay plays)\n' "FLV remuxer worker, brotli" "" "$worker"
+worker=0
+for f in dist/relive-ts-worker*.wasm dist/relive-ts-worker*.js; do
+  [ -f "$f.br" ] && worker=$((worker + $(stat -c %s "$f.br")))
+done
+printf '%-44s %10s %10d  (only when an HLS replay plays)\n' "MPEG-TS remuxer worker, brotli" "" "$worker"

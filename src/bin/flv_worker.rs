@@ -50,8 +50,8 @@ impl State {
                 self.generation = generation;
                 self.remuxer.restart_at(offset);
             }
-            // HLS only; an FLV worker is never sent one.
-            ToWorker::Segment { .. } => {}
+            // HLS only; an FLV worker is never sent these.
+            ToWorker::Segment { .. } | ToWorker::Playlist { .. } => {}
             ToWorker::Finish => {
                 let result = self.remuxer.finish();
                 self.send_outputs(send);

@@ -1,7 +1,8 @@
 //! HLS: the playlist and the segment scheduler.
 //!
-//! The playlist (m3u8) is read here, in the page, with [`relive_media::hls`]; a master
-//! playlist plays its first variant this browser can decode. The segments are fetched
+//! The playlist (m3u8) is fetched here and read by the worker (`relive_media::hls`, kept
+//! out of the page's first download): it answers with the segments, or with a master
+//! playlist's variants, of which the page plays the first this browser can decode. The segments are fetched
 //! one at a time, in order, while less than [`MAX_AHEAD`] seconds are remuxed ahead of
 //! the playhead; each goes to the worker as `segment` (its start on the timeline by the
 //! EXTINF before it, and its discontinuity number), its bytes, then `finish`. The worker
@@ -18,14 +19,13 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
-use relive_media::hls::{self, MediaPlaylist, Playlist};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{AbortController, MediaSource, Response};
 
 use super::Engine;
 use super::buffer::MAX_AHEAD;
 use super::download::{NETWORK_RETRIES, fetch, sleep};
-use super::protocol::ToWorker;
+use super::protocol::{SegmentInfo, ToWorker};
 use super::worker::MAX_IN_FLIGHT;
 use crate::i18n::Key;
 
@@ -39,7 +39,10 @@ enum Failure {
 /// An HLS playback's own state; the engine holds it.
 pub struct HlsInput {
     url: String,
-    playlist: RefCell<Option<Rc<MediaPlaylist>>>,
+    /// The media playlist's segments, once read.
+    segments: RefCell<Option<Rc<Vec<SegmentInfo>>>>,
+    /// Master playlists followed so far (a variant that is a master again is refused).
+    hops: Cell<u32>,
     /// The next segment to fetch.
     next: Cell<usize>,
     /// Segments handed to the worker whose `done` has not come back, oldest first.
@@ -51,7 +54,8 @@ impl HlsInput {
     pub fn new(url: String) -> Self {
         HlsInput {
             url,
-            playlist: RefCell::new(None),
+            segments: RefCell::new(None),
+            hops: Cell::new(0),
             next: Cell::new(0),
             sent: RefCell::default(),
             abort: RefCell::new(None),
@@ -67,44 +71,66 @@ impl HlsInput {
     /// The worker finished a segment; `true` when it was the last one.
     pub fn segment_done(&self) -> bool {
         let done = self.sent.borrow_mut().pop_front();
-        let last = self.playlist.borrow().as_ref().map(|p| p.segments.len());
+        let last = self.segments.borrow().as_ref().map(|s| s.len());
         matches!((done, last), (Some(i), Some(n)) if i + 1 == n)
     }
 
     /// Where a seek to `time` seconds starts: the segment holding it and its start (seconds).
     pub fn segment_for(&self, time: f64) -> Option<(usize, f64)> {
-        let playlist = self.playlist.borrow().clone()?;
-        let i = playlist.segment_at((time * 1000.0) as i64)?;
-        Some((i, playlist.segments[i].start_ms as f64 / 1000.0))
+        let segments = self.segments.borrow().clone()?;
+        let i = segment_at(&segments, (time * 1000.0) as i64)?;
+        Some((i, segments[i].start_ms as f64 / 1000.0))
     }
 }
 
+/// The last segment starting at or before `ms` (the first one before the start).
+pub fn segment_at(segments: &[SegmentInfo], ms: i64) -> Option<usize> {
+    if segments.is_empty() {
+        return None;
+    }
+    Some(segments.partition_point(|s| s.start_ms <= ms).saturating_sub(1))
+}
+
 impl Engine {
-    /// Reads the playlist (following a master playlist to a variant), then starts the
-    /// segment loop.
+    /// Fetches the playlist and hands it to the worker to read.
     pub(super) fn hls_start(self: &Rc<Self>) {
+        let Some(hls) = self.hls() else { return };
+        self.hls_load(hls.url.clone());
+    }
+
+    fn hls_load(self: &Rc<Self>, url: String) {
         let e = self.clone();
         spawn_local(async move {
-            let Some(hls) = e.hls() else { return };
-            match load_media_playlist(&hls.url).await {
-                Ok(playlist) => {
-                    if playlist.segments.iter().any(|s| s.map.is_some()) {
-                        // fMP4 segments (EXT-X-MAP) are not remuxed by this engine yet.
-                        web_sys::console::warn_1(&"HLS with fMP4 segments (EXT-X-MAP) is not supported yet".into());
-                        return e.fail(Key::ErrUnsupported);
-                    }
-                    if playlist.segments.is_empty() {
-                        return e.fail(Key::ErrCorrupt);
-                    }
-                    e.buffer.set_duration(Some(playlist.duration_ms() as f64 / 1000.0));
-                    e.buffer.apply_duration();
-                    *hls.playlist.borrow_mut() = Some(Rc::new(playlist));
-                    let generation = e.generation.get();
-                    e.clone().hls_run(generation).await;
-                }
+            match fetch_text(&url).await {
+                Ok(text) => e.worker.send(ToWorker::Playlist { url, text }),
                 Err(key) => e.fail(key),
             }
         });
+    }
+
+    /// The worker read a master playlist: play the first variant this browser decodes.
+    pub(super) fn hls_variants(self: &Rc<Self>, urls: Vec<String>, codecs: Vec<String>) {
+        let Some(hls) = self.hls() else { return };
+        let playable = |c: &str| c.is_empty() || MediaSource::is_type_supported(&format!("video/mp4; codecs=\"{c}\""));
+        let pick = urls.into_iter().zip(codecs).find(|(_, c)| playable(c));
+        match pick {
+            Some((url, _)) if hls.hops.replace(hls.hops.get() + 1) == 0 => self.hls_load(url),
+            Some(_) => self.fail(Key::ErrCorrupt),
+            None => self.fail(Key::ErrUnsupported),
+        }
+    }
+
+    /// The worker read the media playlist: start fetching segments.
+    pub(super) fn hls_segments(self: &Rc<Self>, segments: Vec<SegmentInfo>, end_ms: i64) {
+        let Some(hls) = self.hls() else { return };
+        if segments.is_empty() {
+            return self.fail(Key::ErrCorrupt);
+        }
+        self.buffer.set_duration(Some(end_ms as f64 / 1000.0));
+        self.buffer.apply_duration();
+        *hls.segments.borrow_mut() = Some(Rc::new(segments));
+        let (e, generation) = (self.clone(), self.generation.get());
+        spawn_local(async move { e.hls_run(generation).await });
     }
 
     /// Continues from segment `index` after a seek.
@@ -126,11 +152,11 @@ impl Engine {
     /// until a seek or a failure ends this generation.
     async fn hls_run(self: Rc<Self>, generation: u32) {
         let Some(hls) = self.hls() else { return };
-        let Some(playlist) = hls.playlist.borrow().clone() else { return };
+        let Some(segments) = hls.segments.borrow().clone() else { return };
         let current = || self.generation.get() == generation && !self.failed.get();
         while current() {
             let i = hls.next.get();
-            let Some(segment) = playlist.segments.get(i) else { return };
+            let Some(segment) = segments.get(i) else { return };
             while self.buffer.queued_end() - self.video.current_time() > MAX_AHEAD
                 || self.worker.backlog() >= MAX_IN_FLIGHT
             {
@@ -143,7 +169,7 @@ impl Engine {
             let bytes = loop {
                 let controller = AbortController::new().ok();
                 *hls.abort.borrow_mut() = controller.clone();
-                match fetch_segment(&segment.url, segment.byte_range, controller.as_ref()).await {
+                match fetch_segment(&segment.url, segment.range, controller.as_ref()).await {
                     Ok(bytes) => break bytes,
                     Err(_) if !current() => return,
                     Err(Failure::Aborted) => return,
@@ -175,29 +201,6 @@ impl Engine {
             hls.next.set(i + 1);
         }
     }
-}
-
-/// The media playlist at `url`: a master playlist's first playable variant's.
-async fn load_media_playlist(url: &str) -> Result<MediaPlaylist, Key> {
-    let mut url = url.to_string();
-    // A master playlist names variants; a variant naming variants again is refused.
-    for _ in 0..2 {
-        let text = fetch_text(&url).await?;
-        match hls::parse(&text, &url) {
-            Ok(Playlist::Media(p)) => return Ok(p),
-            Ok(Playlist::Master(variants)) => {
-                let playable =
-                    |codecs: &str| MediaSource::is_type_supported(&format!("video/mp4; codecs=\"{codecs}\""));
-                let Some(v) = hls::pick_variant(&variants, playable) else { return Err(Key::ErrUnsupported) };
-                url = v.url.clone();
-            }
-            Err(e) => {
-                web_sys::console::warn_1(&format!("HLS playlist {url}: {e}").into());
-                return Err(Key::ErrCorrupt);
-            }
-        }
-    }
-    Err(Key::ErrCorrupt)
 }
 
 /// A playlist's text, fetched again after network failures.
@@ -248,4 +251,22 @@ async fn fetch_segment(
         }
         None => bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seek_starts_from_the_segment_holding_the_target() {
+        let seg = |start_ms| SegmentInfo { url: String::new(), start_ms, range: None, discontinuity: 0 };
+        let segments = [seg(0), seg(4000), seg(8000), seg(12_000)];
+        assert_eq!(segment_at(&segments, 0), Some(0));
+        assert_eq!(segment_at(&segments, 3999), Some(0));
+        assert_eq!(segment_at(&segments, 4000), Some(1));
+        assert_eq!(segment_at(&segments, 11_000), Some(2));
+        assert_eq!(segment_at(&segments, 99_000), Some(3));
+        assert_eq!(segment_at(&segments, -5), Some(0));
+        assert_eq!(segment_at(&[], 5), None);
+    }
 }

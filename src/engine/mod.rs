@@ -292,9 +292,16 @@ impl Engine {
 
     /// What the worker says: segments to append, metadata, errors, the end.
     fn on_worker_message(self: &Rc<Self>, msg: FromWorker<Uint8Array>) {
-        if msg.generation() != Some(self.generation.get()) || self.failed.get() {
+        if self.failed.get() {
             return;
         }
+        let msg = match msg {
+            // Answers to a playlist: not tied to a download.
+            FromWorker::Segments { segments, end_ms } => return self.hls_segments(segments, end_ms),
+            FromWorker::Variants { urls, codecs } => return self.hls_variants(urls, codecs),
+            msg if msg.generation() != Some(self.generation.get()) => return,
+            msg => msg,
+        };
         match msg {
             FromWorker::Init { mime, data, .. } => {
                 if let Err(key) = self.buffer.init(&mime, data, &self.listeners, self.on_update()) {
@@ -329,7 +336,7 @@ impl Engine {
                 }
                 None => self.buffer.set_done(true),
             },
-            FromWorker::Ready | FromWorker::Pushed => {}
+            FromWorker::Ready | FromWorker::Pushed | FromWorker::Segments { .. } | FromWorker::Variants { .. } => {}
         }
         self.buffer.pump();
     }

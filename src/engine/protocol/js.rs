@@ -15,6 +15,7 @@ pub fn to_js(w: Wire<Uint8Array>) -> (Object, Array) {
             Value::Text(s) => s.into(),
             Value::Number(n) => n.into(),
             Value::Numbers(v) => Float64Array::from(&v[..]).into(),
+            Value::Texts(v) => v.into_iter().map(JsValue::from).collect::<Array>().into(),
             Value::Bytes(b) => {
                 transfer.push(&b.buffer());
                 b.into()
@@ -41,6 +42,8 @@ pub fn from_js(msg: &JsValue) -> Wire<Uint8Array> {
                 Value::Bytes(b.clone())
             } else if let Some(a) = v.dyn_ref::<Float64Array>() {
                 Value::Numbers(a.to_vec())
+            } else if Array::is_array(&v) {
+                Value::Texts(Array::from(&v).iter().map(|s| s.as_string().unwrap_or_default()).collect())
             } else if v.is_null() {
                 Value::Null
             } else {

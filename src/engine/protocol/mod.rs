@@ -10,7 +10,10 @@
 //!
 //! Messages to the worker: `push` (bytes of the download, in order), `restart` (a new
 //! download starts at `offset`; answers carry its `gen`), `finish` (the download ended).
-//! An HLS playback sends its segments one by one, each as `segment` (where it starts on
+//! An HLS playback first sends the playlist's text as `playlist` (with its URL, for
+//! resolving), answered by `segments` (a media playlist: each segment's URL, start, byte
+//! range and discontinuity number) or `variants` (a master playlist: each variant's URL
+//! and codecs; the page picks one and sends its playlist), or an `error`. Then it sends its segments one by one, each as `segment` (where it starts on
 //! the timeline, its discontinuity sequence number), its `push`es, then `finish`,
 //! answered by `done`; a seek is a `restart` (offset 0) before the next `segment`.
 //! From the worker: `ready` once, when it takes messages (earlier ones would be lost);
@@ -29,6 +32,19 @@ pub enum ToWorker<B> {
     /// An HLS segment begins: its start on the output timeline (the playlist's EXTINF
     /// before it, ms) and its discontinuity sequence number.
     Segment { start_ms: i64, discontinuity: u64 },
+    /// An HLS playlist's text and its URL (relative URIs resolve against it).
+    Playlist { url: String, text: String },
+}
+
+/// One HLS segment as the page fetches it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentInfo {
+    pub url: String,
+    /// Its start on the timeline: the `EXTINF`s before it, ms.
+    pub start_ms: i64,
+    /// `EXT-X-BYTERANGE`: (offset, length).
+    pub range: Option<(u64, u64)>,
+    pub discontinuity: u64,
 }
 
 /// Why remuxing stopped.
@@ -95,13 +111,23 @@ pub enum FromWorker<B> {
     Done {
         generation: u32,
     },
+    /// A media playlist read: its segments and its end (ms).
+    Segments {
+        segments: Vec<SegmentInfo>,
+        end_ms: i64,
+    },
+    /// A master playlist read: its variants' URLs and codecs (empty when not given).
+    Variants {
+        urls: Vec<String>,
+        codecs: Vec<String>,
+    },
 }
 
 impl<B> FromWorker<B> {
     /// The download generation this answers, for the messages that carry one.
     pub fn generation(&self) -> Option<u32> {
         match self {
-            FromWorker::Ready | FromWorker::Pushed => None,
+            FromWorker::Ready | FromWorker::Pushed | FromWorker::Segments { .. } | FromWorker::Variants { .. } => None,
             FromWorker::Init { generation, .. }
             | FromWorker::Media { generation, .. }
             | FromWorker::Metadata { generation, .. }
@@ -117,6 +143,7 @@ pub enum Value<B> {
     Text(String),
     Number(f64),
     Numbers(Vec<f64>),
+    Texts(Vec<String>),
     Bytes(B),
     Null,
 }
@@ -144,6 +171,7 @@ impl<B> Wire<B> {
                     Value::Text(s) => Value::Text(s),
                     Value::Number(n) => Value::Number(n),
                     Value::Numbers(v) => Value::Numbers(v),
+                    Value::Texts(v) => Value::Texts(v),
                     Value::Null => Value::Null,
                 };
                 (k, v)
@@ -171,6 +199,13 @@ impl<B> Wire<B> {
         }
     }
 
+    fn texts(&mut self, name: &str) -> Vec<String> {
+        match self.take(name) {
+            Some(Value::Texts(v)) => v,
+            _ => Vec::new(),
+        }
+    }
+
     fn text(&mut self, name: &str) -> Option<String> {
         match self.take(name)? {
             Value::Text(s) => Some(s),
@@ -191,8 +226,27 @@ impl<B> Wire<B> {
 }
 
 /// The field names of every message, in one place.
-pub const FIELDS: [&str; 12] =
-    ["data", "offset", "gen", "mime", "start", "end", "duration", "times", "positions", "kind", "message", "disc"];
+pub const FIELDS: [&str; 19] = [
+    "data",
+    "offset",
+    "gen",
+    "mime",
+    "start",
+    "end",
+    "duration",
+    "times",
+    "positions",
+    "kind",
+    "message",
+    "disc",
+    "url",
+    "text",
+    "urls",
+    "starts",
+    "ranges",
+    "discs",
+    "codecs",
+];
 
 impl<B> ToWorker<B> {
     pub fn encode(self) -> Wire<B> {
@@ -207,6 +261,9 @@ impl<B> ToWorker<B> {
                 "segment",
                 vec![("start", Value::Number(start_ms as f64)), ("disc", Value::Number(discontinuity as f64))],
             ),
+            ToWorker::Playlist { url, text } => {
+                Wire::new("playlist", vec![("url", Value::Text(url)), ("text", Value::Text(text))])
+            }
         }
     }
 
@@ -222,6 +279,7 @@ impl<B> ToWorker<B> {
                 start_ms: w.number("start").unwrap_or(0.0) as i64,
                 discontinuity: w.number("disc").unwrap_or(0.0) as u64,
             },
+            "playlist" => ToWorker::Playlist { url: w.text("url")?, text: w.text("text")? },
             _ => return None,
         })
     }
@@ -262,6 +320,32 @@ impl<B> FromWorker<B> {
                 vec![g(generation), ("kind", Value::Text(kind.as_str().into())), ("message", Value::Text(message))],
             ),
             FromWorker::Done { generation } => Wire::new("done", vec![g(generation)]),
+            FromWorker::Segments { segments, end_ms } => {
+                let n = segments.len();
+                let (mut urls, mut starts, mut ranges, mut discs) =
+                    (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(2 * n), Vec::with_capacity(n));
+                for s in segments {
+                    urls.push(s.url);
+                    starts.push(s.start_ms as f64);
+                    // A length of 0 is no range.
+                    let (o, l) = s.range.unwrap_or((0, 0));
+                    ranges.extend([o as f64, l as f64]);
+                    discs.push(s.discontinuity as f64);
+                }
+                Wire::new(
+                    "segments",
+                    vec![
+                        ("urls", Value::Texts(urls)),
+                        ("starts", Value::Numbers(starts)),
+                        ("ranges", Value::Numbers(ranges)),
+                        ("discs", Value::Numbers(discs)),
+                        ("end", Value::Number(end_ms as f64)),
+                    ],
+                )
+            }
+            FromWorker::Variants { urls, codecs } => {
+                Wire::new("variants", vec![("urls", Value::Texts(urls)), ("codecs", Value::Texts(codecs))])
+            }
         }
     }
 
@@ -293,6 +377,32 @@ impl<B> FromWorker<B> {
                 message: w.text("message").unwrap_or_default(),
             },
             "done" => FromWorker::Done { generation },
+            "segments" => {
+                let (urls, starts, ranges, discs) =
+                    (w.texts("urls"), w.numbers("starts"), w.numbers("ranges"), w.numbers("discs"));
+                let n = urls.len();
+                if starts.len() != n || ranges.len() != 2 * n || discs.len() != n {
+                    return None;
+                }
+                let segments = urls
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, url)| SegmentInfo {
+                        url,
+                        start_ms: starts[i] as i64,
+                        range: (ranges[2 * i + 1] > 0.0).then(|| (ranges[2 * i] as u64, ranges[2 * i + 1] as u64)),
+                        discontinuity: discs[i] as u64,
+                    })
+                    .collect();
+                FromWorker::Segments { segments, end_ms: w.number("end").unwrap_or(0.0) as i64 }
+            }
+            "variants" => {
+                let (urls, codecs) = (w.texts("urls"), w.texts("codecs"));
+                if urls.len() != codecs.len() {
+                    return None;
+                }
+                FromWorker::Variants { urls, codecs }
+            }
             _ => return None,
         })
     }
@@ -321,6 +431,7 @@ mod tests {
         to_round_trip(ToWorker::Finish);
         to_round_trip(ToWorker::Segment { start_ms: 0, discontinuity: 0 });
         to_round_trip(ToWorker::Segment { start_ms: 10_800_000, discontinuity: 3 });
+        to_round_trip(ToWorker::Playlist { url: "/media/a/index.m3u8".into(), text: "#EXTM3U\n".into() });
     }
 
     #[test]
@@ -343,6 +454,23 @@ mod tests {
             from_round_trip(FromWorker::Error { generation: 4, kind, message: "bad tag at 1234".into() });
         }
         from_round_trip(FromWorker::Done { generation: 9 });
+        from_round_trip(FromWorker::Segments {
+            segments: vec![
+                SegmentInfo { url: "/media/a/0.ts".into(), start_ms: 0, range: None, discontinuity: 0 },
+                SegmentInfo {
+                    url: "/media/a/all.ts?t=1".into(),
+                    start_ms: 4004,
+                    range: Some((0, 1)),
+                    discontinuity: 2,
+                },
+            ],
+            end_ms: 8008,
+        });
+        from_round_trip(FromWorker::Segments { segments: Vec::new(), end_ms: 0 });
+        from_round_trip(FromWorker::Variants {
+            urls: vec!["hi/index.m3u8".into(), "lo/index.m3u8".into()],
+            codecs: vec!["avc1.64001f,mp4a.40.2".into(), String::new()],
+        });
     }
 
     #[test]
@@ -351,6 +479,13 @@ mod tests {
             ToWorker::Push(vec![1]).encode(),
             ToWorker::Restart { offset: 1, generation: 1 }.encode(),
             ToWorker::Segment { start_ms: 1, discontinuity: 1 }.encode(),
+            ToWorker::Playlist { url: "u".into(), text: "t".into() }.encode(),
+            FromWorker::Segments {
+                segments: vec![SegmentInfo { url: "u".into(), start_ms: 0, range: None, discontinuity: 0 }],
+                end_ms: 1,
+            }
+            .encode(),
+            FromWorker::Variants { urls: vec!["u".into()], codecs: vec![String::new()] }.encode(),
             FromWorker::Init { generation: 1, data: vec![1], mime: "m".into() }.encode(),
             FromWorker::Media { generation: 1, data: vec![1], start_ms: 0, end_ms: 1 }.encode(),
             FromWorker::Metadata { generation: 1, duration: Some(1.0), keyframes: vec![(0.0, 1)] }.encode(),
