@@ -30,17 +30,28 @@ pub mod nal {
 /// Frame duration assumed before two frames have been seen (30 fps), in 90 kHz ticks.
 const DEFAULT_FRAME_TICKS: i64 = 3000;
 
-/// Where the next `00 00 01` at or after `from` starts.
+/// Where the next `00 00 01` at or after `from` starts. Sixteen bytes at a time: bytes
+/// without a zero among them cannot hold the start of one.
 pub fn find_start_code(data: &[u8], from: usize) -> Option<usize> {
-    let mut i = from + 2;
-    while i < data.len() {
-        match data[i] {
-            0 => i += 1,
-            1 if data[i - 1] == 0 && data[i - 2] == 0 => return Some(i - 2),
-            _ => i += 3,
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(LOW) & !w & HIGH != 0;
+    let is_start = |j: usize| data[j] == 0 && data.get(j + 1) == Some(&0) && data.get(j + 2) == Some(&1);
+    let mut i = from;
+    while let Some(block) = data.get(i..i + 16) {
+        let (a, b) = block.split_at(8);
+        let (a, b) = (
+            u64::from_le_bytes(a.try_into().unwrap_or_default()),
+            u64::from_le_bytes(b.try_into().unwrap_or_default()),
+        );
+        if (has_zero(a) || has_zero(b))
+            && let Some(j) = (i..i + 16).find(|&j| is_start(j))
+        {
+            return Some(j);
         }
+        i += 16;
     }
-    None
+    (i..data.len()).find(|&j| is_start(j))
 }
 
 fn trim_trailing_zeros(mut b: &[u8]) -> &[u8] {

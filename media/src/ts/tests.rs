@@ -425,6 +425,25 @@ fn nal_types(sample: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+fn start_codes_are_found_at_every_alignment() {
+    let naive = |d: &[u8], from: usize| (from..d.len().saturating_sub(2)).find(|&i| d[i..i + 3] == [0, 0, 1]);
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    for len in 0..200 {
+        let data: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                [0, 0, 0, 1, 2, 0xFF][(seed % 6) as usize]
+            })
+            .collect();
+        for from in 0..len.min(20) {
+            assert_eq!(super::h264::find_start_code(&data, from), naive(&data, from), "{data:?} from {from}");
+        }
+    }
+}
+
+#[test]
 fn annex_b_splitting() {
     let data = [0xAA, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0];
     let (leading, nals) = split_annex_b(&data);
