@@ -9,7 +9,8 @@
 //             with where our time goes between play() and the first frame.
 // Prints figures; asserts nothing. See bench/README.md.
 //   node player-bench.mjs [--only ttff,seek,hls-ttff,hls-seek,play] [--runs N] [--seek-runs N]
-//        [--seek-timeout S] [--play-runs N] [--mpegts-config JSON] [--hls-config JSON]
+//        [--seek-timeout S] [--play-runs N] [--play-wait settled,ready] [--mpegts-config JSON]
+//        [--hls-config JSON]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,9 @@ const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0
 const runs = Number(arg('--runs', 9));
 const seekRuns = Number(arg('--seek-runs', 3));
 const playRuns = Number(arg('--play-runs', 5));
+// When play() is called: `settled` (preloaded, nothing loading any more), `ready` (at the
+// first readyState ≥ 3, still loading), or both.
+const playWaits = arg('--play-wait', 'settled,ready').split(',');
 const seekTimeoutMs = Number(arg('--seek-timeout', 15)) * 1000;
 const only = new Set((arg('--only', 'ttff,seek,hls-ttff,hls-seek,play')).split(','));
 // mpegts.js's config (JSON), e.g. '{"lazyLoad":false}'; default: none, its defaults.
@@ -406,21 +410,23 @@ async function seekBench(rec, otherName, fractions, oursNeedsIndex) {
 
 // ---- first frame from play() -------------------------------------------------------------------
 /**
- * In the page: waits until the paused player has preloaded (readyState ≥ 3, 10 s buffered,
- * then the buffered end unchanged for 1 s, or 30 s at most), then calls video.play() and
- * waits for the next frame presented (requestVideoFrameCallback). Times are ms after the
- * play() call.
+ * In the page: waits until the paused player has preloaded, then calls video.play() and
+ * waits for the next frames presented (requestVideoFrameCallback). `settled`: readyState ≥ 3
+ * and 10 s buffered, then the buffered end unchanged for 1 s (30 s at most): the page has
+ * sat a while. `ready`: play() at the first readyState ≥ 3 (HAVE_FUTURE_DATA), while the
+ * player is still downloading and appending. Times are ms after the play() call.
  */
-const playInPage = async ({ settleMs, capMs }) => {
+const playInPage = async ({ wait, settleMs, capMs }) => {
   const v = window.__video;
   const P = window.__probe;
   const end = () => (v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0);
   const t0 = performance.now();
-  while (!(v.readyState >= 3 && end() >= 10)) {
+  if (wait === 'ready') settleMs = 0;
+  while (!(v.readyState >= 3 && (wait === 'ready' || end() >= 10))) {
     if (performance.now() - t0 > capMs) return { error: `not preloaded after ${capMs} ms: readyState ${v.readyState}, buffered to ${end().toFixed(1)} s` };
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, wait === 'ready' ? 1 : 20));
   }
-  let last = end(), since = performance.now(), settled = true;
+  let last = end(), since = performance.now(), settled = wait !== 'ready';
   while (performance.now() - since < settleMs) {
     await new Promise((r) => setTimeout(r, 20));
     if (end() !== last) { last = end(); since = performance.now(); }
@@ -428,11 +434,17 @@ const playInPage = async ({ settleMs, capMs }) => {
   }
   const before = { readyState: v.readyState, buffered: +end().toFixed(1), currentTime: v.currentTime, settled, preloadMs: Math.round(performance.now() - t0) };
   const logFrom = P.log.length;
+  // Frames presented from play() on (a callback can report the frame shown before it,
+  // still paused: skipped); the first is the first frame the viewer sees move.
   const frames = [];
+  let start = null;
   const firstFrame = new Promise((resolve) => {
+    let calls = 0;
     const onFrame = (now, m) => {
-      frames.push({ presentation: m.presentationTime, callback: now, mediaTime: m.mediaTime, presentedFrames: m.presentedFrames });
-      if (frames.length < 3) v.requestVideoFrameCallback(onFrame);
+      if (start !== null && m.presentationTime >= start) {
+        frames.push({ presentation: m.presentationTime, callback: now, mediaTime: m.mediaTime, presentedFrames: m.presentedFrames });
+      }
+      if (frames.length < 3 && ++calls < 10) v.requestVideoFrameCallback(onFrame);
       else resolve();
     };
     v.requestVideoFrameCallback(onFrame);
@@ -442,7 +454,7 @@ const playInPage = async ({ settleMs, capMs }) => {
   once('play'); once('playing');
   const onTime = () => { if (v.currentTime > before.currentTime && at.timeupdate === undefined) at.timeupdate = performance.now(); };
   v.addEventListener('timeupdate', onTime);
-  const start = performance.now();
+  start = performance.now();
   const p = v.play();
   at.playReturned = performance.now();
   let playError = null;
@@ -455,7 +467,7 @@ const playInPage = async ({ settleMs, capMs }) => {
   return {
     before, playError,
     firstFrame: frames.length ? frames[0].presentation - start : null,
-    firstFrameCallback: frames.length ? frames[0].callback - start : null,
+    firstFrameCallback: frames.length ? Math.max(0, frames[0].callback - start) : null,
     mediaTime: frames.length ? frames[0].mediaTime : null,
     frames: frames.map((f) => ({ presentation: +(f.presentation - start).toFixed(1), mediaTime: f.mediaTime, presentedFrames: f.presentedFrames })),
     playReturned: rel(at.playReturned), playEvent: rel(at.play), playing: rel(at.playing), timeupdate: rel(at.timeupdate),
@@ -463,11 +475,11 @@ const playInPage = async ({ settleMs, capMs }) => {
   };
 };
 
-async function playRun(url) {
+async function playRun(url, wait) {
   const { page, context } = await openPage(url);
   try {
-    await page.waitForFunction(() => window.__video, null, { timeout: 30_000 });
-    const r = await page.evaluate(playInPage, { settleMs: 1000, capMs: 30_000 });
+    await page.waitForFunction(() => window.__video, null, { timeout: 30_000, polling: wait === 'ready' ? 5 : 'raf' });
+    const r = await page.evaluate(playInPage, { wait, settleMs: 1000, capMs: 30_000 });
     if (r.error) throw new Error(r.error);
     if (page.errors.length) r.errors = page.errors;
     return r;
@@ -487,19 +499,20 @@ function window_(r) {
   return { appends: count(/^appendBuffer$/), appendBytes: bytes, toWorker: count(/^→worker/), fromWorker: count(/^worker→/), longTasks };
 }
 
-async function playBench(rec, otherName) {
+async function playBench(rec, otherName, wait) {
   const results = { ours: [], other: [] };
   for (let i = 0; i < playRuns + 1; i++) { // run 0: warm-up, not counted
     const order = i % 2 ? ['other', 'ours'] : ['ours', 'other'];
     for (const who of order) {
-      const r = await playRun(who === 'ours' ? rec.embed : rec.otherPaused);
+      const r = await playRun(who === 'ours' ? rec.embed : rec.otherPaused, wait);
       if (i > 0) results[who].push(r);
       if (r.errors) console.log(`  (${who === 'ours' ? 'our' : otherName} page said: ${r.errors.join('; ')})`);
       if (r.playError) console.log(`  (${who === 'ours' ? 'our' : otherName} play() rejected: ${r.playError})`);
     }
   }
   console.log(`ms after video.play(), median of ${playRuns} runs (after 1 warm-up each), fresh context per run, player opened paused ` +
-    `(ours: /embed/replays/${rec.id}; ${otherName}: its page with ?autoplay=0) and preloaded first:`);
+    `(ours: /embed/replays/${rec.id}; ${otherName}: its page with ?autoplay=0), play() ` +
+    (wait === 'ready' ? 'at its first readyState ≥ 3 (still loading):' : 'once preloaded (readyState ≥ 3, 10 s buffered, buffered end unchanged for 1 s):'));
   console.log(`${''.padEnd(44)} ${'ours'.padStart(8)} ${otherName.padStart(10)}   ours range / ${otherName} range`);
   const line = (label, f, fmtf = fmt) => {
     const a = results.ours.map(f), b = results.other.map(f);
@@ -522,9 +535,9 @@ async function playBench(rec, otherName) {
   line('in between: bytes appended', (r) => window_(r).appendBytes);
   line('in between: messages to / from workers', (r) => window_(r).toWorker + window_(r).fromWorker);
   line('in between: long tasks (ms)', (r) => window_(r).longTasks);
-  line('settled (buffered end unchanged 1 s) before play', (r) => (r.before.settled ? 1 : 0));
+  if (wait !== 'ready') line('settled (buffered end unchanged 1 s) before play', (r) => (r.before.settled ? 1 : 0));
   const ratio = ff[0] / ff[1];
-  console.log(`first frame from play(): ours ${fmt1(ff[0])} ms, ${otherName} ${fmt1(ff[1])} ms: ours / ${otherName} = ${ratio.toFixed(2)} ` +
+  console.log(`first frame from play() (${wait}): ours ${fmt1(ff[0])} ms, ${otherName} ${fmt1(ff[1])} ms: ours / ${otherName} = ${ratio.toFixed(2)} ` +
     `(goal ≤ 0.7: ${ratio <= 0.7 ? 'met' : 'short'})`);
   // One run's timeline each, the one nearest the median: what each page did from play() on.
   for (const who of ['ours', 'other']) {
@@ -575,11 +588,13 @@ try {
 
   if (doPlay) {
     const flv = await announceFlv(longFlv, 'bench-long');
-    console.log(`\n5a. FLV, first frame from play(): ${flv.name} = ${longFlv} (${(flv.size / 1e6).toFixed(1)} MB, ${flv.duration.toFixed(0)} s)`);
-    await playBench(flv, 'mpegts.js');
     const hls = await announceHls(longHls, 'bench-hls');
-    console.log(`\n5b. HLS, first frame from play(): ${hls.name} (${hls.duration.toFixed(0)} s)`);
-    await playBench(hls, 'hls.js');
+    for (const wait of playWaits) {
+      console.log(`\n5. FLV, first frame from play() (${wait}): ${flv.name} = ${longFlv} (${(flv.size / 1e6).toFixed(1)} MB, ${flv.duration.toFixed(0)} s)`);
+      await playBench(flv, 'mpegts.js', wait);
+      console.log(`\n5. HLS, first frame from play() (${wait}): ${hls.name} (${hls.duration.toFixed(0)} s)`);
+      await playBench(hls, 'hls.js', wait);
+    }
   }
 } finally {
   await browser.close();
