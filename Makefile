@@ -57,13 +57,16 @@ test-e2e:
 size:
 	@scripts/web-size.sh
 
-## bench: figures, printed and never asserted (bench/README.md): makes the test FLVs once,
-## native remux throughput (criterion), then ours (WASM) vs mpegts.js in headless Chromium:
-## remux throughput, then the players (time to first frame, seek latency) against the
-## real server (debug build) and the web app as built in dist/ (`make web`)
+## bench: figures, printed and never asserted (bench/README.md): makes the test media once
+## (FLV, MPEG-TS, HLS), native remux throughput (criterion: FLV, and MPEG-TS once media/
+## has its bench), then in headless Chromium: remux throughput, ours (WASM, and the app's
+## workers) vs mpegts.js (FLV) and hls.js (TS), code sizes; then the players against the
+## real server (debug build) and the web app as built in dist/ (`make web`): first frame
+## from navigation and from play(), seek latency, FLV vs mpegts.js and HLS vs hls.js
 bench: setup
 	@bench/make-media.sh
 	cargo bench -p relive-media --bench remux
+	@if grep -q '^name = "ts"' media/Cargo.toml; then cargo bench -p relive-media --bench ts; fi
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	node bench/browser-bench.mjs
 	cargo build --quiet -p relive-server
