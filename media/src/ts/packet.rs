@@ -175,7 +175,8 @@ impl Packetizer {
     }
 
     /// Adds bytes; calls `on_packet(bytes, offset)` for every whole packet. An error
-    /// from `on_packet` stops this push (the packet counts as read).
+    /// from `on_packet` stops this push (the packet counts as read); the bytes after it
+    /// are read by the next push (or `finish`).
     pub fn push(&mut self, mut chunk: &[u8], mut on_packet: impl FnMut(&[u8], u64) -> Result<()>) -> Result<()> {
         while !self.pending.is_empty() && !chunk.is_empty() {
             // Complete what is pending with a few packets' worth of the chunk, then go on
@@ -194,7 +195,11 @@ impl Packetizer {
                 chunk = &chunk[take..];
             }
             self.offset += used as u64;
-            result?;
+            if result.is_err() {
+                // Kept for the next push: an error loses no data after it.
+                self.pending.extend_from_slice(chunk);
+                return result;
+            }
         }
         if self.pending.is_empty() {
             let (used, result) = self.scan(chunk, false, &mut on_packet);

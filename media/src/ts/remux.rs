@@ -374,8 +374,10 @@ impl TsRemuxer {
                     let u = unwrap_timestamp(ts, m.base);
                     fits(m.to_ms(u)).then_some((i, u, m.to_ms(u)))
                 });
-                placed = other
-                    .unwrap_or_else(|| (self.new_mapping(Mapping { range, base: u, anchor: expected }), u, expected));
+                // Else on from where the streams got to (the furthest, so that no stream
+                // overlaps itself).
+                let anchor = self.clocks.iter().filter_map(|c| c.expected).max().unwrap_or(expected);
+                placed = other.unwrap_or_else(|| (self.new_mapping(Mapping { range, base: u, anchor }), u, anchor));
             }
         }
         let (mapping, u, ms) = placed;

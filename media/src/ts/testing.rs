@@ -206,15 +206,23 @@ impl Ts {
 pub fn av_stream(start: u64, frames: usize, gop: usize) -> Vec<u8> {
     let mut ts = Ts::new();
     ts.psi(true, true);
-    let mut audio_at = start;
-    for i in 0..frames {
-        let t = start + i as u64 * 3600;
-        ts.video(t, t, i % gop == 0, true);
-        // AAC frames up to the next video frame, two per PES.
-        while audio_at < t + 3600 {
-            ts.audio(audio_at, 2);
-            audio_at += 2 * 1024 * 90_000 / 44_100;
-        }
-    }
+    ts.av(start, frames, gop);
     ts.bytes
+}
+
+impl Ts {
+    /// Video and audio as in [`av_stream`], without PAT/PMT.
+    pub fn av(&mut self, start: u64, frames: usize, gop: usize) -> &mut Self {
+        let mut audio_at = start;
+        for i in 0..frames {
+            let t = start + i as u64 * 3600;
+            self.video(t, t, i % gop == 0, true);
+            // AAC frames up to the next video frame, two per PES.
+            while audio_at < t + 3600 {
+                self.audio(audio_at, 2);
+                audio_at += 2 * 1024 * 90_000 / 44_100;
+            }
+        }
+        self
+    }
 }

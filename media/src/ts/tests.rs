@@ -777,6 +777,47 @@ fn a_new_sps_sends_a_new_init_segment() {
 }
 
 #[test]
+fn a_jump_inside_a_segment_continues_where_the_stream_was() {
+    let mut ts = Ts::new();
+    ts.psi(true, true).av(900_000, 25, 25).av(900_000 + 90_000 + 3600 * 90_000, 25, 25);
+    let outs = remux_all(&ts.bytes).unwrap();
+    for track in [1, 2] {
+        let s = all_samples(&outs, track);
+        assert_eq!(s.len(), if track == 1 { 50 } else { 88 });
+        // Each sample follows the one before (the jump adds at most the time audio ran
+        // ahead of video).
+        for w in s.windows(2) {
+            let gap = w[1].dts as i64 - (w[0].dts + u64::from(w[0].duration)) as i64;
+            assert!(w[1].dts > w[0].dts && gap.abs() <= 50, "track {track}: {w:?}");
+        }
+        assert!((1960..2050).contains(&s.last().unwrap().dts), "track {track}: {:?}", s.last());
+    }
+}
+
+#[test]
+fn an_error_keeps_the_output_before_and_the_input_after_it() {
+    // An unreadable SPS in the second access unit, then good ones.
+    let mut ts = Ts::new();
+    ts.psi(true, false).video(9000, 9000, true, true);
+    let bad_sps = [0x67, 0x64, 0x00, 0x0c, 0xFF];
+    let idr = slice(true, true, 100);
+    ts.data(VIDEO_PID, &pes(0xE0, Some(12600), None, &annex_b(&[&AUD, &bad_sps, &hex(PPS), &idr]), false));
+    for i in 0..5 {
+        ts.video(16200 + i * 3600, 16200 + i * 3600, i == 0, true);
+    }
+    let mut r = TsRemuxer::new();
+    r.begin_segment(0, 0);
+    let e = r.push(&ts.bytes).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::BadCodecConfig(_)), "{e}");
+    assert!(e.offset > 0 && e.offset < ts.bytes.len() as u64);
+    r.end_segment().unwrap();
+    let v = all_samples(&r.take_output(), 1);
+    // The frame with the bad SPS was decoded under the last good configuration; all
+    // seven frames come out, the ones after the error too.
+    assert_eq!(v.len(), 7);
+}
+
+#[test]
 fn corrupt_input_never_panics() {
     let ts = av_stream(900_000, 30, 10);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
