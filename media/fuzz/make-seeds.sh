@@ -2,6 +2,8 @@
 # Remakes seeds/remux/ (committed): tiny FLVs made by ffmpeg, plus the first 20 KB of
 # the nginx-rtmp recording in ../tests/data. Each seed is the fuzz target's input:
 # a flags byte and chunk sizes (see fuzz_targets/remux.rs), then the FLV.
+# And seeds/ts/: tiny MPEG-TS files, behind a flags byte, a segments byte and chunk
+# sizes (see fuzz_targets/ts.rs).
 set -euo pipefail
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
@@ -28,3 +30,26 @@ seed video 403f            # 4096-byte chunks
 seed av-indexed 3a09c706   # 10, 200, 7 bytes; empty pushes, go on after errors, output after each push
 seed nginx-rtmp-20k 600f   # 1024-byte chunks, output after each push
 ls -l "$out"
+
+# MPEG-TS: H.264 (B-frames) + AAC; audio only; timestamps crossing 2^33 after 0.3 s;
+# HEVC and MP2 (refused by name); three 0.5 s HLS segments joined.
+ts=seeds/ts
+mkdir -p "$ts"
+ff "${video[@]}" "${audio[@]}" -t 1 "${venc[@]}" "${aenc[@]}" -f mpegts "$tmp/av.ts"
+ff "${audio[@]}" -t 1 "${aenc[@]}" -f mpegts "$tmp/audio.ts"
+ff -i "$tmp/av.ts" -c copy -output_ts_offset 95442 -f mpegts "$tmp/wrap.ts"
+ff "${video[@]}" -t 0.5 -c:v libx265 -x265-params log-level=error -f mpegts "$tmp/hevc.ts"
+ff "${video[@]}" "${audio[@]}" -t 0.5 "${venc[@]}" -c:a mp2 -f mpegts "$tmp/mp2.ts"
+ff "${video[@]}" "${audio[@]}" -t 1.5 "${venc[@]}" "${aenc[@]}" -f hls -hls_time 0.5 \
+  -hls_segment_filename "$tmp/seg%d.ts" "$tmp/index.m3u8"
+cat "$tmp"/seg0.ts "$tmp"/seg1.ts "$tmp"/seg2.ts > "$tmp/hls.ts"
+
+# tseed NAME PREFIX-HEX: PREFIX, then the TS.
+tseed() { { printf "$(sed 's/../\\x&/g' <<< "$2")"; cat "$tmp/$1.ts"; } > "$ts/$1"; }
+tseed av 0000ff          # one segment, 256-byte chunks
+tseed audio 0100000c     # 1- and 13-byte chunks in turn
+tseed wrap 0000bb        # 188-byte chunks
+tseed hevc 1000ff        # go on after errors
+tseed mp2 20003f         # output after each push
+tseed hls 4a0a1f         # 2048-byte chunks, a new segment every 10 chunks; empty pushes
+ls -l "$ts"

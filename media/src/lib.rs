@@ -1,5 +1,6 @@
-//! Relive's container code: FLV demuxing and indexing, MP4 / fragmented-MP4 muxing,
-//! MP4 box reading and probing, and the FLV → MP4 remuxer between them.
+//! Relive's container code: FLV demuxing and indexing, MPEG-TS demuxing, MP4 /
+//! fragmented-MP4 muxing, MP4 box reading and probing, and the FLV → MP4 and TS → fMP4
+//! remuxers between them.
 //!
 //! Pure Rust with no I/O and no platform dependencies: the same code remuxes in the
 //! browser (WebAssembly, feeding Media Source Extensions) and natively (the server,
@@ -22,6 +23,9 @@
 //! - [`hls`]: m3u8 playlists ([`hls::parse`]): master (variants, [`hls::pick_variant`]) and
 //!   media (segments with start times, byte ranges, discontinuities, `EXT-X-MAP`), every
 //!   URI resolved against the playlist's URL, a signed playlist's query carried on.
+//! - [`ts`]: MPEG-TS, the segments of HLS: packets (resync), PAT/PMT, PES, H.264 access
+//!   units, ADTS frames, and [`ts::TsRemuxer`], segments → fragmented MP4 on the
+//!   playlist's timeline.
 //! - [`remux`]: FLV → fragmented MP4 incrementally ([`Remuxer`]), or → progressive MP4
 //!   ([`to_mp4`]); each track's samples and timestamp stitching in a private `remux::track`.
 //! - `error` (private; [`Error`], [`ErrorKind`], [`Result`] re-exported here).
