@@ -159,7 +159,10 @@ fn whole_files_keep_every_frame() {
         if name == "audio.ts" {
             assert_eq!(mime[0], "audio/mp4; codecs=\"mp4a.40.2\"");
         } else {
-            assert!(mime[0].starts_with("video/mp4; codecs=\"avc1.64") && mime[0].ends_with(",mp4a.40.2\""), "{mime:?}");
+            assert!(
+                mime[0].starts_with("video/mp4; codecs=\"avc1.64") && mime[0].ends_with(",mp4a.40.2\""),
+                "{mime:?}"
+            );
         }
         let path = write(&format!("{name}.mp4"), &fmp4_bytes(&outputs));
         let decoded = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&path).args(["-f", "null", "-"]).output();
