@@ -143,6 +143,8 @@ if (doFlv) {
   const o3 = row('ours (WASM, opt 3): JS pushes chunks, takes segments', ours.flvChunked, input);
   row('ours (WASM, opt "z" as the app builds it): the same', ours.flvChunkedZ, input);
   row('ours (WASM, opt 3): one call, chunked inside', ours.flvOneCall, input);
+  row('  where the time goes: JS pushes chunks, segments dropped in wasm', ours.flvPushOnly, input);
+  row('  where the time goes: JS copies out segments of those sizes alone', ours.flvCopyOut, input);
   const w = row('ours: the app\'s FLV worker (dist/), the player\'s path', workers.flvWorker, input);
   if (!workers.flvWorker) console.log(`  ${noWorker('relive-flv-worker')}`);
   const ctl = row('mpegts.js: TransmuxingController (its player\'s path, no worker)', mpegts.controller, input);
@@ -160,6 +162,8 @@ if (doTs) {
   const o3 = row('ours (WASM, opt 3): JS pushes 64 KiB chunks, takes segments', ours.tsChunked, ts);
   row('ours (WASM, opt "z" as the app builds it): the same', ours.tsChunkedZ, ts);
   row('ours (WASM, opt 3): one call, chunked inside', ours.tsOneCall, ts);
+  row('  where the time goes: JS pushes chunks, segments dropped in wasm', ours.tsPushOnly, ts);
+  row('  where the time goes: JS copies out segments of those sizes alone', ours.tsCopyOut, ts);
   const ws = row('ours: the app\'s TS worker (dist/), 64 KiB chunks', workers.tsWorkerStream, ts);
   const wh = row('ours: the app\'s TS worker, whole segments (the player\'s path)', workers.tsWorkerSegments, hls);
   if (!workers.tsWorkerSegments) console.log(`  ${noWorker('relive-ts-worker')}`);

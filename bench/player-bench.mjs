@@ -261,7 +261,7 @@ async function ttffRun(url) {
         if (/\.m3u8(\?|$)/.test(e.name)) P.mark('playlistFetch', e.startTime);
         if (/\.ts(\?|$)/.test(e.name)) P.mark('segmentFetch', e.startTime);
       }
-      return { t: P.t, mse: window.__video.src.startsWith('blob:') };
+      return { t: P.t, mse: window.__video.src.startsWith('blob:'), log: P.log.filter(([t]) => t <= P.t.firstFrame + 1) };
     });
     if (!r.mse) throw new Error('not played through MSE');
     if (page.errors.length) r.errors = page.errors;
@@ -271,6 +271,33 @@ async function ttffRun(url) {
   } finally {
     await context.close();
   }
+}
+
+/**
+ * A log ([ms, what, detail]) as lines: runs of the same event collapsed
+ * (`→worker push ×8 (12.0–14.5, 1048576 B)`), `perLine` entries a line.
+ */
+function timeline(log, perLine = 4) {
+  const out = [];
+  for (const [t, w, d] of log) {
+    const last = out.at(-1);
+    if (last && last.w === w) { last.n += 1; last.t1 = t; if (typeof d === 'number' && !/^updateend|^video/.test(w)) last.sum += d; continue; }
+    out.push({ w, t0: t, t1: t, n: 1, d, sum: typeof d === 'number' && !/^updateend|^video/.test(w) ? d : 0 });
+  }
+  const text = out.map((e) => (e.n === 1
+    ? `${fmt1(e.t0)} ${e.w}${e.d === '' || e.d === undefined ? '' : ` ${e.d}`}`
+    : `${fmt1(e.t0)}–${fmt1(e.t1)} ${e.w} ×${e.n}${e.sum ? ` (${e.sum} B)` : /^updateend|^video/.test(e.w) ? ` (→ ${e.d})` : ''}`));
+  const lines = [];
+  for (let i = 0; i < text.length; i += perLine) lines.push(`    ${text.slice(i, i + perLine).join(' | ')}`);
+  return lines;
+}
+
+/** The run whose `key(r)` is nearest the median of all. */
+function nearestMedian(rs, key) {
+  const ok = rs.filter((r) => key(r) != null && !Number.isNaN(key(r)));
+  if (!ok.length) return null;
+  const m = median(ok.map(key));
+  return ok.reduce((a, b) => (Math.abs(key(b) - m) < Math.abs(key(a) - m) ? b : a));
 }
 
 async function ttffBench(rec, otherName, fetchKey, fetchLabel) {
@@ -303,6 +330,14 @@ async function ttffBench(rec, otherName, fetchKey, fetchLabel) {
   console.log(`${`${fetchLabel} → first frame`.padEnd(40)} ${fmt(ff[0]).padStart(8)} ${fmt(ff[1]).padStart(10)} ${`${(ff[1] / ff[0]).toFixed(2)}x`.padStart(7)}`);
   console.log(`(ratio = ${otherName} / ours: above 1, ours is faster)`);
   const r = med.firstFrame[0] / med.firstFrame[1];
+  // Where the time goes, one run each (the one nearest the median): from the media request on.
+  for (const who of ['ours', 'other']) {
+    const r = nearestMedian(results[who], (x) => x.t.firstFrame);
+    if (!r) continue;
+    const from = r.t[fetchKey] ?? 0;
+    console.log(`  ${who === 'ours' ? 'ours' : otherName}, the run nearest the median (ms since navigation; ${fetchLabel} at ${fmt1(from)}, first frame at ${fmt1(r.t.firstFrame)}):`);
+    for (const l of timeline(r.log.filter(([t]) => t >= from - 50), 3)) console.log(l);
+  }
   console.log(`time to first frame (navigation start → first frame presented): ours ${fmt(med.firstFrame[0])} ms, ` +
     `${otherName} ${fmt(med.firstFrame[1])} ms: ours / ${otherName} = ${r.toFixed(2)} (goal ≤ 0.7: ${r <= 0.7 ? 'met' : 'short'}); from the ${fetchLabel}: ` +
     `ours ${fmt(ff[0])} ms, ${otherName} ${fmt(ff[1])} ms (ours / ${otherName} = ${(ff[0] / ff[1]).toFixed(2)})`);
@@ -541,15 +576,12 @@ async function playBench(rec, otherName, wait) {
     `(goal ≤ 0.7: ${ratio <= 0.7 ? 'met' : 'short'})`);
   // One run's timeline each, the one nearest the median: what each page did from play() on.
   for (const who of ['ours', 'other']) {
-    const rs = results[who].filter((r) => r.firstFrame != null);
-    if (!rs.length) continue;
-    const m = median(rs.map((r) => r.firstFrame));
-    const r = rs.reduce((a, b) => (Math.abs(b.firstFrame - m) < Math.abs(a.firstFrame - m) ? b : a));
-    const shown = r.log.filter(([t]) => t <= (r.frames.at(-1)?.presentation ?? r.firstFrame) + 5).slice(0, 40);
-    console.log(`  ${who === 'ours' ? 'ours' : otherName}, the run nearest the median (first frame at ${fmt1(r.firstFrame)} ms, frames at ` +
-      `${r.frames.map((f) => `${f.presentation} ms (media ${f.mediaTime.toFixed(3)} s)`).join(', ')}):`);
-    const summary = shown.map(([t, w, d]) => `${t} ${w}${d === '' || d === undefined ? '' : ` ${d}`}`);
-    for (let i = 0; i < summary.length; i += 4) console.log(`    ${summary.slice(i, i + 4).join(' | ')}`);
+    const r = nearestMedian(results[who], (x) => x.firstFrame);
+    if (!r) continue;
+    const shown = r.log.filter(([t]) => t <= (r.frames.at(-1)?.presentation ?? r.firstFrame) + 5);
+    console.log(`  ${who === 'ours' ? 'ours' : otherName}, the run nearest the median (ms after play(); frames presented at ` +
+      `${r.frames.map((f) => `${f.presentation} (media ${f.mediaTime.toFixed(3)} s)`).join(', ')}):`);
+    for (const l of timeline(shown)) console.log(l);
   }
 }
 

@@ -79,6 +79,19 @@ impl ChunkedRemuxer {
     pub fn next_segment(&mut self) -> Option<Vec<u8>> {
         self.segments.pop_front()
     }
+
+    /// Where the time goes: `push`, but the segments are dropped inside (only their
+    /// bytes counted), so nothing is copied out. Returns those bytes.
+    pub fn push_drop(&mut self, chunk: &[u8]) -> Result<f64, JsError> {
+        self.inner.push(chunk).map_err(js_error)?;
+        Ok(output_bytes(self.inner.take_output()) as f64)
+    }
+
+    /// `finish`, segments dropped inside; their bytes.
+    pub fn finish_drop(&mut self) -> Result<f64, JsError> {
+        self.inner.finish().map_err(js_error)?;
+        Ok(output_bytes(self.inner.take_output()) as f64)
+    }
 }
 
 impl Default for ChunkedRemuxer {
@@ -150,6 +163,19 @@ mod ts {
         /// The oldest waiting segment (init or media), or `undefined`.
         pub fn next_segment(&mut self) -> Option<Vec<u8>> {
             self.segments.pop_front()
+        }
+
+        /// Where the time goes: `push`, segments dropped inside (nothing copied out);
+        /// their bytes.
+        pub fn push_drop(&mut self, chunk: &[u8]) -> Result<f64, JsError> {
+            self.inner.push(chunk).map_err(js_error)?;
+            Ok(output_bytes(self.inner.take_output()) as f64)
+        }
+
+        /// `end_segment`, segments dropped inside; their bytes.
+        pub fn end_segment_drop(&mut self) -> Result<f64, JsError> {
+            self.inner.end_segment().map_err(js_error)?;
+            Ok(output_bytes(self.inner.take_output()) as f64)
         }
     }
 
