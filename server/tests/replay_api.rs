@@ -148,7 +148,9 @@ async fn reads_report_errors_as_json() {
 async fn directory_pages_through_streamers() {
     let s = Server::start();
     for i in 0..7 {
-        ingest_many(&s, &format!("dir{i}"), "f", [now() - i].into_iter()).await;
+        // File ids unique per streamer: "f-0-{now - i}" repeats when the clock ticks
+        // between two streamers, and a repeated file id is a duplicate (no replay).
+        ingest_many(&s, &format!("dir{i}"), &format!("f{i}"), [now() - i].into_iter()).await;
     }
     let mut names = HashSet::new();
     let mut cursor = String::new();
