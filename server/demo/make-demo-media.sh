@@ -10,4 +10,8 @@ ffmpeg "${common[@]}" -f lavfi -i "testsrc2=size=640x360:rate=25" -f lavfi -i "s
 ffmpeg "${common[@]}" -f lavfi -i "smptehdbars=size=640x360:rate=25" -f lavfi -i "sine=frequency=660:sample_rate=44100" \
   -vf "drawbox=x='mod(t*60,600)':y=150:w=40:h=40:color=white:t=fill" \
   "${enc[@]}" night-studio.flv
-ls -l city-walk.mp4 night-studio.flv
+# HLS: a VOD playlist of five 4-second TS segments (the GOP of 2 s cuts them exactly).
+rm -rf harbour && mkdir harbour
+ffmpeg "${common[@]}" -f lavfi -i "testsrc=size=640x360:rate=25" -f lavfi -i "sine=frequency=550:sample_rate=44100" \
+  "${enc[@]}" -f hls -hls_time 4 -hls_playlist_type vod -hls_segment_filename "harbour/harbour-%d.ts" harbour/index.m3u8
+ls -l city-walk.mp4 night-studio.flv harbour/

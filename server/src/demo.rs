@@ -1,5 +1,5 @@
-//! `--demo`: a couple of streamers with profiles and replays, and the video files they
-//! play, so a newcomer sees a working page at once. Seeding is idempotent.
+//! `--demo`: a couple of streamers with profiles and replays (MP4, FLV and HLS), and the
+//! video files they play, so a newcomer sees a working page at once. Seeding is idempotent.
 
 use std::path::Path;
 
@@ -11,6 +11,13 @@ use crate::store::{NewReplay, Store, StoreError, unix_now};
 const FILES: &[(&str, &[u8])] = &[
     ("city-walk.mp4", include_bytes!("../demo/city-walk.mp4")),
     ("night-studio.flv", include_bytes!("../demo/night-studio.flv")),
+    // HLS: a VOD playlist and its five 4-second TS segments.
+    ("harbour/index.m3u8", include_bytes!("../demo/harbour/index.m3u8")),
+    ("harbour/harbour-0.ts", include_bytes!("../demo/harbour/harbour-0.ts")),
+    ("harbour/harbour-1.ts", include_bytes!("../demo/harbour/harbour-1.ts")),
+    ("harbour/harbour-2.ts", include_bytes!("../demo/harbour/harbour-2.ts")),
+    ("harbour/harbour-3.ts", include_bytes!("../demo/harbour/harbour-3.ts")),
+    ("harbour/harbour-4.ts", include_bytes!("../demo/harbour/harbour-4.ts")),
 ];
 const FILE_SECS: u64 = 20;
 
@@ -33,6 +40,8 @@ const STREAMERS: &[DemoStreamer] = &[
             ("city-walk.mp4", None, 75),
             ("night-studio.flv", Some("周末特别节目 · Weekend special"), 170),
             ("city-walk.mp4", None, 340),
+            // Appended, not inserted: a replay's demo id is its place in this list.
+            ("harbour/index.m3u8", Some("海港日落 · Harbour sunset (HLS)"), 10),
         ],
     },
     DemoStreamer {
@@ -42,6 +51,7 @@ const STREAMERS: &[DemoStreamer] = &[
         replays: &[
             ("night-studio.flv", Some("深夜点歌 · Late-night requests"), 30),
             ("city-walk.mp4", Some("Piano covers #12"), 200),
+            ("harbour/index.m3u8", Some("港口夜曲 · Harbour nocturne (HLS)"), 90),
         ],
     },
 ];
@@ -53,6 +63,7 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
     for (name, bytes) in FILES {
         let path = dir.join(name);
         if std::fs::metadata(&path).map(|m| m.len() != bytes.len() as u64).unwrap_or(true) {
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
             std::fs::write(&path, bytes)?;
         }
     }
@@ -65,9 +76,22 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
             created += 1;
         }
         for (i, (file, title, hours_ago)) in s.replays.iter().enumerate() {
-            let size = FILES.iter().find(|(n, _)| n == file).map_or(0, |(_, b)| b.len() as u64);
+            let format = match file.rsplit('.').next() {
+                Some("flv") => ReplayFormat::Flv,
+                Some("m3u8") => ReplayFormat::Hls,
+                _ => ReplayFormat::Mp4,
+            };
+            // An HLS replay's size is its segments'.
+            let folder = file.rsplit_once('/').map_or("", |(f, _)| f);
+            let size = match format {
+                ReplayFormat::Hls => FILES
+                    .iter()
+                    .filter(|(n, _)| n.starts_with(folder) && n.ends_with(".ts"))
+                    .map(|(_, b)| b.len() as u64)
+                    .sum(),
+                _ => FILES.iter().find(|(n, _)| n == file).map_or(0, |(_, b)| b.len() as u64),
+            };
             let start = now - hours_ago * 3600;
-            let format = if file.ends_with(".flv") { ReplayFormat::Flv } else { ReplayFormat::Mp4 };
             store
                 .record_replay(NewReplay {
                     streamer_id: s.id.into(),
