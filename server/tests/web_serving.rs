@@ -63,18 +63,37 @@ async fn demo_data_is_seeded_once_with_playable_files() {
     let items = page["items"].as_array().unwrap();
     assert!(items.len() >= 5);
     let formats: Vec<&str> = items.iter().map(|r| r["format"].as_str().unwrap()).collect();
-    assert!(formats.contains(&"mp4") && formats.contains(&"flv"));
+    assert!(formats.contains(&"mp4") && formats.contains(&"flv") && formats.contains(&"hls"), "{formats:?}");
 
     // The files play from this server, with byte ranges.
     let client = reqwest::Client::new();
-    for r in items.iter().take(2) {
+    for r in items {
         let url = s.url(r["url"].as_str().unwrap());
         let resp = client.get(&url).header("range", "bytes=0-15").send().await.unwrap();
         assert_eq!(resp.status(), 206, "{url}");
         let head = resp.bytes().await.unwrap();
         assert_eq!(head.len(), 16);
-        let magic_ok = if r["format"] == "flv" { head.starts_with(b"FLV") } else { &head[4..8] == b"ftyp" };
+        let magic_ok = match r["format"].as_str().unwrap() {
+            "flv" => head.starts_with(b"FLV"),
+            "hls" => head.starts_with(b"#EXTM3U"),
+            _ => &head[4..8] == b"ftyp",
+        };
         assert!(magic_ok, "{url}");
+    }
+    // The HLS replay: a VOD playlist of 20 s whose segments are served beside it.
+    let hls = items.iter().find(|r| r["format"] == "hls").unwrap();
+    assert_eq!(hls["duration_secs"], 20.0);
+    let url = s.url(hls["url"].as_str().unwrap());
+    let text = client.get(&url).send().await.unwrap().text().await.unwrap();
+    let Ok(relive_media::hls::Playlist::Media(m)) = relive_media::hls::parse(&text, hls["url"].as_str().unwrap())
+    else {
+        panic!("{text}")
+    };
+    assert_eq!((m.segments.len(), m.duration_ms(), m.vod), (5, 20_000, true));
+    for seg in &m.segments {
+        let resp = client.get(s.url(&seg.url)).header("range", "bytes=0-187").send().await.unwrap();
+        assert_eq!(resp.headers()["content-type"], "video/mp2t", "{}", seg.url);
+        assert_eq!(resp.bytes().await.unwrap()[0], 0x47, "{}", seg.url);
     }
 
     // A restart with --demo adds nothing twice.
