@@ -107,6 +107,70 @@ async fn keyframe_indexes_round_trip_and_fill_an_unknown_duration() {
 }
 
 #[tokio::test]
+async fn hls_sessions_gather_segments_and_close_into_one_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let session = |folder: &str, client: &str| HlsSession {
+        folder: folder.into(),
+        streamer_id: "srs1".into(),
+        client_id: client.into(),
+        started_at: 1000,
+        updated_at: 1000,
+        ending_at: None,
+        closed_at: None,
+    };
+    let open_one = store.open_hls_session(session("f1", "c1")).await.unwrap();
+    // One open session per stream: a second open gives the first back.
+    assert_eq!(store.open_hls_session(session("f2", "c2")).await.unwrap(), open_one);
+    let seg = |seq, duration| HlsSegment { seq, duration, file: format!("{seq}.ts"), size_bytes: 10 };
+    for (seq, d) in [(2, 4.0), (0, 4.0), (1, 3.5), (1, 3.75)] {
+        store.add_hls_segment("f1".into(), seg(seq, d), 1010).await.unwrap();
+    }
+    let segs = store.hls_segments("f1".into()).await.unwrap();
+    assert_eq!(segs.iter().map(|s| (s.seq, s.duration)).collect::<Vec<_>>(), [(0, 4.0), (1, 3.75), (2, 4.0)]);
+    assert!(store.hls_sessions_to_close(1005).await.unwrap().is_empty(), "neither ended nor idle");
+    assert_eq!(store.hls_sessions_to_close(1011).await.unwrap().len(), 1, "idle");
+    assert!(store.end_hls_session("f1".into(), 1020).await.unwrap());
+    assert!(store.end_hls_session("f1".into(), 1030).await.unwrap());
+    assert_eq!(store.open_hls_session_of("srs1".into()).await.unwrap().unwrap().ending_at, Some(1020), "first mark");
+    assert_eq!(store.hls_sessions_to_close(0).await.unwrap().len(), 1, "ended");
+
+    let mut r = replay("f1/index.m3u8", 1000);
+    r.streamer_id = "srs1".into();
+    r.format = ReplayFormat::Hls;
+    let Some(Ingest::Stored(row)) = store.close_hls_session("f1".into(), Some(r.clone()), 1040).await.unwrap() else {
+        panic!("not stored")
+    };
+    assert_eq!(row.format, ReplayFormat::Hls);
+    assert_eq!(store.open_hls_session_of("srs1".into()).await.unwrap(), None);
+    assert!(store.hls_segments("f1".into()).await.unwrap().is_empty());
+    assert!(store.add_hls_segment("f1".into(), seg(3, 1.0), 1050).await.is_err(), "closed");
+    let last = store.last_unpublished_hls_session("srs1".into(), 1040).await.unwrap().unwrap();
+    assert_eq!((last.folder.as_str(), last.client_id.as_str(), last.closed_at), ("f1", "c1", Some(1040)));
+    assert_eq!(store.last_unpublished_hls_session("srs1".into(), 1041).await.unwrap(), None);
+    // Closing again (a crash before the close was known) finds the replay stored.
+    assert_eq!(store.close_hls_session("f1".into(), Some(r), 1060).await.unwrap(), Some(Ingest::Duplicate(row.id)));
+    // A new session; sessions closed over a day ago are dropped when another closes.
+    store.open_hls_session(session("f3", "c3")).await.unwrap();
+    assert_eq!(store.close_hls_session("f3".into(), None, 1040 + 86_400 + 1).await.unwrap(), None);
+    assert_eq!(store.last_unpublished_hls_session("srs1".into(), 0).await.unwrap(), None);
+    assert!(store.integrity_ok().await.unwrap());
+}
+
+#[tokio::test]
+async fn unknown_durations_are_set_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut r = replay("a", 100);
+    r.duration_ms = 0;
+    let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!() };
+    assert!(store.set_replay_duration(row.id, 10_520).await.unwrap());
+    assert!(!store.set_replay_duration(row.id, 99_000).await.unwrap(), "known now");
+    let row = store.replay(row.id).await.unwrap().unwrap();
+    assert_eq!((row.duration_ms, row.end_time), (10_520, 110));
+}
+
+#[tokio::test]
 async fn migrations_are_applied_once() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));
