@@ -288,12 +288,10 @@ fn session_folder(streamer_id: &str, started: i64) -> String {
         .take(48)
         .collect();
     let hash = crate::signing::md5_hex(&[streamer_id]);
-    let ms = started.saturating_mul(1000) + (unix_now_ms() % 1000);
+    // The clock's milliseconds keep two publishes starting in the same second apart.
+    let subsec_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_millis());
+    let ms = started.saturating_mul(1000).saturating_add(i64::from(subsec_ms));
     format!("{FOLDER}/{safe}-{}/{ms}", &hash[..8])
-}
-
-fn unix_now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_millis() as i64)
 }
 
 /// The segment SRS names, if it is a `.ts` file in the media folder (`root`, canonical)
