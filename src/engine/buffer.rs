@@ -154,11 +154,20 @@ impl MediaBuffer {
     }
 
     /// Tells the media source the true duration, so the seek bar spans the whole file.
+    /// Never less than what is buffered: the media may run a little past what the index
+    /// or the playlist says (MSE refuses a duration below a buffered frame).
     pub fn apply_duration(&self) {
         let Some(d) = self.duration.get().filter(|d| *d > 0.0) else { return };
-        let updating = self.buffer.borrow().as_ref().is_some_and(|b| b.updating());
-        if self.media_source.ready_state() == MediaSourceReadyState::Open && !updating {
-            self.media_source.set_duration(d);
+        let sb = self.buffer.borrow();
+        if sb.as_ref().is_some_and(|b| b.updating()) || self.media_source.ready_state() != MediaSourceReadyState::Open {
+            return;
+        }
+        let ranges = sb.as_ref().and_then(|b| b.buffered().ok());
+        let end = ranges.and_then(|r| r.length().checked_sub(1).and_then(|i| r.end(i).ok())).unwrap_or(0.0);
+        let d = d.max(end);
+        if (self.media_source.duration() - d).abs() > 1e-3 {
+            // Through Reflect: a refusal is an exception, which must not reach the page.
+            let _ = js_sys::Reflect::set(&self.media_source, &"duration".into(), &d.into());
         }
     }
 
