@@ -161,7 +161,7 @@ const browser = await chromium.launch({
 const probe = () => {
   const P = (window.__probe = { t: {}, log: [], longTasks: [] });
   const mark = (k, v = performance.now()) => { if (P.t[k] === undefined) P.t[k] = v; };
-  const log = (what, detail) => { if (P.log.length < 20000) P.log.push([performance.now(), what, detail]); };
+  const log = (what, detail, t = performance.now()) => { if (P.log.length < 20000) P.log.push([t, what, detail]); };
   P.mark = mark;
   const fetch0 = window.fetch;
   window.fetch = function (input, init) {
@@ -227,7 +227,8 @@ const probe = () => {
     if (P.log.filter((x) => x[1] === 'video timeupdate').length < 20) log('video timeupdate', +e.target.currentTime.toFixed(3));
   }, true);
   try {
-    new PerformanceObserver((l) => { for (const e of l.getEntries()) { P.longTasks.push([e.startTime, e.duration]); log('longtask', Math.round(e.duration)); } })
+    // Logged at their start (they arrive later): readers sort the log by time.
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) { P.longTasks.push([e.startTime, e.duration]); log('longtask', Math.round(e.duration), e.startTime); } })
       .observe({ type: 'longtask', buffered: true });
   } catch { /* no long task timing */ }
 };
@@ -261,7 +262,7 @@ async function ttffRun(url) {
         if (/\.m3u8(\?|$)/.test(e.name)) P.mark('playlistFetch', e.startTime);
         if (/\.ts(\?|$)/.test(e.name)) P.mark('segmentFetch', e.startTime);
       }
-      return { t: P.t, mse: window.__video.src.startsWith('blob:'), log: P.log.filter(([t]) => t <= P.t.firstFrame + 1) };
+      return { t: P.t, mse: window.__video.src.startsWith('blob:'), log: P.log.filter(([t]) => t <= P.t.firstFrame + 1).sort((a, b) => a[0] - b[0]) };
     });
     if (!r.mse) throw new Error('not played through MSE');
     if (page.errors.length) r.errors = page.errors;
@@ -358,7 +359,8 @@ const seekInPage = ({ target, timeoutMs }) => new Promise((resolve) => {
     v.removeEventListener('seeked', onSeeked);
     const ranges = [];
     for (let i = 0; i < v.buffered.length; i++) ranges.push([+v.buffered.start(i).toFixed(1), +v.buffered.end(i).toFixed(1)]);
-    resolve({ from, seeked, seekedNear, ...extra, state: { currentTime: +v.currentTime.toFixed(2), seeking: v.seeking, paused: v.paused, readyState: v.readyState, buffered: ranges } });
+    const log = window.__probe.log.filter(([t]) => t >= t0).sort((a, b) => a[0] - b[0]).map(([t, w, d]) => [t - t0, w, d]);
+    resolve({ from, seeked, seekedNear, log, ...extra, state: { currentTime: +v.currentTime.toFixed(2), seeking: v.seeking, paused: v.paused, readyState: v.readyState, buffered: ranges } });
   };
   const check = () => {
     const t = performance.now() - t0;
@@ -437,6 +439,12 @@ async function seekBench(rec, otherName, fractions, oursNeedsIndex) {
     for (const r of all[who]) for (const e of new Set(r.errors ?? [])) counts.set(e, (counts.get(e) ?? 0) + 1);
     for (const [e, n] of counts) console.log(`  ${who === 'ours' ? 'our page' : `the ${otherName} page`}: uncaught error or console error in ${n} of ${all[who].length} runs: ${e.slice(0, 200)}`);
   }
+  for (const who of ['ours', 'other']) {
+    const r = nearestMedian(ok(all[who]), (x) => x.playing);
+    if (!r) continue;
+    console.log(`  ${who === 'ours' ? 'ours' : otherName}, the seek nearest the median (to ${r.target} s; ms after the seek, to playing at ${fmt1(r.playing)}):`);
+    for (const l of timeline(r.log.filter(([t]) => t <= r.playing + 1).filter(([, w]) => w !== 'video timeupdate'), 3)) console.log(l);
+  }
   const a = median(ok(all.ours).map((r) => r.playing)), b = median(ok(all.other).map((r) => r.playing));
   if (ok(all.other).length && ok(all.ours).length) {
     console.log(`time to playing at the target: ours / ${otherName} = ${(a / b).toFixed(2)} (${otherName} / ours = ${(b / a).toFixed(1)}x; goal: no slower, ≤ 1: ${a <= b ? 'met' : 'short'})`);
@@ -468,7 +476,6 @@ const playInPage = async ({ wait, settleMs, capMs }) => {
     if (performance.now() - t0 > capMs) { settled = false; break; }
   }
   const before = { readyState: v.readyState, buffered: +end().toFixed(1), currentTime: v.currentTime, settled, preloadMs: Math.round(performance.now() - t0) };
-  const logFrom = P.log.length;
   // Frames presented from play() on (a callback can report the frame shown before it,
   // still paused: skipped); the first is the first frame the viewer sees move.
   const frames = [];
@@ -498,12 +505,16 @@ const playInPage = async ({ wait, settleMs, capMs }) => {
   await new Promise((r) => setTimeout(r, 100));
   v.removeEventListener('timeupdate', onTime);
   const rel = (t) => (t === undefined ? null : t - start);
-  const log = P.log.slice(logFrom).map(([t, what, detail]) => [+(t - start).toFixed(1), what, detail]);
+  const log = P.log.filter(([t]) => t >= start).sort((a, b) => a[0] - b[0]).map(([t, what, detail]) => [+(t - start).toFixed(1), what, detail]);
   return {
     before, playError,
     firstFrame: frames.length ? frames[0].presentation - start : null,
     firstFrameCallback: frames.length ? Math.max(0, frames[0].callback - start) : null,
     mediaTime: frames.length ? frames[0].mediaTime : null,
+    // When the media clock started, from the first frame reported: its presentation time
+    // less the media time played until it. Unlike the first frame reported, it does not
+    // move later when callbacks come late (a busy page thread) and skip frames.
+    clockStart: frames.length ? frames[0].presentation - (frames[0].mediaTime - before.currentTime) * 1000 - start : null,
     frames: frames.map((f) => ({ presentation: +(f.presentation - start).toFixed(1), mediaTime: f.mediaTime, presentedFrames: f.presentedFrames })),
     playReturned: rel(at.playReturned), playEvent: rel(at.play), playing: rel(at.playing), timeupdate: rel(at.timeupdate),
     log,
@@ -563,6 +574,7 @@ async function playBench(rec, otherName, wait) {
   const ff = line('first frame presented (rVFC presentationTime)', (r) => r.firstFrame, fmt1);
   line('its rVFC callback ran', (r) => r.firstFrameCallback, fmt1);
   line('its mediaTime (s)', (r) => r.mediaTime, (x) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(3)));
+  line('media clock started (from that frame)', (r) => r.clockStart, fmt1);
   line('`playing` event', (r) => r.playing, fmt1);
   line('first timeupdate with currentTime advanced', (r) => r.timeupdate, fmt1);
   line('second frame presented', (r) => r.frames[1]?.presentation, fmt1);
