@@ -121,6 +121,19 @@ impl Download {
             // In pieces, each a copy of its own so its buffer can be handed over (transferred).
             let mut at = 0;
             while at < chunk.length() {
+                // One read may bring the whole rest of the file (Firefox hands over all it
+                // has): hold back between pieces too, not only between reads.
+                while feed.full() {
+                    sleep(100).await;
+                    if !feed.current() {
+                        cancel(&reader);
+                        return Ok(());
+                    }
+                }
+                if !feed.current() {
+                    cancel(&reader);
+                    return Ok(());
+                }
                 let end = (at + PIECE).min(chunk.length());
                 feed.piece(chunk.slice(at, end));
                 at = end;
