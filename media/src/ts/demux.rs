@@ -92,6 +92,10 @@ pub struct Demuxer {
     had_pmt: bool,
 }
 
+/// Bytes a segment may lose to resync (a stray byte costs the packet before it too, a
+/// cut packet its remains) before it is reported as damaged; its packets are still read.
+pub const MAX_GARBAGE: u64 = 1024;
+
 impl Default for Demuxer {
     fn default() -> Self {
         Self::new()
@@ -182,6 +186,10 @@ impl Demuxer {
             } else if !self.had_pmt && self.packets.packets() > 0 {
                 let at = self.packets.offset();
                 result = Err(Error::new(at, ErrorKind::BadStream("no valid program map table (PAT/PMT)")));
+            } else if self.packets.skipped() > MAX_GARBAGE {
+                // The media around the garbage is lost: a hole the player would stall at.
+                let at = self.packets.offset();
+                result = Err(Error::new(at, ErrorKind::BadStream("damaged: the segment has bytes that are not packets")));
             }
         }
         self.early.clear();

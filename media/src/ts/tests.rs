@@ -610,6 +610,28 @@ fn adts_garbage_is_skipped() {
 // The remuxer
 
 #[test]
+fn a_segment_with_garbage_between_packets_is_damaged_but_gives_what_it_can() {
+    let ts = av_stream(900_000, 50, 25);
+    let cut = (ts.len() / 2) / PACKET_LEN * PACKET_LEN;
+    // A stray byte or two (a cut packet) is tolerated.
+    let mut small = ts[..cut].to_vec();
+    small.extend_from_slice(&[0x00, 0x12]);
+    small.extend_from_slice(&ts[cut..]);
+    let r = remux_all(&small);
+    assert!(r.is_ok(), "{:?}", r.err());
+    // Kilobytes of garbage lose the media there: an error, after what came before.
+    let mut big = ts[..cut].to_vec();
+    big.extend((0..4000u32).map(|i| (i * 7 + 3) as u8 & 0x3f));
+    big.extend_from_slice(&ts[cut..]);
+    let mut r = TsRemuxer::new();
+    r.begin_segment(0, 0);
+    r.push(&big).unwrap();
+    let err = r.end_segment().unwrap_err();
+    assert!(matches!(err.kind, ErrorKind::BadStream(m) if m.contains("damaged")), "{err}");
+    assert!(!all_samples(&r.take_output(), 1).is_empty(), "the media before the damage");
+}
+
+#[test]
 fn remuxes_a_synthetic_stream_in_any_chunking() {
     let ts = av_stream(900_000, 50, 25);
     let whole = remux_all(&ts).unwrap();
