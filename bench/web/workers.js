@@ -4,7 +4,8 @@
 // chunk's buffer transferred, `finish`; for MPEG-TS a `segment` before each HLS segment.
 // At most 512 KiB pushed and not yet answered by `pushed` (the player's MAX_IN_FLIGHT;
 // the player then polls every 100 ms, this page posts the next chunk at once). Every
-// `init`/`media` segment comes back to this thread (transferred) and is counted.
+// `init`/`media` segment comes back to this thread (transferred) and is counted, and its
+// buffer handed back (`recycle`), as the player does once it has appended it.
 import { fetchFlv, fetchTs, fetchHls, cut, time } from '/web/timing.js';
 
 const CHUNK = 64 * 1024;
@@ -49,7 +50,11 @@ function drive(w, segments) {
       const m = e.data;
       switch (m.type) {
         case 'pushed': inFlight -= sizes.shift(); pump(); break;
-        case 'init': case 'media': acc.bytes += m.data.byteLength; acc.segments += 1; break;
+        case 'init': case 'media':
+          acc.bytes += m.data.byteLength; acc.segments += 1;
+          // As the player does once it has appended a segment: its buffer goes back.
+          w.postMessage({ type: 'recycle', data: m.data }, [m.data.buffer]);
+          break;
         case 'error': reject(new Error(`worker: ${m.kind} ${m.message}`)); break;
         case 'done':
           if (++s === segments.length) resolve(acc);

@@ -52,6 +52,8 @@ impl State {
             }
             // HLS only; an FLV worker is never sent these.
             ToWorker::Segment { .. } | ToWorker::Playlist { .. } => {}
+            // Taken by the message loop (`protocol::js::serve`) before this.
+            ToWorker::Recycle(_) => {}
             ToWorker::Finish => {
                 let result = self.remuxer.finish();
                 self.send_outputs(send);

@@ -51,6 +51,8 @@ impl State {
             ToWorker::Restart { generation, .. } => self.generation = generation,
             ToWorker::Segment { start_ms, discontinuity } => self.remuxer.begin_segment(start_ms, discontinuity),
             ToWorker::Playlist { url, text } => send(self.playlist(&url, &text)),
+            // Taken by the message loop (`protocol::js::serve`) before this.
+            ToWorker::Recycle(_) => {}
             ToWorker::Finish => {
                 let result = self.remuxer.end_segment();
                 self.send_outputs(send);

@@ -54,7 +54,11 @@ pub struct MediaBuffer {
     queued_end: Cell<f64>,
     /// Everything up to the end of the file is queued.
     done: Cell<bool>,
+    /// Where a segment's buffer goes once appended (back to the worker, for reuse).
+    recycle: RefCell<Option<Recycle>>,
 }
+
+type Recycle = Box<dyn Fn(Uint8Array)>;
 
 impl MediaBuffer {
     pub fn new(video: &HtmlVideoElement) -> Result<Self, Key> {
@@ -74,7 +78,13 @@ impl MediaBuffer {
             duration: Cell::new(None),
             queued_end: Cell::new(0.0),
             done: Cell::new(false),
+            recycle: RefCell::new(None),
         })
+    }
+
+    /// `f` gets each segment once appended: the browser has copied it by then.
+    pub fn set_recycle(&self, f: impl Fn(Uint8Array) + 'static) {
+        *self.recycle.borrow_mut() = Some(Box::new(f));
     }
 
     pub fn media_source(&self) -> &MediaSource {
@@ -188,6 +198,8 @@ impl MediaBuffer {
                     // Full (QuotaExceededError): free what is behind and try again later.
                     self.queue.borrow_mut().push_front(data);
                     self.evict(sb, 5.0);
+                } else if let Some(recycle) = self.recycle.borrow().as_ref() {
+                    recycle(data);
                 }
             }
             None => {

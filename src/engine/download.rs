@@ -89,7 +89,7 @@ impl Download {
         let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         loop {
             while feed.full() {
-                sleep(100).await;
+                sleep(50).await;
                 if !feed.current() {
                     cancel(&reader);
                     return Ok(());
@@ -124,7 +124,7 @@ impl Download {
                 // One read may bring the whole rest of the file (Firefox hands over all it
                 // has): hold back between pieces too, not only between reads.
                 while feed.full() {
-                    sleep(100).await;
+                    sleep(50).await;
                     if !feed.current() {
                         cancel(&reader);
                         return Ok(());

@@ -157,9 +157,7 @@ impl Engine {
         while current() {
             let i = hls.next.get();
             let Some(segment) = segments.get(i) else { return };
-            while self.buffer.queued_end() - self.video.current_time() > MAX_AHEAD
-                || self.worker.backlog() >= MAX_IN_FLIGHT
-            {
+            while self.buffer.queued_end() - self.video.current_time() > MAX_AHEAD {
                 sleep(100).await;
                 if !current() {
                     return;
@@ -190,6 +188,13 @@ impl Engine {
                     }
                 }
             };
+            // Fetched while the worker remuxed the one before; handed over once it is done.
+            while self.worker.backlog() >= MAX_IN_FLIGHT {
+                sleep(10).await;
+                if !current() {
+                    return;
+                }
+            }
             if !current() {
                 return;
             }

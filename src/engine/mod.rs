@@ -162,6 +162,12 @@ impl Engine {
         });
         let e = engine.clone();
         engine.worker.on_message(move |m| e.on_worker_message(m));
+        let weak = Rc::downgrade(&engine);
+        engine.buffer.set_recycle(move |data| {
+            if let Some(e) = weak.upgrade() {
+                e.worker.send(ToWorker::Recycle(data));
+            }
+        });
         let e = engine.clone();
         engine.listeners.add(engine.buffer.media_source().clone().into(), "sourceopen", move || {
             // Also after endOfStream, when more is appended (a seek back).

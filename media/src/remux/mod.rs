@@ -28,6 +28,10 @@ pub const MAX_GAP_MS: i64 = 5000;
 /// Media buffered before an init segment is forced out when a track announced by the
 /// header never sends its configuration.
 const MAX_WAIT_FOR_CONFIG_MS: i64 = 1000;
+/// Media gathered into one media segment, once the first segment (after the start or a
+/// restart) has gone out at once: fewer, larger segments cost the player fewer messages
+/// and buffer allocations than one per pushed chunk.
+pub const BATCH_MS: i64 = 1000;
 
 /// What the remuxer gives back.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +59,8 @@ pub struct Remuxer {
     audio: Option<TrackState>,
     time_base: Option<i64>,
     init_sent: bool,
+    /// A media segment went out since the start or the last restart.
+    media_sent: bool,
     sequence: u32,
     metadata_sent: bool,
     framerate: Option<f64>,
@@ -77,6 +83,7 @@ impl Remuxer {
             audio: None,
             time_base: None,
             init_sent: false,
+            media_sent: false,
             sequence: 0,
             metadata_sent: false,
             framerate: None,
@@ -89,6 +96,7 @@ impl Remuxer {
     /// out are dropped.
     pub fn restart_at(&mut self, offset: u64) {
         self.demux = Demuxer::at_tag(offset);
+        self.media_sent = false;
         for t in [&mut self.video, &mut self.audio].into_iter().flatten() {
             t.last = None;
             t.ready.clear();
@@ -270,6 +278,10 @@ impl Remuxer {
             self.out.push(Output::Init { data: mp4::init_segment(&tracks), mime });
             self.init_sent = true;
         }
+        let ready_ms = [&self.video, &self.audio].into_iter().flatten().map(|t| t.ready_ms()).max().unwrap_or(0);
+        if !end && self.media_sent && ready_ms < BATCH_MS {
+            return;
+        }
         let video = self.video.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
         let audio = self.audio.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
         let parts: Vec<(&Track, &[Sample])> =
@@ -285,6 +297,7 @@ impl Remuxer {
             return;
         }
         self.sequence += 1;
+        self.media_sent = true;
         let data = mp4::media_segment(self.sequence, &parts);
         self.out.push(Output::Media { data, start_ms: start, end_ms });
     }

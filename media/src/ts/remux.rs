@@ -157,6 +157,8 @@ pub struct TsRemuxer {
     video: Option<TrackState>,
     audio: Option<TrackState>,
     init_sent: bool,
+    /// A media segment went out since this segment began.
+    media_sent: bool,
     sequence: u32,
     out: Vec<Output>,
 }
@@ -180,6 +182,7 @@ impl TsRemuxer {
             video: None,
             audio: None,
             init_sent: false,
+            media_sent: false,
             sequence: 0,
             out: Vec::new(),
         }
@@ -201,6 +204,7 @@ impl TsRemuxer {
             ..Segment::default()
         };
         self.begun = true;
+        self.media_sent = false;
         for t in [&mut self.video, &mut self.audio].into_iter().flatten() {
             t.last = None;
             t.ready.clear();
@@ -461,6 +465,16 @@ impl TsRemuxer {
             self.out.push(Output::Init { data: mp4::init_segment(&tracks), mime });
             self.init_sent = true;
         }
+        // After a segment's first media segment, samples are gathered (as in the FLV remuxer).
+        let ready_ms = [&self.video, &self.audio]
+            .into_iter()
+            .flatten()
+            .filter_map(|t| Some(t.ready.last()?.dts - t.ready.first()?.dts))
+            .max()
+            .unwrap_or(0);
+        if !end && self.media_sent && ready_ms < crate::remux::BATCH_MS {
+            return;
+        }
         let video = self.video.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
         let audio = self.audio.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
         let parts: Vec<(&Track, &[Sample])> =
@@ -476,6 +490,7 @@ impl TsRemuxer {
             return;
         }
         self.sequence += 1;
+        self.media_sent = true;
         let data = mp4::media_segment(self.sequence, &parts);
         self.out.push(Output::Media { data, start_ms: start, end_ms });
     }

@@ -10,7 +10,8 @@
 //!
 //! Messages to the worker: `push` (bytes of the download, in order), `restart` (a new
 //! download starts at `offset`; answers carry its `gen`), `finish` (the download ended).
-//! An HLS playback first sends the playlist's text as `playlist` (with its URL, for
+//! The page hands each appended segment's buffer back (`recycle`), for the worker to
+//! write later segments into. An HLS playback first sends the playlist's text as `playlist` (with its URL, for
 //! resolving), answered by `segments` (a media playlist: each segment's URL, start, byte
 //! range and discontinuity number) or `variants` (a master playlist: each variant's URL
 //! and codecs; the page picks one and sends its playlist), or an `error`. Then it sends its segments one by one, each as `segment` (where it starts on
@@ -34,6 +35,9 @@ pub enum ToWorker<B> {
     Segment { start_ms: i64, discontinuity: u64 },
     /// An HLS playlist's text and its URL (relative URIs resolve against it).
     Playlist { url: String, text: String },
+    /// A segment's buffer, appended (the browser copied it): the worker writes later
+    /// segments into it instead of allocating new ones.
+    Recycle(B),
 }
 
 /// One HLS segment as the page fetches it.
@@ -264,6 +268,7 @@ impl<B> ToWorker<B> {
             ToWorker::Playlist { url, text } => {
                 Wire::new("playlist", vec![("url", Value::Text(url)), ("text", Value::Text(text))])
             }
+            ToWorker::Recycle(data) => Wire::new("recycle", vec![("data", Value::Bytes(data))]),
         }
     }
 
@@ -280,6 +285,7 @@ impl<B> ToWorker<B> {
                 discontinuity: w.number("disc").unwrap_or(0.0) as u64,
             },
             "playlist" => ToWorker::Playlist { url: w.text("url")?, text: w.text("text")? },
+            "recycle" => ToWorker::Recycle(w.bytes("data")?),
             _ => return None,
         })
     }
@@ -432,6 +438,7 @@ mod tests {
         to_round_trip(ToWorker::Segment { start_ms: 0, discontinuity: 0 });
         to_round_trip(ToWorker::Segment { start_ms: 10_800_000, discontinuity: 3 });
         to_round_trip(ToWorker::Playlist { url: "/media/a/index.m3u8".into(), text: "#EXTM3U\n".into() });
+        to_round_trip(ToWorker::Recycle(vec![0; 16]));
     }
 
     #[test]
