@@ -189,7 +189,8 @@ impl Demuxer {
             } else if self.packets.skipped() > MAX_GARBAGE {
                 // The media around the garbage is lost: a hole the player would stall at.
                 let at = self.packets.offset();
-                result = Err(Error::new(at, ErrorKind::BadStream("damaged: the segment has bytes that are not packets")));
+                result =
+                    Err(Error::new(at, ErrorKind::BadStream("damaged: the segment has bytes that are not packets")));
             }
         }
         self.early.clear();
