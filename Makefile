@@ -79,15 +79,17 @@ bench: setup
 bench-server:
 	@bench/server/run.sh
 
-## fuzz: the FLV parser under libFuzzer for FUZZ_SECONDS (media/fuzz/README.md); stable Rust,
-## so no sanitizer (-s none); lowest priority, one process. Not part of `make test`.
+## fuzz: a media parser under libFuzzer for FUZZ_SECONDS (media/fuzz/README.md): FUZZ_TARGET
+## remux (FLV, the default) or ts (MPEG-TS); stable Rust, so no sanitizer (-s none); lowest
+## priority, one process. Not part of `make test`.
 FUZZ_SECONDS ?= 600
+FUZZ_TARGET ?= remux
 FUZZ_ARGS ?=
 .PHONY: fuzz
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-	@mkdir -p media/fuzz/corpus/remux
-	cd media && nice -n 19 cargo fuzz run -s none remux fuzz/corpus/remux fuzz/seeds/remux -- \
+	@mkdir -p media/fuzz/corpus/$(FUZZ_TARGET)
+	cd media && nice -n 19 cargo fuzz run -s none $(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET) fuzz/seeds/$(FUZZ_TARGET) -- \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS)
 
 ## fuzz-hooks: cargo fuzz over every hook format's parsing (server/fuzz/)
