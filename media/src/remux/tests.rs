@@ -284,3 +284,32 @@ fn the_init_segment_describes_the_tracks() {
         .collect();
     assert_eq!(t, [(VIDEO_TRACK, "vide".into(), 640, 360), (AUDIO_TRACK, "soun".into(), 0, 0)]);
 }
+
+#[test]
+fn the_first_segment_goes_out_at_once_then_a_second_at_a_time() {
+    // 4 s of video every 40 ms, pushed a tag at a time.
+    let mut tags = vec![flv::avc_sequence_header(0, &hex(AVC_640X360))];
+    tags.extend((0..100u32).map(|f| flv::avc_frame(f * 40, f % 25 == 0, 0, 100)));
+    let outs = push_each(false, true, &tags);
+    // Pushes: the header, the sequence header, then frame 0 (its duration still open),
+    // frame 1 (closes frame 0: the first segment, at once).
+    let first = outs.iter().position(|o| !media(o).is_empty()).unwrap();
+    assert_eq!(first, 3, "the first media segment as soon as a sample is closed");
+    let all: Vec<Output> = outs.into_iter().flatten().collect();
+    let segments = media(&all);
+    let spans: Vec<i64> = segments.iter().map(|&(_, start, end)| end - start).collect();
+    assert_eq!(spans[0], 40);
+    // Then segments of at least BATCH_MS, the last one whatever is left at the end.
+    assert!(spans[1..spans.len() - 1].iter().all(|&s| s >= BATCH_MS), "{spans:?}");
+    assert!(segments.len() <= 6, "{spans:?}");
+    // And after a restart (a seek), the first again at once.
+    let file = flv::file(false, true, &tags);
+    let header = file.len() - tags.iter().map(Vec::len).sum::<usize>();
+    let at = |i: usize| header + tags[..i].iter().map(Vec::len).sum::<usize>();
+    let mut r = Remuxer::new();
+    r.push(&file[..at(60)]).unwrap();
+    r.take_output();
+    r.restart_at(at(76) as u64);
+    r.push(&file[at(76)..at(78)]).unwrap();
+    assert_eq!(media(&r.take_output()).len(), 1, "one sample closed after the restart: out at once");
+}
