@@ -162,7 +162,7 @@ pub(super) async fn fetch(
 
 /// Stops reading a download. After an abort the stream is already broken and the
 /// promise rejects: consume it, so no unhandled rejection reaches the page.
-fn cancel(reader: &ReadableStreamDefaultReader) {
+pub(super) fn cancel(reader: &ReadableStreamDefaultReader) {
     let promise = reader.cancel();
     spawn_local(async move {
         let _ = JsFuture::from(promise).await;

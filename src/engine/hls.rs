@@ -19,15 +19,19 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{AbortController, MediaSource, Response};
+use web_sys::{AbortController, MediaSource, ReadableStreamDefaultReader, Response};
 
 use super::Engine;
 use super::buffer::MAX_AHEAD;
-use super::download::{NETWORK_RETRIES, fetch, sleep};
+use super::download::{NETWORK_RETRIES, cancel, fetch, sleep};
 use super::protocol::{SegmentInfo, ToWorker};
 use super::worker::MAX_IN_FLIGHT;
 use crate::i18n::Key;
+
+/// The largest piece of a segment handed to the worker at once.
+const PIECE: u32 = 256 * 1024;
 
 /// Why a fetch gave nothing: worth another try, or not there at all.
 enum Failure {
@@ -164,11 +168,11 @@ impl Engine {
                 }
             }
             let mut attempt = 0;
-            let bytes = loop {
+            loop {
                 let controller = AbortController::new().ok();
                 *hls.abort.borrow_mut() = controller.clone();
-                match fetch_segment(&segment.url, segment.range, controller.as_ref()).await {
-                    Ok(bytes) => break bytes,
+                match self.hls_stream(i, segment, controller.as_ref(), &current).await {
+                    Ok(()) => break,
                     Err(_) if !current() => return,
                     Err(Failure::Aborted) => return,
                     Err(failure) => {
@@ -187,24 +191,93 @@ impl Engine {
                         }
                     }
                 }
-            };
-            // Fetched while the worker remuxed the one before; handed over once it is done.
-            while self.worker.backlog() >= MAX_IN_FLIGHT {
-                sleep(10).await;
-                if !current() {
-                    return;
-                }
             }
-            if !current() {
-                return;
-            }
-            web_sys::console::debug_1(&format!("HLS segment {i}: {} bytes", bytes.length()).into());
-            self.worker.send(ToWorker::Segment { start_ms: segment.start_ms, discontinuity: segment.discontinuity });
-            self.worker.push(bytes);
-            self.worker.send(ToWorker::Finish);
             hls.sent.borrow_mut().push_back(i);
             hls.next.set(i + 1);
         }
+    }
+
+    /// Streams segment `i` into the worker as it arrives: `segment`, its bytes in pieces
+    /// (each waiting while the worker is behind, so the next segment's first bytes come
+    /// in while the last is remuxed), then `finish`. The worker starts remuxing with the
+    /// first piece, not once the whole segment is in. After a failure part-way, the
+    /// segment is sent again from its start (`segment` drops what the worker holds; what
+    /// was appended is replaced by the same frames).
+    async fn hls_stream(
+        &self,
+        i: usize,
+        segment: &SegmentInfo,
+        abort: Option<&AbortController>,
+        current: &dyn Fn() -> bool,
+    ) -> Result<(), Failure> {
+        let failed = || if abort.is_some_and(|a| a.signal().aborted()) { Failure::Aborted } else { Failure::Network };
+        let header = segment.range.map(|(o, n)| format!("bytes={o}-{}", o + n.max(1) - 1));
+        let resp: Response = fetch(&segment.url, header.as_deref(), abort).await.map_err(|_| failed())?;
+        // What to drop from the start, and how much to take (the byte range, when the
+        // server ignored it and sent the whole file).
+        let (mut skip, mut left) = match (resp.status(), segment.range) {
+            (206, Some((_, n))) => (0, n),
+            (200, Some((o, n))) => (o, n),
+            (200 | 206, None) => (0, u64::MAX),
+            (404 | 410, _) => return Err(Failure::Missing),
+            _ => return Err(Failure::Network),
+        };
+        let body = resp.body().ok_or(Failure::Network)?;
+        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        self.worker.send(ToWorker::Segment { start_ms: segment.start_ms, discontinuity: segment.discontinuity });
+        let mut total = 0u64;
+        while left > 0 {
+            // (u64::MAX when there is no range: until the body ends.)
+            let result = JsFuture::from(reader.read()).await.map_err(|_| failed())?;
+            if !current() {
+                cancel(&reader);
+                return Err(Failure::Aborted);
+            }
+            let done = js_sys::Reflect::get(&result, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+            if done {
+                break;
+            }
+            let Ok(value) = js_sys::Reflect::get(&result, &"value".into()) else { break };
+            let mut chunk = Uint8Array::new(&value);
+            let len = u64::from(chunk.length());
+            if skip >= len {
+                skip -= len;
+                continue;
+            }
+            let end = skip.saturating_add(left).min(len);
+            if skip > 0 || end < len {
+                chunk = chunk.subarray(skip as u32, end as u32);
+            }
+            left -= end - skip;
+            skip = 0;
+            total += u64::from(chunk.length());
+            // A chunk of one piece goes as it is (its buffer transferred); a bigger one
+            // in pieces, each a copy of its own.
+            let mut at = 0;
+            while at < chunk.length() {
+                while self.worker.backlog() >= MAX_IN_FLIGHT {
+                    sleep(10).await;
+                    if !current() {
+                        cancel(&reader);
+                        return Err(Failure::Aborted);
+                    }
+                }
+                let piece_end = (at + PIECE).min(chunk.length());
+                let piece =
+                    if at == 0 && piece_end == chunk.length() { chunk.clone() } else { chunk.slice(at, piece_end) };
+                self.worker.push(piece);
+                at = piece_end;
+            }
+        }
+        if segment.range.is_some() && left > 0 {
+            return Err(Failure::Network); // the range ended early
+        }
+        if left == 0 {
+            cancel(&reader);
+        }
+        web_sys::console::debug_1(&format!("HLS segment {i}: {total} bytes").into());
+        self.worker.send(ToWorker::Finish);
+        Ok(())
     }
 }
 
@@ -229,33 +302,6 @@ async fn fetch_text(url: &str) -> Result<String, Key> {
         }
         sleep(500 * attempt).await;
     }
-}
-
-/// One segment's bytes (`range`: offset and length, EXT-X-BYTERANGE).
-async fn fetch_segment(
-    url: &str,
-    range: Option<(u64, u64)>,
-    abort: Option<&AbortController>,
-) -> Result<Uint8Array, Failure> {
-    let header = range.map(|(o, n)| format!("bytes={o}-{}", o + n.max(1) - 1));
-    let resp: Response = fetch(url, header.as_deref(), abort)
-        .await
-        .map_err(|_| if abort.is_some_and(|a| a.signal().aborted()) { Failure::Aborted } else { Failure::Network })?;
-    let skip = match (resp.status(), range) {
-        (206, _) => None,
-        (200, r) => r, // the server ignored the range: cut it out ourselves
-        (404 | 410, _) => return Err(Failure::Missing),
-        _ => return Err(Failure::Network),
-    };
-    let body = resp.array_buffer().map_err(|_| Failure::Network)?;
-    let body = JsFuture::from(body).await.map_err(|_| Failure::Network)?;
-    let bytes = Uint8Array::new(&body);
-    Ok(match skip {
-        Some((o, n)) => {
-            bytes.slice(o.min(u64::from(bytes.length())) as u32, (o + n).min(u64::from(bytes.length())) as u32)
-        }
-        None => bytes,
-    })
 }
 
 #[cfg(test)]
