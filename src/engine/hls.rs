@@ -28,6 +28,7 @@ use super::buffer::MAX_AHEAD;
 use super::download::{NETWORK_RETRIES, cancel, fetch, sleep};
 use super::protocol::{SegmentInfo, ToWorker};
 use super::worker::MAX_IN_FLIGHT;
+use crate::browser;
 use crate::i18n::Key;
 
 /// The largest piece of a segment handed to the worker at once.
@@ -47,6 +48,9 @@ pub struct HlsInput {
     segments: RefCell<Option<Rc<Vec<SegmentInfo>>>>,
     /// Master playlists followed so far (a variant that is a master again is refused).
     hops: Cell<u32>,
+    /// The first segment, fetched while the worker reads the playlist: its absolute URL
+    /// and the `fetch` promise.
+    prefetch: RefCell<Option<(String, js_sys::Promise)>>,
     /// The next segment to fetch.
     next: Cell<usize>,
     /// Segments handed to the worker whose `done` has not come back, oldest first.
@@ -60,6 +64,7 @@ impl HlsInput {
             url,
             segments: RefCell::new(None),
             hops: Cell::new(0),
+            prefetch: RefCell::new(None),
             next: Cell::new(0),
             sent: RefCell::default(),
             abort: RefCell::new(None),
@@ -106,7 +111,15 @@ impl Engine {
         let e = self.clone();
         spawn_local(async move {
             match fetch_text(&url).await {
-                Ok(text) => e.worker.send(ToWorker::Playlist { url, text }),
+                Ok(text) => {
+                    // While the worker starts and reads the playlist, the first segment
+                    // is already on its way.
+                    if let (Some(hls), Some(first)) = (e.hls(), first_segment_url(&text, &url)) {
+                        let promise = browser::window().fetch_with_str(&first);
+                        *hls.prefetch.borrow_mut() = Some((first, promise));
+                    }
+                    e.worker.send(ToWorker::Playlist { url, text })
+                }
                 Err(key) => e.fail(key),
             }
         });
@@ -212,7 +225,13 @@ impl Engine {
     ) -> Result<(), Failure> {
         let failed = || if abort.is_some_and(|a| a.signal().aborted()) { Failure::Aborted } else { Failure::Network };
         let header = segment.range.map(|(o, n)| format!("bytes={o}-{}", o + n.max(1) - 1));
-        let resp: Response = fetch(&segment.url, header.as_deref(), abort).await.map_err(|_| failed())?;
+        let prefetched = self.hls().and_then(|h| h.prefetch.borrow_mut().take());
+        let resp: Response = match prefetched {
+            Some((url, promise)) if segment.range.is_none() && absolute(&segment.url).as_deref() == Some(&url) => {
+                JsFuture::from(promise).await.and_then(|r| r.dyn_into()).map_err(|_| failed())?
+            }
+            _ => fetch(&segment.url, header.as_deref(), abort).await.map_err(|_| failed())?,
+        };
         // What to drop from the start, and how much to take (the byte range, when the
         // server ignored it and sent the whole file).
         let (mut skip, mut left) = match (resp.status(), segment.range) {
@@ -279,6 +298,30 @@ impl Engine {
         self.worker.send(ToWorker::Finish);
         Ok(())
     }
+}
+
+/// `url` made absolute against the page's address.
+fn absolute(url: &str) -> Option<String> {
+    let base = browser::window().location().href().ok()?;
+    Some(web_sys::Url::new_with_base(url, &base).ok()?.href())
+}
+
+/// The first segment's absolute URL, read quickly from a plain media playlist's text
+/// (the first line that is not a tag), so it can be fetched before the worker has read
+/// the playlist. `None` for anything less plain (a master playlist, byte ranges, init
+/// sections): the worker's answer is the truth, and a guess that differs is dropped.
+fn first_segment_url(text: &str, playlist: &str) -> Option<String> {
+    if ["#EXT-X-STREAM-INF", "#EXT-X-BYTERANGE", "#EXT-X-MAP", "#EXT-X-KEY"].iter().any(|t| text.contains(t)) {
+        return None;
+    }
+    let uri = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let base = web_sys::Url::new(&absolute(playlist)?).ok()?;
+    let url = web_sys::Url::new_with_base(uri, &base.href()).ok()?;
+    // As the playlist reader does: a signed playlist's query goes to same-origin segments.
+    if url.search().is_empty() && url.origin() == base.origin() {
+        url.set_search(&base.search());
+    }
+    Some(url.href())
 }
 
 /// A playlist's text, fetched again after network failures.

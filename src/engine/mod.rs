@@ -142,8 +142,10 @@ impl Engine {
         on_error: impl Fn(Key) + 'static,
     ) -> Result<Rc<Self>, Key> {
         let EngineSource { demux, url, index_url } = source;
-        let buffer = MediaBuffer::new(video)?;
+        // The worker first: its start (fetching and compiling its wasm) is the longest
+        // step before the first segment can be remuxed.
         let worker = RemuxWorker::new(demux.worker_url())?;
+        let buffer = MediaBuffer::new(video)?;
         let input = match demux {
             Demux::Flv => Input::File { download: Download::new(url, demux.name()), index: SeekIndex::default() },
             Demux::Hls => Input::Hls(hls::HlsInput::new(url)),
