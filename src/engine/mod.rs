@@ -145,7 +145,7 @@ impl Engine {
         // The worker first: its start (fetching and compiling its wasm) is the longest
         // step before the first segment can be remuxed.
         let worker = RemuxWorker::new(demux.worker_url())?;
-        let buffer = MediaBuffer::new(video)?;
+        let buffer = MediaBuffer::new(video).inspect_err(|_| worker.terminate())?;
         let input = match demux {
             Demux::Flv => Input::File { download: Download::new(url, demux.name()), index: SeekIndex::default() },
             Demux::Hls => Input::Hls(hls::HlsInput::new(url)),
