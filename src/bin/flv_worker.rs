@@ -11,14 +11,14 @@
 
 #[cfg(target_arch = "wasm32")]
 use js_sys::Uint8Array;
-use relive_media::{ErrorKind, Output, Remuxer};
+use relive_media::Remuxer;
 
 // Both directions are compiled; the worker uses one side of each.
 #[allow(dead_code)]
 #[path = "../engine/protocol/mod.rs"]
 mod protocol;
 
-use protocol::{FromWorker, RemuxError, ToWorker};
+use protocol::{FromWorker, ToWorker};
 
 /// The remuxer and the generation of the last restart.
 #[derive(Default)]
@@ -66,27 +66,13 @@ impl State {
     }
 
     fn send_outputs(&mut self, send: &mut dyn FnMut(FromWorker<Vec<u8>>)) {
-        let generation = self.generation;
         for out in self.remuxer.take_output() {
-            send(match out {
-                Output::Init { data, mime } => FromWorker::Init { generation, data, mime },
-                Output::Media { data, start_ms, end_ms } => FromWorker::Media { generation, data, start_ms, end_ms },
-                Output::Metadata(m) => FromWorker::Metadata {
-                    generation,
-                    duration: m.duration,
-                    keyframes: m.keyframes.unwrap_or_default(),
-                },
-            });
+            send(FromWorker::output(self.generation, out));
         }
     }
 
     fn error(&self, e: &relive_media::Error, truncated: bool) -> FromWorker<Vec<u8>> {
-        let kind = match e.kind {
-            _ if truncated => RemuxError::Truncated,
-            ErrorKind::UnsupportedCodec(_) => RemuxError::Unsupported,
-            _ => RemuxError::Corrupt,
-        };
-        FromWorker::Error { generation: self.generation, kind, message: e.to_string() }
+        FromWorker::error(self.generation, e, truncated)
     }
 }
 

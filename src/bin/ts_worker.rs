@@ -13,7 +13,6 @@
 use js_sys::Uint8Array;
 use relive_media::hls::{self, Playlist};
 use relive_media::ts::TsRemuxer;
-use relive_media::{ErrorKind, Output};
 
 // Both directions are compiled; the worker uses one side of each.
 #[allow(dead_code)]
@@ -95,24 +94,13 @@ impl State {
     }
 
     fn send_outputs(&mut self, send: &mut dyn FnMut(FromWorker<Vec<u8>>)) {
-        let generation = self.generation;
         for out in self.remuxer.take_output() {
-            match out {
-                Output::Init { data, mime } => send(FromWorker::Init { generation, data, mime }),
-                Output::Media { data, start_ms, end_ms } => {
-                    send(FromWorker::Media { generation, data, start_ms, end_ms })
-                }
-                Output::Metadata(_) => {}
-            }
+            send(FromWorker::output(self.generation, out));
         }
     }
 
     fn error(&self, e: &relive_media::Error) -> FromWorker<Vec<u8>> {
-        let kind = match e.kind {
-            ErrorKind::UnsupportedCodec(_) => RemuxError::Unsupported,
-            _ => RemuxError::Corrupt,
-        };
-        FromWorker::Error { generation: self.generation, kind, message: e.to_string() }
+        FromWorker::error(self.generation, e, false)
     }
 }
 

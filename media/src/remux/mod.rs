@@ -272,10 +272,7 @@ impl Remuxer {
                 return;
             }
             let tracks: Vec<&Track> = [&self.video, &self.audio].into_iter().flatten().map(|t| &t.track).collect();
-            let codecs: Vec<String> = tracks.iter().map(|t| t.codec_string()).collect();
-            let kind = if self.video.is_some() { "video" } else { "audio" };
-            let mime = format!("{kind}/mp4; codecs=\"{}\"", codecs.join(","));
-            self.out.push(Output::Init { data: mp4::init_segment(&tracks), mime });
+            self.out.push(init_output(&tracks));
             self.init_sent = true;
         }
         let ready_ms = [&self.video, &self.audio].into_iter().flatten().map(|t| t.ready_ms()).max().unwrap_or(0);
@@ -286,21 +283,34 @@ impl Remuxer {
         let audio = self.audio.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
         let parts: Vec<(&Track, &[Sample])> =
             [&video, &audio].into_iter().flatten().map(|(s, t)| (*t, s.as_slice())).collect();
-        let (mut start, mut end_ms) = (i64::MAX, i64::MIN);
-        for (_, samples) in &parts {
-            if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
-                start = start.min(a.dts);
-                end_ms = end_ms.max(b.dts + i64::from(b.duration));
-            }
+        if let Some(media) = media_output(self.sequence + 1, &parts) {
+            self.sequence += 1;
+            self.media_sent = true;
+            self.out.push(media);
         }
-        if start == i64::MAX {
-            return;
-        }
-        self.sequence += 1;
-        self.media_sent = true;
-        let data = mp4::media_segment(self.sequence, &parts);
-        self.out.push(Output::Media { data, start_ms: start, end_ms });
     }
+}
+
+/// The init segment of `tracks`, with the MIME type and codecs for `addSourceBuffer`
+/// (`video/mp4` when one track is video, else `audio/mp4`). Both remuxers' one form.
+pub(crate) fn init_output(tracks: &[&Track]) -> Output {
+    let codecs: Vec<String> = tracks.iter().map(|t| t.codec_string()).collect();
+    let kind = if tracks.iter().any(|t| t.is_video()) { "video" } else { "audio" };
+    let mime = format!("{kind}/mp4; codecs=\"{}\"", codecs.join(","));
+    Output::Init { data: mp4::init_segment(tracks), mime }
+}
+
+/// A media segment of each track's samples, spanning the earliest decode time to the
+/// latest end; `None` when there are no samples.
+pub(crate) fn media_output(sequence: u32, parts: &[(&Track, &[Sample])]) -> Option<Output> {
+    let (mut start, mut end_ms) = (i64::MAX, i64::MIN);
+    for (_, samples) in parts {
+        if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
+            start = start.min(a.dts);
+            end_ms = end_ms.max(b.dts + i64::from(b.duration));
+        }
+    }
+    (start != i64::MAX).then(|| Output::Media { data: mp4::media_segment(sequence, parts), start_ms: start, end_ms })
 }
 
 /// A whole FLV as one progressive MP4 (`moov` first), for browsers without MSE and

@@ -24,8 +24,8 @@
 use super::demux::{Demuxer, Frame};
 use super::pes::{TICKS_PER_SECOND, TIMESTAMP_MODULO};
 use crate::error::Result;
-use crate::mp4::{self, Sample, Track, TrackConfig};
-use crate::remux::{AUDIO_TRACK, Output, VIDEO_TRACK};
+use crate::mp4::{Sample, Track, TrackConfig};
+use crate::remux::{AUDIO_TRACK, Output, VIDEO_TRACK, init_output, media_output};
 
 /// A timestamp further than this from where it was expected is a discontinuity.
 pub const MAX_JUMP_MS: i64 = 10_000;
@@ -459,10 +459,7 @@ impl TsRemuxer {
                 return;
             }
             let tracks: Vec<&Track> = [&self.video, &self.audio].into_iter().flatten().map(|t| &t.track).collect();
-            let codecs: Vec<String> = tracks.iter().map(|t| t.codec_string()).collect();
-            let kind = if self.video.is_some() { "video" } else { "audio" };
-            let mime = format!("{kind}/mp4; codecs=\"{}\"", codecs.join(","));
-            self.out.push(Output::Init { data: mp4::init_segment(&tracks), mime });
+            self.out.push(init_output(&tracks));
             self.init_sent = true;
         }
         // After a segment's first media segment, samples are gathered (as in the FLV remuxer).
@@ -479,20 +476,11 @@ impl TsRemuxer {
         let audio = self.audio.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
         let parts: Vec<(&Track, &[Sample])> =
             [&video, &audio].into_iter().flatten().map(|(s, t)| (*t, s.as_slice())).collect();
-        let (mut start, mut end_ms) = (i64::MAX, i64::MIN);
-        for (_, samples) in &parts {
-            if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
-                start = start.min(a.dts);
-                end_ms = end_ms.max(b.dts + i64::from(b.duration));
-            }
+        if let Some(media) = media_output(self.sequence + 1, &parts) {
+            self.sequence += 1;
+            self.media_sent = true;
+            self.out.push(media);
         }
-        if start == i64::MAX {
-            return;
-        }
-        self.sequence += 1;
-        self.media_sent = true;
-        let data = mp4::media_segment(self.sequence, &parts);
-        self.out.push(Output::Media { data, start_ms: start, end_ms });
     }
 }
 

@@ -141,6 +141,31 @@ impl<B> FromWorker<B> {
     }
 }
 
+impl FromWorker<Vec<u8>> {
+    /// What the workers send for each remuxer output.
+    pub fn output(generation: u32, out: relive_media::Output) -> Self {
+        use relive_media::Output;
+        match out {
+            Output::Init { data, mime } => FromWorker::Init { generation, data, mime },
+            Output::Media { data, start_ms, end_ms } => FromWorker::Media { generation, data, start_ms, end_ms },
+            Output::Metadata(m) => {
+                FromWorker::Metadata { generation, duration: m.duration, keyframes: m.keyframes.unwrap_or_default() }
+            }
+        }
+    }
+
+    /// What the workers send for a remuxer's error (`truncated`: the input ended inside
+    /// a tag).
+    pub fn error(generation: u32, e: &relive_media::Error, truncated: bool) -> Self {
+        let kind = match e.kind {
+            _ if truncated => RemuxError::Truncated,
+            relive_media::ErrorKind::UnsupportedCodec(_) => RemuxError::Unsupported,
+            _ => RemuxError::Corrupt,
+        };
+        FromWorker::Error { generation, kind, message: e.to_string() }
+    }
+}
+
 /// A field's value as it crosses `postMessage`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<B> {
