@@ -1,6 +1,9 @@
 //! MPEG-TS files and HLS segments made by ffmpeg, remuxed by `relive_media::ts`, and the
 //! output checked by an independent reader: ffprobe.
 
+mod common;
+use common::{Probe, probe};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -8,7 +11,6 @@ use std::sync::OnceLock;
 use relive_media::mp4::Boxes;
 use relive_media::ts::{TsRemuxer, remux_all};
 use relive_media::{ErrorKind, Output};
-use serde_json::Value;
 
 const VIDEO: [&str; 4] = ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25"];
 const AUDIO: [&str; 4] = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"];
@@ -68,46 +70,6 @@ fn media() -> &'static Path {
         hls("hls2", "352x288", "6", "5000");
         dir
     })
-}
-
-/// What ffprobe finds in a file, per stream type: frames, and the presentation span
-/// (first frame's start to last frame's end, seconds).
-#[derive(Debug)]
-struct Probe {
-    video_frames: Option<u64>,
-    audio_frames: Option<u64>,
-    video_span: f64,
-    audio_span: f64,
-}
-
-fn probe(path: &Path) -> Probe {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "packet=codec_type,pts_time,duration_time", "-of", "json"])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs");
-    assert!(out.status.success(), "ffprobe reads {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let packets = v["packets"].as_array().cloned().unwrap_or_default();
-    let stream = |kind: &str| {
-        let times: Vec<(f64, f64)> = packets
-            .iter()
-            .filter(|p| p["codec_type"] == kind)
-            .map(|p| {
-                let num = |k: &str| p[k].as_str().and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-                (num("pts_time"), num("duration_time"))
-            })
-            .collect();
-        if times.is_empty() {
-            return (None, 0.0);
-        }
-        let first = times.iter().map(|t| t.0).fold(f64::MAX, f64::min);
-        let last = times.iter().map(|t| t.0 + t.1).fold(f64::MIN, f64::max);
-        (Some(times.len() as u64), last - first)
-    };
-    let (video_frames, video_span) = stream("video");
-    let (audio_frames, audio_span) = stream("audio");
-    Probe { video_frames, audio_frames, video_span, audio_span }
 }
 
 fn fmp4_bytes(outputs: &[Output]) -> Vec<u8> {

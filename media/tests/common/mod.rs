@@ -1,0 +1,46 @@
+//! What the ffmpeg-made media tests share (`mod common;` in each test file).
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// What ffprobe finds in a file, per stream type: frames, and the presentation span
+/// (first frame's start to last frame's end, seconds).
+#[derive(Debug)]
+pub struct Probe {
+    pub video_frames: Option<u64>,
+    pub audio_frames: Option<u64>,
+    pub video_span: f64,
+    pub audio_span: f64,
+}
+
+pub fn probe(path: &Path) -> Probe {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "packet=codec_type,pts_time,duration_time", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(out.status.success(), "ffprobe reads {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let packets = v["packets"].as_array().cloned().unwrap_or_default();
+    let stream = |kind: &str| {
+        let times: Vec<(f64, f64)> = packets
+            .iter()
+            .filter(|p| p["codec_type"] == kind)
+            .map(|p| {
+                let num = |k: &str| p[k].as_str().and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+                (num("pts_time"), num("duration_time"))
+            })
+            .collect();
+        if times.is_empty() {
+            return (None, 0.0);
+        }
+        let first = times.iter().map(|t| t.0).fold(f64::MAX, f64::min);
+        let last = times.iter().map(|t| t.0 + t.1).fold(f64::MIN, f64::max);
+        (Some(times.len() as u64), last - first)
+    };
+    let (video_frames, video_span) = stream("video");
+    let (audio_frames, audio_span) = stream("audio");
+    Probe { video_frames, audio_frames, video_span, audio_span }
+}
