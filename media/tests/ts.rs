@@ -337,3 +337,26 @@ fn corrupt_segments_are_errors_never_panics() {
     let e = remux_all(&flv).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::BadStream(_)), "{e}");
 }
+
+#[test]
+fn an_fmp4_init_section_names_the_codecs_the_ts_remux_names() {
+    // The same encode as HLS of MPEG-TS and of fMP4 segments (EXT-X-MAP): the codecs read
+    // from ffmpeg's init.mp4 are those our remuxer announces for the TS.
+    let dir = media().join("fmp4");
+    std::fs::create_dir_all(&dir).unwrap();
+    let args = [
+        &VIDEO[..],
+        &AUDIO,
+        &["-t", "4"],
+        &venc("2"),
+        &AENC,
+        &["-f", "hls", "-hls_time", "4", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"],
+        &["-hls_fmp4_init_filename", "init.mp4"],
+    ]
+    .concat();
+    ffmpeg(&args, &dir.join("index.m3u8"));
+    let init = std::fs::read(dir.join("init.mp4")).unwrap();
+    let from_init = relive_media::mp4::init_mime(&init).unwrap();
+    let ts = std::fs::read(media().join("av-bframes.ts")).unwrap();
+    assert_eq!(from_init, mimes(&remux_all(&ts).unwrap())[0]);
+}

@@ -16,8 +16,11 @@
 //!   [`Boxes`], the child boxes of a slice, with errors for impossible sizes.
 //! - [`probe`]: typed [`Mvhd`], [`Tkhd`], [`Mdhd`], [`Hdlr`] (version 0 and 1), and
 //!   [`probe_moov`]: duration, the first video track's picture size, every track.
+//! - [`init`]: [`init_mime`], the MIME type and codecs of an fMP4 init segment (an HLS
+//!   `EXT-X-MAP`), from its `avcC` and `esds`.
 
 pub mod fragmented;
+pub mod init;
 pub mod probe;
 pub mod progressive;
 pub mod read;
@@ -26,6 +29,7 @@ mod tests;
 mod write;
 
 pub use fragmented::{init_segment, media_segment};
+pub use init::init_mime;
 pub use probe::{Hdlr, Mdhd, Mp4Facts, Mvhd, Tkhd, TrackFacts, probe_moov};
 pub use progressive::progressive;
 pub use read::{BoxHeader, Boxes, FourCC, Mp4Box};

@@ -283,6 +283,15 @@ fn the_init_segment_describes_the_tracks() {
         .map(|t| (t.track_id, t.handler.to_string(), t.width, t.height))
         .collect();
     assert_eq!(t, [(VIDEO_TRACK, "vide".into(), 640, 360), (AUDIO_TRACK, "soun".into(), 0, 0)]);
+    // Read back as an HLS init section is read: the same MIME type and codecs.
+    assert_eq!(mp4::init_mime(init).unwrap(), mime);
+    let audio_only = remux_all(&flv::file(true, false, &tags[1..2])).unwrap();
+    let (init, mime) = inits(&audio_only)[0];
+    assert_eq!((mp4::init_mime(init).unwrap().as_str(), mime), ("audio/mp4; codecs=\"mp4a.40.2\"", mime));
+    // A cut or empty init is an error, not a panic.
+    for n in [0, 8, 40, init.len() / 2] {
+        assert!(mp4::init_mime(&init[..n]).is_err(), "{n} bytes");
+    }
 }
 
 #[test]
