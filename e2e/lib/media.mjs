@@ -171,6 +171,22 @@ export function testHlsWrap(seconds = 20, offset = 95436) {
   return hls;
 }
 
+/**
+ * An HLS VOD of fragmented-MP4 segments (`-hls_segment_type fmp4`): an `EXT-X-MAP` init
+ * section (`init.mp4`) and `.m4s` segments, which the player passes through unremuxed.
+ */
+export function testHlsFmp4(seconds = 20) {
+  return describeHls(cached(`hls-${seconds}s-fmp4`, (tmp) => {
+    mkdirSync(tmp, { recursive: true });
+    ffmpeg([
+      ...VIDEO, ...tone(523), '-t', String(seconds),
+      ...H264, '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', ...AAC,
+      '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4',
+      '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', join(tmp, 'seg%d.m4s'), join(tmp, 'index.m3u8'),
+    ]);
+  }));
+}
+
 /** A copy of `testHls(seconds)` made by `change(tmpDir, hls)` (a broken segment, say). */
 function variant(name, seconds, change) {
   const plain = testHls(seconds);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { ENGINES, launch, sleep } from '../lib/browser.mjs';
 import {
-  testHls, testHlsDiscontinuity, testHlsWrap, testHlsCorrupt, testHlsMissingSegment, publishHls,
+  testHls, testHlsDiscontinuity, testHlsWrap, testHlsCorrupt, testHlsMissingSegment, testHlsFmp4, publishHls,
 } from '../lib/media.mjs';
 
 let server;
@@ -22,6 +22,7 @@ before(async () => {
     wrap: testHlsWrap(20),
     corrupt: testHlsCorrupt(20, 1),
     missing: testHlsMissingSegment(20, 1),
+    fmp4: testHlsFmp4(20),
   };
   for (const [name, hls] of Object.entries(media)) {
     const url = publishHls(server, hls, name);
@@ -121,6 +122,17 @@ for (const engine of ENGINES) describe(`HLS (${engine})`, () => {
     await page.waitVideo(`v.currentTime > ${hls.wrapsAt + 2}`, 15000);
     await seekAndPlay(page, hls.duration * 0.75);
     assert.deepEqual(page.errors, []);
+  });
+
+  test('fMP4 segments (EXT-X-MAP) pass through: they play, and seek', async () => {
+    const page = await open(browser, 'fmp4');
+    await page.video('v.play()');
+    await page.waitVideo('v.currentTime > 1');
+    assert.ok((await page.video('v.src')).startsWith('blob:'), 'played through MSE');
+    await seekAndPlay(page, replays.fmp4.hls.duration * 0.75);
+    assert.ok(page.segments.some((s) => s.startsWith('HLS segment 3:')), page.segments.join('\n'));
+    assert.deepEqual(page.errors, []);
+    assert.equal(await page.count('.player-error'), 0);
   });
 
   test('a corrupt segment shows an error message, not a hang', async () => {

@@ -26,7 +26,7 @@ use web_sys::{AbortController, MediaSource, ReadableStreamDefaultReader, Respons
 use super::Engine;
 use super::buffer::MAX_AHEAD;
 use super::download::{NETWORK_RETRIES, cancel, fetch, sleep};
-use super::protocol::{SegmentInfo, ToWorker};
+use super::protocol::{InitSection, SegmentInfo, ToWorker};
 use super::worker::MAX_IN_FLIGHT;
 use crate::browser;
 use crate::i18n::Key;
@@ -53,8 +53,13 @@ pub struct HlsInput {
     prefetch: RefCell<Option<(String, js_sys::Promise)>>,
     /// The next segment to fetch.
     next: Cell<usize>,
-    /// Segments handed to the worker whose `done` has not come back, oldest first.
-    sent: RefCell<VecDeque<usize>>,
+    /// Segments handed to the worker whose `done` has not come back, oldest first
+    /// (`None`: an init section).
+    sent: RefCell<VecDeque<Option<usize>>>,
+    /// The end of the last segment (ms).
+    end_ms: Cell<i64>,
+    /// The init section (`EXT-X-MAP`) last handed to the worker.
+    init_sent: RefCell<Option<InitSection>>,
     abort: RefCell<Option<AbortController>>,
 }
 
@@ -67,6 +72,8 @@ impl HlsInput {
             prefetch: RefCell::new(None),
             next: Cell::new(0),
             sent: RefCell::default(),
+            end_ms: Cell::new(0),
+            init_sent: RefCell::new(None),
             abort: RefCell::new(None),
         }
     }
@@ -81,7 +88,7 @@ impl HlsInput {
     pub fn segment_done(&self) -> bool {
         let done = self.sent.borrow_mut().pop_front();
         let last = self.segments.borrow().as_ref().map(|s| s.len());
-        matches!((done, last), (Some(i), Some(n)) if i + 1 == n)
+        matches!((done, last), (Some(Some(i)), Some(n)) if i + 1 == n)
     }
 
     /// Where a seek to `time` seconds starts: the segment holding it and its start (seconds).
@@ -146,6 +153,7 @@ impl Engine {
         self.buffer.set_duration(Some(end_ms as f64 / 1000.0));
         self.buffer.apply_duration();
         *hls.segments.borrow_mut() = Some(Rc::new(segments));
+        hls.end_ms.set(end_ms);
         let (e, generation) = (self.clone(), self.generation.get());
         spawn_local(async move { e.hls_run(generation).await });
     }
@@ -180,33 +188,55 @@ impl Engine {
                     return;
                 }
             }
-            let mut attempt = 0;
-            loop {
-                let controller = AbortController::new().ok();
-                *hls.abort.borrow_mut() = controller.clone();
-                match self.hls_stream(i, segment, controller.as_ref(), &current).await {
-                    Ok(()) => break,
-                    Err(_) if !current() => return,
-                    Err(Failure::Aborted) => return,
-                    Err(failure) => {
-                        attempt += 1;
-                        if attempt > NETWORK_RETRIES {
-                            let key =
-                                if matches!(failure, Failure::Missing) { Key::ErrPartMissing } else { Key::ErrNetwork };
-                            return self.fail(key);
-                        }
-                        web_sys::console::warn_1(
-                            &format!("HLS segment {i} failed; fetching it again (attempt {attempt})").into(),
-                        );
-                        sleep(500 * attempt).await;
-                        if !current() {
-                            return;
-                        }
+            // fMP4 segments: their init section first, when it is not the one in force.
+            if let Some(init) = &segment.init
+                && hls.init_sent.borrow().as_ref() != Some(init)
+            {
+                let section = SegmentInfo { url: init.0.clone(), range: init.1, init: None, ..segment.clone() };
+                if !self.hls_fetch(i, &section, segment.start_ms, &current).await {
+                    return;
+                }
+                hls.sent.borrow_mut().push_back(None);
+                *hls.init_sent.borrow_mut() = Some(init.clone());
+            }
+            let end_ms = segments.get(i + 1).map_or(hls.end_ms.get(), |s| s.start_ms);
+            if !self.hls_fetch(i, segment, end_ms, &current).await {
+                return;
+            }
+            hls.sent.borrow_mut().push_back(Some(i));
+            hls.next.set(i + 1);
+        }
+    }
+
+    /// Streams a segment into the worker, fetching it again after failures; `false`
+    /// when this generation ended (a seek, or the failure shown).
+    async fn hls_fetch(&self, i: usize, segment: &SegmentInfo, end_ms: i64, current: &dyn Fn() -> bool) -> bool {
+        let Some(hls) = self.hls() else { return false };
+        let mut attempt = 0;
+        loop {
+            let controller = AbortController::new().ok();
+            *hls.abort.borrow_mut() = controller.clone();
+            match self.hls_stream(i, segment, end_ms, controller.as_ref(), current).await {
+                Ok(()) => return true,
+                Err(_) if !current() => return false,
+                Err(Failure::Aborted) => return false,
+                Err(failure) => {
+                    attempt += 1;
+                    if attempt > NETWORK_RETRIES {
+                        let key =
+                            if matches!(failure, Failure::Missing) { Key::ErrPartMissing } else { Key::ErrNetwork };
+                        self.fail(key);
+                        return false;
+                    }
+                    web_sys::console::warn_1(
+                        &format!("HLS segment {i} failed; fetching it again (attempt {attempt})").into(),
+                    );
+                    sleep(500 * attempt).await;
+                    if !current() {
+                        return false;
                     }
                 }
             }
-            hls.sent.borrow_mut().push_back(i);
-            hls.next.set(i + 1);
         }
     }
 
@@ -220,6 +250,7 @@ impl Engine {
         &self,
         i: usize,
         segment: &SegmentInfo,
+        end_ms: i64,
         abort: Option<&AbortController>,
         current: &dyn Fn() -> bool,
     ) -> Result<(), Failure> {
@@ -243,7 +274,11 @@ impl Engine {
         };
         let body = resp.body().ok_or(Failure::Network)?;
         let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        self.worker.send(ToWorker::Segment { start_ms: segment.start_ms, discontinuity: segment.discontinuity });
+        self.worker.send(ToWorker::Segment {
+            start_ms: segment.start_ms,
+            end_ms,
+            discontinuity: segment.discontinuity,
+        });
         let mut total = 0u64;
         while left > 0 {
             // (u64::MAX when there is no range: until the body ends.)
@@ -353,7 +388,7 @@ mod tests {
 
     #[test]
     fn a_seek_starts_from_the_segment_holding_the_target() {
-        let seg = |start_ms| SegmentInfo { url: String::new(), start_ms, range: None, discontinuity: 0 };
+        let seg = |start_ms| SegmentInfo { url: String::new(), start_ms, range: None, discontinuity: 0, init: None };
         let segments = [seg(0), seg(4000), seg(8000), seg(12_000)];
         assert_eq!(segment_at(&segments, 0), Some(0));
         assert_eq!(segment_at(&segments, 3999), Some(0));

@@ -30,9 +30,9 @@ pub enum ToWorker<B> {
     Restart { offset: u64, generation: u32 },
     /// The download reached the end of the file (HLS: of the segment).
     Finish,
-    /// An HLS segment begins: its start on the output timeline (the playlist's EXTINF
-    /// before it, ms) and its discontinuity sequence number.
-    Segment { start_ms: i64, discontinuity: u64 },
+    /// An HLS segment begins: its start and end on the output timeline (by the
+    /// playlist's EXTINFs, ms) and its discontinuity sequence number.
+    Segment { start_ms: i64, end_ms: i64, discontinuity: u64 },
     /// An HLS playlist's text and its URL (relative URIs resolve against it).
     Playlist { url: String, text: String },
     /// A segment's buffer, appended (the browser copied it): the worker writes later
@@ -49,7 +49,13 @@ pub struct SegmentInfo {
     /// `EXT-X-BYTERANGE`: (offset, length).
     pub range: Option<(u64, u64)>,
     pub discontinuity: u64,
+    /// `EXT-X-MAP`: the init section of fMP4 segments (URL, byte range), which then
+    /// pass through unremuxed.
+    pub init: Option<InitSection>,
 }
+
+/// An init section: its URL and byte range.
+pub type InitSection = (String, Option<(u64, u64)>);
 
 /// Why remuxing stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,7 +261,7 @@ impl<B> Wire<B> {
 }
 
 /// The field names of every message, in one place.
-pub const FIELDS: [&str; 19] = [
+pub const FIELDS: [&str; 21] = [
     "data",
     "offset",
     "gen",
@@ -275,6 +281,8 @@ pub const FIELDS: [&str; 19] = [
     "ranges",
     "discs",
     "codecs",
+    "inits",
+    "init_ranges",
 ];
 
 impl<B> ToWorker<B> {
@@ -286,9 +294,13 @@ impl<B> ToWorker<B> {
                 vec![("offset", Value::Number(offset as f64)), ("gen", Value::Number(f64::from(generation)))],
             ),
             ToWorker::Finish => Wire::new("finish", Vec::new()),
-            ToWorker::Segment { start_ms, discontinuity } => Wire::new(
+            ToWorker::Segment { start_ms, end_ms, discontinuity } => Wire::new(
                 "segment",
-                vec![("start", Value::Number(start_ms as f64)), ("disc", Value::Number(discontinuity as f64))],
+                vec![
+                    ("start", Value::Number(start_ms as f64)),
+                    ("end", Value::Number(end_ms as f64)),
+                    ("disc", Value::Number(discontinuity as f64)),
+                ],
             ),
             ToWorker::Playlist { url, text } => {
                 Wire::new("playlist", vec![("url", Value::Text(url)), ("text", Value::Text(text))])
@@ -307,6 +319,7 @@ impl<B> ToWorker<B> {
             "finish" => ToWorker::Finish,
             "segment" => ToWorker::Segment {
                 start_ms: w.number("start").unwrap_or(0.0) as i64,
+                end_ms: w.number("end").unwrap_or(0.0) as i64,
                 discontinuity: w.number("disc").unwrap_or(0.0) as u64,
             },
             "playlist" => ToWorker::Playlist { url: w.text("url")?, text: w.text("text")? },
@@ -355,13 +368,18 @@ impl<B> FromWorker<B> {
                 let n = segments.len();
                 let (mut urls, mut starts, mut ranges, mut discs) =
                     (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(2 * n), Vec::with_capacity(n));
+                let (mut inits, mut init_ranges) = (Vec::with_capacity(n), Vec::with_capacity(2 * n));
                 for s in segments {
                     urls.push(s.url);
                     starts.push(s.start_ms as f64);
-                    // A length of 0 is no range.
+                    // A length of 0 is no range, an empty URL no init section.
                     let (o, l) = s.range.unwrap_or((0, 0));
                     ranges.extend([o as f64, l as f64]);
                     discs.push(s.discontinuity as f64);
+                    let (init, range) = s.init.unwrap_or_default();
+                    let (o, l) = range.unwrap_or((0, 0));
+                    inits.push(init);
+                    init_ranges.extend([o as f64, l as f64]);
                 }
                 Wire::new(
                     "segments",
@@ -370,6 +388,8 @@ impl<B> FromWorker<B> {
                         ("starts", Value::Numbers(starts)),
                         ("ranges", Value::Numbers(ranges)),
                         ("discs", Value::Numbers(discs)),
+                        ("inits", Value::Texts(inits)),
+                        ("init_ranges", Value::Numbers(init_ranges)),
                         ("end", Value::Number(end_ms as f64)),
                     ],
                 )
@@ -411,18 +431,22 @@ impl<B> FromWorker<B> {
             "segments" => {
                 let (urls, starts, ranges, discs) =
                     (w.texts("urls"), w.numbers("starts"), w.numbers("ranges"), w.numbers("discs"));
+                let (inits, init_ranges) = (w.texts("inits"), w.numbers("init_ranges"));
                 let n = urls.len();
-                if starts.len() != n || ranges.len() != 2 * n || discs.len() != n {
+                let sizes = [starts.len(), ranges.len() / 2, discs.len(), inits.len(), init_ranges.len() / 2];
+                if sizes.iter().any(|&k| k != n) || ranges.len() % 2 + init_ranges.len() % 2 != 0 {
                     return None;
                 }
+                let range = |v: &[f64], i: usize| (v[2 * i + 1] > 0.0).then(|| (v[2 * i] as u64, v[2 * i + 1] as u64));
                 let segments = urls
                     .into_iter()
                     .enumerate()
                     .map(|(i, url)| SegmentInfo {
                         url,
                         start_ms: starts[i] as i64,
-                        range: (ranges[2 * i + 1] > 0.0).then(|| (ranges[2 * i] as u64, ranges[2 * i + 1] as u64)),
+                        range: range(&ranges, i),
                         discontinuity: discs[i] as u64,
+                        init: (!inits[i].is_empty()).then(|| (inits[i].clone(), range(&init_ranges, i))),
                     })
                     .collect();
                 FromWorker::Segments { segments, end_ms: w.number("end").unwrap_or(0.0) as i64 }
@@ -460,8 +484,8 @@ mod tests {
         to_round_trip(ToWorker::Restart { offset: 0, generation: 0 });
         to_round_trip(ToWorker::Restart { offset: 5_000_000_000, generation: 7 });
         to_round_trip(ToWorker::Finish);
-        to_round_trip(ToWorker::Segment { start_ms: 0, discontinuity: 0 });
-        to_round_trip(ToWorker::Segment { start_ms: 10_800_000, discontinuity: 3 });
+        to_round_trip(ToWorker::Segment { start_ms: 0, end_ms: 4000, discontinuity: 0 });
+        to_round_trip(ToWorker::Segment { start_ms: 10_800_000, end_ms: 10_804_000, discontinuity: 3 });
         to_round_trip(ToWorker::Playlist { url: "/media/a/index.m3u8".into(), text: "#EXTM3U\n".into() });
         to_round_trip(ToWorker::Recycle(vec![0; 16]));
     }
@@ -488,15 +512,23 @@ mod tests {
         from_round_trip(FromWorker::Done { generation: 9 });
         from_round_trip(FromWorker::Segments {
             segments: vec![
-                SegmentInfo { url: "/media/a/0.ts".into(), start_ms: 0, range: None, discontinuity: 0 },
+                SegmentInfo { url: "/media/a/0.ts".into(), start_ms: 0, range: None, discontinuity: 0, init: None },
                 SegmentInfo {
                     url: "/media/a/all.ts?t=1".into(),
                     start_ms: 4004,
                     range: Some((0, 1)),
                     discontinuity: 2,
+                    init: Some(("/media/a/init.mp4".into(), Some((0, 720)))),
+                },
+                SegmentInfo {
+                    url: "/media/a/1.m4s".into(),
+                    start_ms: 8008,
+                    range: None,
+                    discontinuity: 2,
+                    init: Some(("/media/a/init.mp4".into(), None)),
                 },
             ],
-            end_ms: 8008,
+            end_ms: 12_012,
         });
         from_round_trip(FromWorker::Segments { segments: Vec::new(), end_ms: 0 });
         from_round_trip(FromWorker::Variants {
@@ -510,10 +542,16 @@ mod tests {
         let messages: Vec<Wire<Vec<u8>>> = vec![
             ToWorker::Push(vec![1]).encode(),
             ToWorker::Restart { offset: 1, generation: 1 }.encode(),
-            ToWorker::Segment { start_ms: 1, discontinuity: 1 }.encode(),
+            ToWorker::Segment { start_ms: 1, end_ms: 2, discontinuity: 1 }.encode(),
             ToWorker::Playlist { url: "u".into(), text: "t".into() }.encode(),
             FromWorker::Segments {
-                segments: vec![SegmentInfo { url: "u".into(), start_ms: 0, range: None, discontinuity: 0 }],
+                segments: vec![SegmentInfo {
+                    url: "u".into(),
+                    start_ms: 0,
+                    range: None,
+                    discontinuity: 0,
+                    init: Some(("i".into(), None)),
+                }],
                 end_ms: 1,
             }
             .encode(),
