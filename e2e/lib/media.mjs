@@ -187,6 +187,21 @@ export function testHlsFmp4(seconds = 20) {
   }));
 }
 
+/**
+ * A playlist of `hours` of media made of one 4 s segment of `testHls(20)` over and over,
+ * EXT-X-DISCONTINUITY between each (their timestamps repeat): a long broadcast's playlist
+ * without hours of encoding.
+ */
+export function testHlsLong(hours = 3) {
+  const plain = testHls(20);
+  return describeHls(cached(`hls-long-${hours}h`, (tmp) => {
+    mkdirSync(tmp, { recursive: true });
+    copyFileSync(join(plain.dir, plain.segments[0]), join(tmp, 'seg.ts'));
+    const entries = Array.from({ length: (hours * 3600) / 4 }, () => [{ extinf: '#EXTINF:4.000000,', uri: 'seg.ts' }]);
+    writePlaylist(tmp, entries, 4);
+  }));
+}
+
 /** A copy of `testHls(seconds)` made by `change(tmpDir, hls)` (a broken segment, say). */
 function variant(name, seconds, change) {
   const plain = testHls(seconds);

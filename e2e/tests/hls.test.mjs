@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { ENGINES, launch, sleep } from '../lib/browser.mjs';
 import {
-  testHls, testHlsDiscontinuity, testHlsWrap, testHlsCorrupt, testHlsMissingSegment, testHlsFmp4, publishHls,
+  testHls, testHlsDiscontinuity, testHlsWrap, testHlsCorrupt, testHlsMissingSegment, testHlsFmp4, testHlsLong,
+  publishHls,
 } from '../lib/media.mjs';
 
 let server;
@@ -23,6 +24,7 @@ before(async () => {
     corrupt: testHlsCorrupt(20, 1),
     missing: testHlsMissingSegment(20, 1),
     fmp4: testHlsFmp4(20),
+    long: testHlsLong(3),
   };
   for (const [name, hls] of Object.entries(media)) {
     const url = publishHls(server, hls, name);
@@ -133,6 +135,17 @@ for (const engine of ENGINES) describe(`HLS (${engine})`, () => {
     assert.ok(page.segments.some((s) => s.startsWith('HLS segment 3:')), page.segments.join('\n'));
     assert.deepEqual(page.errors, []);
     assert.equal(await page.count('.player-error'), 0);
+  });
+
+  test('a 3-hour playlist spans its seek bar, seeks deep in, and holds about a minute and a half', async () => {
+    const page = await open(browser, 'long');
+    assert.ok(Math.abs((await page.video('v.duration')) - 3 * 3600) < 1);
+    await seekAndPlay(page, 2 * 3600 + 1234);
+    // Buffered: at most what is kept behind (20 s) and ahead (60 s), plus a segment.
+    await sleep(3000);
+    const held = await page.video('(() => { let s = 0; for (let i = 0; i < v.buffered.length; i++) s += v.buffered.end(i) - v.buffered.start(i); return s; })()');
+    assert.ok(held > 5 && held < 90, `buffered ${held} s`);
+    assert.deepEqual(page.errors, []);
   });
 
   test('a corrupt segment shows an error message, not a hang', async () => {
