@@ -165,6 +165,7 @@ if (doTs) {
   row('  where the time goes: JS pushes chunks, segments dropped in wasm', ours.tsPushOnly, ts);
   row('  where the time goes: JS copies out segments of those sizes alone', ours.tsCopyOut, ts);
   const ws = row('ours: the app\'s TS worker (dist/), 64 KiB chunks', workers.tsWorkerStream, ts);
+  row('  the same, one worker kept warm across runs', workers.tsWorkerWarm, ts);
   const wh = row('ours: the app\'s TS worker, whole segments (the player\'s path)', workers.tsWorkerSegments, hls);
   if (!workers.tsWorkerSegments) console.log(`  ${noWorker('relive-ts-worker')}`);
   const hm = row('hls.js: Transmuxer on the page\'s thread, 64 KiB chunks (progressive)', hlsjs.main, ts);

@@ -79,6 +79,19 @@ async function timeWorker(url, makeSegments, opts) {
   return r;
 }
 
+/**
+ * Times `drive` on one worker kept for every run (the warm-up run included): its wasm
+ * tiered up by the later runs, where a fresh worker per run starts from baseline code.
+ */
+async function timeWorkerWarm(url, makeSegments, opts) {
+  const worker = await startWorker(url);
+  try {
+    return await time((segments) => drive(worker, segments), opts, async () => makeSegments());
+  } finally {
+    worker.terminate();
+  }
+}
+
 window.bench = async ({ runs, warmup, only, workers: have }) => {
   const opts = { runs, warmup };
   const res = {};
@@ -93,6 +106,7 @@ window.bench = async ({ runs, warmup, only, workers: have }) => {
     const ts = await fetchTs();
     res.tsInput = ts.byteLength;
     res.tsWorkerStream = await timeWorker(tsWorker, () => [{ start: 0, chunks: cut(ts, CHUNK) }], opts);
+    res.tsWorkerWarm = await timeWorkerWarm(tsWorker, () => [{ start: 0, chunks: cut(ts, CHUNK) }], opts);
     const hls = await fetchHls('big-hls');
     res.hlsInput = hls.reduce((n, s) => n + s.bytes.byteLength, 0);
     res.hlsSegments = hls.length;
