@@ -25,6 +25,8 @@ pub mod probe;
 pub mod progressive;
 pub mod read;
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;
 mod write;
 

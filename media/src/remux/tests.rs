@@ -3,39 +3,8 @@
 
 use super::*;
 use crate::flv::testing::{self as flv, ASC_44100_STEREO, AVC_320X180, AVC_640X360, hex};
+use crate::mp4::testing::{Out, samples};
 use crate::mp4::{Boxes, Mp4Box, Tkhd, probe};
-
-/// One output sample: track, decode time, duration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Out {
-    track: u32,
-    dts: u64,
-    duration: u32,
-}
-
-fn u32_at(b: &[u8], i: usize) -> u32 {
-    u32::from_be_bytes(b[i..i + 4].try_into().unwrap())
-}
-
-/// The samples of a media segment, from `tfhd`, `tfdt` and `trun`.
-fn samples(segment: &[u8]) -> Vec<Out> {
-    let moof = Boxes::new(segment, 0).next().unwrap().unwrap();
-    assert_eq!(moof.kind, b"moof");
-    let mut out = Vec::new();
-    for traf in moof.children().map(Result::unwrap).filter(|b| b.kind == b"traf") {
-        let field = |kind: &[u8; 4]| traf.require(kind, "traf child").unwrap().full().unwrap().2;
-        let track = u32_at(field(b"tfhd"), 0);
-        let mut dts = u64::from_be_bytes(field(b"tfdt")[..8].try_into().unwrap());
-        let trun = field(b"trun");
-        for i in 0..u32_at(trun, 0) as usize {
-            // sample count, data offset, then duration, size, flags, composition offset
-            let duration = u32_at(trun, 8 + 16 * i);
-            out.push(Out { track, dts, duration });
-            dts += u64::from(duration);
-        }
-    }
-    out
-}
 
 /// Pushes `tags` after the file header, one push per tag (as from the network), and
 /// returns what came out after each push, then after `finish`.

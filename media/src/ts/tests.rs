@@ -11,45 +11,11 @@ use super::remux::unwrap_timestamp;
 use super::testing::*;
 use super::{TsRemuxer, remux_all};
 use crate::flv::testing::hex;
-use crate::mp4::Boxes;
+use crate::mp4::testing::{Out, samples, u32_at};
 use crate::{ErrorKind, Output};
 
 // ---------------------------------------------------------------------------------
 // Reading the output back
-
-/// One output sample.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Out {
-    track: u32,
-    dts: u64,
-    duration: u32,
-    cts: i32,
-    key: bool,
-}
-
-fn u32_at(b: &[u8], i: usize) -> u32 {
-    u32::from_be_bytes(b[i..i + 4].try_into().unwrap())
-}
-
-/// The samples of a media segment, from `tfhd`, `tfdt` and `trun`.
-fn samples(segment: &[u8]) -> Vec<Out> {
-    let moof = Boxes::new(segment, 0).next().unwrap().unwrap();
-    assert_eq!(moof.kind, b"moof");
-    let mut out = Vec::new();
-    for traf in moof.children().map(Result::unwrap).filter(|b| b.kind == b"traf") {
-        let field = |kind: &[u8; 4]| traf.require(kind, "traf child").unwrap().full().unwrap().2;
-        let track = u32_at(field(b"tfhd"), 0);
-        let mut dts = u64::from_be_bytes(field(b"tfdt")[..8].try_into().unwrap());
-        let trun = field(b"trun");
-        for i in 0..u32_at(trun, 0) as usize {
-            let at = 8 + 16 * i;
-            let (duration, flags, cts) = (u32_at(trun, at), u32_at(trun, at + 8), u32_at(trun, at + 12) as i32);
-            out.push(Out { track, dts, duration, cts, key: flags & 0x0001_0000 == 0 });
-            dts += u64::from(duration);
-        }
-    }
-    out
-}
 
 fn all_samples(outs: &[Output], track: u32) -> Vec<Out> {
     outs.iter()
