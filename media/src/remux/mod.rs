@@ -275,20 +275,35 @@ impl Remuxer {
             self.out.push(init_output(&tracks));
             self.init_sent = true;
         }
-        let ready_ms = [&self.video, &self.audio].into_iter().flatten().map(|t| t.ready_ms()).max().unwrap_or(0);
-        if !end && self.media_sent && ready_ms < BATCH_MS {
-            return;
-        }
-        let video = self.video.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
-        let audio = self.audio.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
-        let parts: Vec<(&Track, &[Sample])> =
-            [&video, &audio].into_iter().flatten().map(|(s, t)| (*t, s.as_slice())).collect();
-        if let Some(media) = media_output(self.sequence + 1, &parts) {
-            self.sequence += 1;
-            self.media_sent = true;
-            self.out.push(media);
-        }
+        let tracks = [&mut self.video, &mut self.audio].map(|t| t.as_mut().map(|t| (&t.track, &mut t.ready)));
+        self.out.extend(due_media(tracks, &mut self.sequence, &mut self.media_sent, end));
     }
+}
+
+/// The media segment of the samples each track has ready, once it is due: the first
+/// after the start (or a restart, `media_sent` false) at once, then when [`BATCH_MS`] are
+/// ready (from the first sample to the end of the last), and whatever is left at `end`.
+/// Takes the samples it puts out. Both remuxers' one batching rule.
+pub(crate) fn due_media(
+    tracks: [Option<(&Track, &mut Vec<Sample>)>; 2],
+    sequence: &mut u32,
+    media_sent: &mut bool,
+    end: bool,
+) -> Option<Output> {
+    let span = |s: &[Sample]| match (s.first(), s.last()) {
+        (Some(a), Some(b)) => b.dts + i64::from(b.duration) - a.dts,
+        _ => 0,
+    };
+    let ready_ms = tracks.iter().flatten().map(|(_, s)| span(s)).max().unwrap_or(0);
+    if !end && *media_sent && ready_ms < BATCH_MS {
+        return None;
+    }
+    let taken: Vec<(&Track, Vec<Sample>)> = tracks.into_iter().flatten().map(|(t, s)| (t, std::mem::take(s))).collect();
+    let parts: Vec<(&Track, &[Sample])> = taken.iter().map(|(t, s)| (*t, s.as_slice())).collect();
+    let media = media_output(*sequence + 1, &parts)?;
+    *sequence += 1;
+    *media_sent = true;
+    Some(media)
 }
 
 /// The init segment of `tracks`, with the MIME type and codecs for `addSourceBuffer`

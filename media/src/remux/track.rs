@@ -46,14 +46,6 @@ impl TrackState {
         }
     }
 
-    /// The span of the samples closed and not given out yet.
-    pub fn ready_ms(&self) -> i64 {
-        match (self.ready.first(), self.ready.last()) {
-            (Some(a), Some(b)) => b.dts + i64::from(b.duration) - a.dts,
-            _ => 0,
-        }
-    }
-
     pub fn buffered_ms(&self) -> i64 {
         match (self.ready.first(), &self.last) {
             (Some(a), Some(b)) => b.dts - a.dts,

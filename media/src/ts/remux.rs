@@ -25,7 +25,7 @@ use super::demux::{Demuxer, Frame};
 use super::pes::{TICKS_PER_SECOND, TIMESTAMP_MODULO};
 use crate::error::Result;
 use crate::mp4::{Sample, Track, TrackConfig};
-use crate::remux::{AUDIO_TRACK, Output, VIDEO_TRACK, init_output, media_output};
+use crate::remux::{AUDIO_TRACK, Output, VIDEO_TRACK, due_media, init_output};
 
 /// A timestamp further than this from where it was expected is a discontinuity.
 pub const MAX_JUMP_MS: i64 = 10_000;
@@ -463,24 +463,8 @@ impl TsRemuxer {
             self.init_sent = true;
         }
         // After a segment's first media segment, samples are gathered (as in the FLV remuxer).
-        let ready_ms = [&self.video, &self.audio]
-            .into_iter()
-            .flatten()
-            .filter_map(|t| Some(t.ready.last()?.dts - t.ready.first()?.dts))
-            .max()
-            .unwrap_or(0);
-        if !end && self.media_sent && ready_ms < crate::remux::BATCH_MS {
-            return;
-        }
-        let video = self.video.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
-        let audio = self.audio.as_mut().map(|t| (std::mem::take(&mut t.ready), &t.track));
-        let parts: Vec<(&Track, &[Sample])> =
-            [&video, &audio].into_iter().flatten().map(|(s, t)| (*t, s.as_slice())).collect();
-        if let Some(media) = media_output(self.sequence + 1, &parts) {
-            self.sequence += 1;
-            self.media_sent = true;
-            self.out.push(media);
-        }
+        let tracks = [&mut self.video, &mut self.audio].map(|t| t.as_mut().map(|t| (&t.track, &mut t.ready)));
+        self.out.extend(due_media(tracks, &mut self.sequence, &mut self.media_sent, end));
     }
 }
 
