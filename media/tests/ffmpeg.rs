@@ -2,7 +2,7 @@
 //! the output checked by an independent reader: ffprobe.
 
 mod common;
-use common::{Probe, probe};
+use common::{Probe, flip_bytes, probe};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -193,13 +193,7 @@ fn corrupt_input_is_an_error_never_a_panic() {
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     for _ in 0..300 {
         let mut bad = flv[..60_000].to_vec();
-        for _ in 0..8 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let i = (seed % bad.len() as u64) as usize;
-            bad[i] ^= (seed >> 32) as u8 | 1;
-        }
+        flip_bytes(&mut bad, 8, &mut seed);
         let _ = remux_all(&bad);
         let _ = to_mp4(&bad);
         let _ = index(&bad);

@@ -44,3 +44,15 @@ pub fn probe(path: &Path) -> Probe {
     let (audio_frames, audio_span) = stream("audio");
     Probe { video_frames, audio_frames, video_span, audio_span }
 }
+
+/// Flips `n` bytes of `data` at places (and by values) drawn from `seed` (xorshift64),
+/// which moves on: the same seed gives the same damage, run after run.
+pub fn flip_bytes(data: &mut [u8], n: usize, seed: &mut u64) {
+    for _ in 0..n {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        let i = (*seed % data.len() as u64) as usize;
+        data[i] ^= (*seed >> 32) as u8 | 1;
+    }
+}
