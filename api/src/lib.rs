@@ -85,35 +85,56 @@ impl ReplayFormat {
     }
 }
 
-/// Where a replay is in its life. Every replay listed today is `ready`: a recording is
-/// listed once its file is announced. States before that (recording, processing, failed)
-/// come with broadcasts made of several parts.
+/// Where a replay (a broadcast) is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ReplayStatus {
+    /// The stream is live and being recorded: parts may be listed, more will come.
+    Recording,
+    /// The stream ended; files are still arriving (Tencent calls back minutes after a
+    /// file closes) or being indexed.
+    Processing,
+    /// Every part is in.
     Ready,
+    /// The recording service could not record (see `failure`).
+    Failed,
 }
 
 impl ReplayStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            ReplayStatus::Recording => "recording",
+            ReplayStatus::Processing => "processing",
             ReplayStatus::Ready => "ready",
+            ReplayStatus::Failed => "failed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
+            "recording" => Some(ReplayStatus::Recording),
+            "processing" => Some(ReplayStatus::Processing),
             "ready" => Some(ReplayStatus::Ready),
+            "failed" => Some(ReplayStatus::Failed),
             _ => None,
         }
     }
 }
 
-/// One recording of a broadcast.
+/// A replay: one broadcast, made of the recordings ("parts") of one push, or of pushes
+/// restarted within the server's `--broadcast-gap`.
+///
+/// The parts lie end to end on one timeline (`parts[i].offset_secs`), so a time on
+/// the replay (`?t=`, the seek bar) is a time in the media; the wall-clock time lost
+/// between two parts is given in `gaps`, not played. Before issue 13 a replay was
+/// one file: for a one-part replay `format`, `url`, `codecs`, `width` and `height`
+/// keep that meaning, and for several parts they are the first part's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Replay {
+    /// Stable: the id of the broadcast's first recording. The id of any of its parts
+    /// also finds it (`GET /api/v1/replays/{id}`).
     pub id: i64,
     pub streamer_id: String,
     /// The admin's title, or else the start time written as `YYYY-MM-DD HH:MM UTC`.
@@ -121,15 +142,26 @@ pub struct Replay {
     /// True when `title` is the default made from the date: a client may then show
     /// the start time in the viewer's own time zone and language instead.
     pub title_is_default: bool,
+    /// The first part's container (`flv` while no part is in yet).
     pub format: ReplayFormat,
-    /// Where the file plays from: an absolute http(s) URL, or a path on this server.
+    /// Every container among the parts, in timeline order, each once.
+    #[serde(default)]
+    pub formats: Vec<ReplayFormat>,
+    /// Where the first part plays from: an absolute http(s) URL, or a path on this
+    /// server; empty while no part is in yet.
     pub url: String,
+    /// Wall-clock start of the first part (or of the push, before any part is in).
     pub start_time: i64,
+    /// Wall-clock end of the last part (or of the push).
     pub end_time: i64,
-    /// Seconds; 0 when the recording service did not say and it could not be derived.
+    /// Seconds on the timeline: the sum of the parts' durations.
     pub duration_secs: f64,
+    /// The sum of the parts' sizes.
     pub size_bytes: u64,
     pub status: ReplayStatus,
+    /// Why the recording failed, when `status` is `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     /// RFC 6381 codec strings (`avc1.64001f,mp4a.40.2`), when the file was probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codecs: Option<String>,
@@ -138,6 +170,47 @@ pub struct Replay {
     pub width: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
+    /// The recordings, in timeline order.
+    #[serde(default)]
+    pub parts: Vec<ReplayPart>,
+    /// Where the recording stopped between two parts and for how long.
+    #[serde(default)]
+    pub gaps: Vec<ReplayGap>,
+}
+
+/// One recording (file or playlist) of a broadcast.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReplayPart {
+    /// The recording's own id.
+    pub id: i64,
+    pub format: ReplayFormat,
+    /// An absolute http(s) URL, or a path on this server.
+    pub url: String,
+    /// Where the part starts on the replay's timeline, in seconds.
+    pub offset_secs: f64,
+    pub duration_secs: f64,
+    pub size_bytes: u64,
+    /// Wall-clock start and end (Unix seconds).
+    pub start_time: i64,
+    pub end_time: i64,
+    /// The server's keyframe index of the file (`GET /api/v1/replays/{part id}/keyframes`),
+    /// for FLV parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyframes_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codecs: Option<String>,
+}
+
+/// Time the recording lost between two parts: the timeline goes on from `at_secs`
+/// with the next part, `duration_secs` of wall-clock time later.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReplayGap {
+    /// Where on the timeline (the next part's offset), in seconds.
+    pub at_secs: f64,
+    /// Wall-clock seconds missing.
+    pub duration_secs: f64,
 }
 
 /// A page of a streamer's replays, newest first.

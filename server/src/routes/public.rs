@@ -79,9 +79,13 @@ pub fn replay_json(r: ReplayRow, public_base: Option<&str>) -> Replay {
         duration_secs: r.duration_ms as f64 / 1000.0,
         size_bytes: r.size_bytes,
         status: r.status,
+        failure: None,
         codecs: r.facts.as_ref().map(|f| f.codecs.clone()),
         width: r.facts.as_ref().map(|f| f.width).filter(|w| *w > 0),
         height: r.facts.as_ref().map(|f| f.height).filter(|h| *h > 0),
+        formats: vec![r.format],
+        parts: Vec::new(),
+        gaps: Vec::new(),
     }
 }
 
