@@ -58,6 +58,8 @@ pub struct Remuxer {
     video: Option<TrackState>,
     audio: Option<TrackState>,
     time_base: Option<i64>,
+    /// Where the time base lies on the output timeline (ms): a part's place in a broadcast.
+    place_ms: i64,
     init_sent: bool,
     /// A media segment went out since the start or the last restart.
     media_sent: bool,
@@ -82,6 +84,7 @@ impl Remuxer {
             video: None,
             audio: None,
             time_base: None,
+            place_ms: 0,
             init_sent: false,
             media_sent: false,
             sequence: 0,
@@ -112,6 +115,13 @@ impl Remuxer {
     /// when reading starts mid-file.
     pub fn set_time_base(&mut self, base: i64) {
         self.time_base = Some(base);
+    }
+
+    /// Puts the time base at `place_ms` on the output timeline instead of 0: a part of
+    /// a broadcast played after others, or a file read from a keyframe at `place_ms`
+    /// (its first sample read becomes the time base).
+    pub fn set_place(&mut self, place_ms: i64) {
+        self.place_ms = place_ms;
     }
 
     /// The file offset up to which input has been consumed.
@@ -225,7 +235,7 @@ impl Remuxer {
     /// The time base, set by the first audio or video sample tag — even one of a track
     /// with no sequence header yet, whose sample is then dropped.
     fn base(&mut self, timestamp: i64) -> Option<i64> {
-        Some(*self.time_base.get_or_insert(timestamp))
+        Some(*self.time_base.get_or_insert(timestamp) - self.place_ms)
     }
 
     /// A sequence header: a new track, or a new configuration for one.

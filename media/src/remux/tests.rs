@@ -291,3 +291,20 @@ fn the_first_segment_goes_out_at_once_then_a_second_at_a_time() {
     r.push(&file[at(76)..at(78)]).unwrap();
     assert_eq!(media(&r.take_output()).len(), 1, "one sample closed after the restart: out at once");
 }
+
+#[test]
+fn a_placed_file_starts_at_its_place_on_the_timeline() {
+    // A broadcast's second part: its own time zero lies 600 s into the broadcast.
+    let mut tags = vec![flv::avc_sequence_header(0, &hex(AVC_640X360))];
+    tags.extend((0..30).map(|f| flv::avc_frame(f * 40, f % 10 == 0, 0, 100)));
+    let mut r = Remuxer::new();
+    r.set_place(600_000);
+    r.push(&flv::file(false, true, &tags)).unwrap();
+    r.finish().unwrap();
+    let outs = r.take_output();
+    let m = media(&outs);
+    assert_eq!(m[0].1, 600_000);
+    assert_eq!(m.last().unwrap().2, 600_000 + 30 * 40);
+    let s: Vec<Out> = m.iter().flat_map(|(d, ..)| samples(d)).collect();
+    assert_eq!((s[0].dts, s[29].dts), (600_000, 600_000 + 29 * 40));
+}
