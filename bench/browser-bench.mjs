@@ -34,7 +34,7 @@ if (!doFlv && !doTs) process.exit(0);
 const haveDist = existsSync(join(dist, 'index.html'));
 if (!haveDist) console.log('no web app in dist/ (`make web` builds it): no rows for the app\'s workers, no first-load size');
 const haveWorker = {
-  flv: existsSync(join(dist, 'relive-flv-worker_loader.js')),
+  flv: existsSync(join(dist, 'relive-file-worker_loader.js')),
   ts: existsSync(join(dist, 'relive-ts-worker_loader.js')),
 };
 
@@ -146,7 +146,7 @@ if (doFlv) {
   row('  where the time goes: JS pushes chunks, segments dropped in wasm', ours.flvPushOnly, input);
   row('  where the time goes: JS copies out segments of those sizes alone', ours.flvCopyOut, input);
   const w = row('ours: the app\'s FLV worker (dist/), the player\'s path', workers.flvWorker, input);
-  if (!workers.flvWorker) console.log(`  ${noWorker('relive-flv-worker')}`);
+  if (!workers.flvWorker) console.log(`  ${noWorker('relive-file-worker')}`);
   const ctl = row('mpegts.js: TransmuxingController (its player\'s path, no worker)', mpegts.controller, input);
   row('mpegts.js: FLVDemuxer + MP4Remuxer alone', mpegts.bare, input);
   ratio('the player\'s path, ours (worker) / mpegts.js (TransmuxingController)', w, ctl, 3);
@@ -186,7 +186,7 @@ console.log('\nCode size, brotli -q 11:');
 const pkg = join(cache, 'web', 'pkg');
 const benchBuild = brotli(join(pkg, 'relive_media_wasm_bench_bg.wasm')) + brotli(join(pkg, 'relive_media_wasm_bench.js'));
 console.log(`  ours, this benchmark's build (opt 3, FLV${ours.ts ? ' + TS' : ''}): ${kib(benchBuild)}`);
-const flvW = distFiles(/^relive-flv-worker/), tsW = distFiles(/^relive-ts-worker/);
+const flvW = distFiles(/^relive-file-worker/), tsW = distFiles(/^relive-ts-worker/);
 if (flvW.length) console.log(`  ours, the app's FLV worker (${flvW.join(' + ')}): ${kib(sumBr(flvW, dist))}`);
 let tsWorkerBr = null;
 if (tsW.length) { tsWorkerBr = sumBr(tsW, dist); console.log(`  ours, the app's TS worker (${tsW.join(' + ')}): ${kib(tsWorkerBr)}`); }

@@ -6,13 +6,13 @@ cd "$(dirname "$0")/.."
 total=0
 code=0
 printf '%-44s %10s %10s\n' "web app asset" "raw" "brotli"
-# The workers (relive-flv-worker*, relive-ts-worker*) load only when an FLV or HLS replay
+# The workers (relive-file-worker*, relive-ts-worker*) load only when an FLV or HLS replay
 # plays: listed apart.
 shopt -s nullglob
 # wasm-bindgen's snippets (dist/snippets/*/*.js) are modules the app's JS imports at start.
 for f in dist/*.wasm dist/*.js dist/snippets/*/*.js dist/*.css dist/index.html; do
   [ -f "$f" ] || continue
-  case "$f" in *relive-flv-worker* | *relive-ts-worker*) continue ;; esac
+  case "$f" in *relive-file-worker* | *relive-ts-worker*) continue ;; esac
   raw=$(stat -c %s "$f")
   br=$(stat -c %s "$f.br")
   total=$((total + br))
@@ -22,7 +22,7 @@ done
 printf '%-44s %10s %10d\n' "first load, brotli" "" "$total"
 printf '%-44s %10s %10d  (%d KiB; goal < 200 KB)\n' "of which wasm + js + css" "" "$code" $((code / 1024))
 worker=0
-for f in dist/relive-flv-worker*.wasm dist/relive-flv-worker*.js; do
+for f in dist/relive-file-worker*.wasm dist/relive-file-worker*.js; do
   [ -f "$f.br" ] && worker=$((worker + $(stat -c %s "$f.br")))
 done
 printf '%-44s %10s %10d  (only when an FLV replay plays)\n' "FLV remuxer worker, brotli" "" "$worker"

@@ -10,7 +10,7 @@
 //! - [`components`]: the pieces pages share — the paged list, cards, states — and the
 //!   [`components::player`], a state in context with its parts around it.
 //! - [`engine`]: plays what the browser cannot (FLV) through Media Source Extensions,
-//!   with a remuxing Web Worker (`src/bin/flv_worker.rs`) spoken to in
+//!   with a remuxing Web Worker (`src/bin/file_worker.rs`) spoken to in
 //!   [`engine::protocol`].
 //! - [`i18n`]: zh-CN and English catalogs; [`format`]: pure formatting and parsing.
 //! - [`browser`]: thin wrappers over the web APIs used.

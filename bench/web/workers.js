@@ -1,5 +1,5 @@
 // Our remuxing workers exactly as the player runs them: the web app's own builds from
-// dist/ (relive-flv-worker, relive-ts-worker: trunk's loader, wasm at opt-level "z"),
+// dist/ (relive-file-worker, relive-ts-worker: trunk's loader, wasm at opt-level "z"),
 // spoken to in the player's protocol (src/engine/protocol/): `push` messages with the
 // chunk's buffer transferred, `finish`; for MPEG-TS a `segment` before each HLS segment.
 // At most 512 KiB pushed and not yet answered by `pushed` (the player's MAX_IN_FLIGHT;
@@ -95,7 +95,7 @@ async function timeWorkerWarm(url, makeSegments, opts) {
 window.bench = async ({ runs, warmup, only, workers: have }) => {
   const opts = { runs, warmup };
   const res = {};
-  const flvWorker = '/dist/relive-flv-worker_loader.js';
+  const flvWorker = '/dist/relive-file-worker_loader.js';
   const tsWorker = '/dist/relive-ts-worker_loader.js';
   if (only !== 'ts' && have.flv) {
     const flv = await fetchFlv();

@@ -6,7 +6,7 @@
 //! parser) and turns each MPEG-TS segment into fragmented MP4 for Media Source Extensions.
 //!
 //! It speaks the engine's protocol, `src/engine/protocol/` (compiled in here from the same
-//! file, as in `flv_worker.rs`): per segment a `segment` (its place on the timeline and
+//! file, as in `file_worker.rs`): per segment a `segment` (its place on the timeline and
 //! discontinuity number), its bytes as `push`es, and `finish`, answered by `done`.
 
 #[cfg(target_arch = "wasm32")]
@@ -64,6 +64,12 @@ impl State {
                 send(FromWorker::Pushed);
             }
             ToWorker::Restart { generation, .. } => self.generation = generation,
+            // A new part of a broadcast: its segments start a timeline of their own.
+            // (Whether they pass through as fMP4 stays as its playlist said.)
+            ToWorker::Open { generation, .. } => {
+                self.generation = generation;
+                self.remuxer = TsRemuxer::new();
+            }
             ToWorker::Segment { start_ms, end_ms, .. } if self.fmp4.is_some() => {
                 self.fmp4 = Some(Passthrough { bytes: Vec::new(), start_ms, end_ms });
             }

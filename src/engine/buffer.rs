@@ -18,6 +18,9 @@ use crate::i18n::Key;
 pub const MAX_AHEAD: f64 = 60.0;
 /// Seconds kept behind the playhead; older media is removed from the buffer.
 pub const KEEP_BEHIND: f64 = 20.0;
+/// The widest hole in the buffer the playhead jumps over by itself: where two parts of
+/// a broadcast meet, the first may end a few frames before the second's place.
+pub const MAX_HOLE: f64 = 2.0;
 
 /// Whether this browser has Media Source Extensions at all.
 pub fn supported() -> bool {
@@ -44,6 +47,8 @@ pub struct MediaBuffer {
     media_source: MediaSource,
     object_url: String,
     buffer: RefCell<Option<SourceBuffer>>,
+    /// The type the buffer takes now (an init segment of another changes it).
+    mime: RefCell<String>,
     /// The init segment's type, when it came before the media source opened.
     pending_mime: RefCell<Option<String>>,
     /// Segments as the worker handed them over: appended from there, never copied
@@ -73,6 +78,7 @@ impl MediaBuffer {
             media_source,
             object_url,
             buffer: RefCell::new(None),
+            mime: RefCell::new(String::new()),
             pending_mime: RefCell::new(None),
             queue: RefCell::new(VecDeque::new()),
             duration: Cell::new(None),
@@ -125,6 +131,10 @@ impl MediaBuffer {
             } else {
                 self.create(mime, listeners, on_update)?;
             }
+        } else if *self.mime.borrow() != mime {
+            // A part with other codecs (a broadcast's next recording): the buffer
+            // takes them from here on, where the browser can (`changeType`).
+            self.change_type(mime)?;
         }
         self.queue.borrow_mut().push_back(data);
         Ok(())
@@ -135,9 +145,27 @@ impl MediaBuffer {
             return Err(Key::ErrUnsupported);
         }
         let sb = self.media_source.add_source_buffer(mime).map_err(|_| Key::ErrUnsupported)?;
+        *self.mime.borrow_mut() = mime.to_string();
         sb.set_mode(SourceBufferAppendMode::Segments);
         listeners.add(sb.clone().into(), "updateend", on_update);
         *self.buffer.borrow_mut() = Some(sb);
+        Ok(())
+    }
+
+    fn change_type(&self, mime: &str) -> Result<(), Key> {
+        if !MediaSource::is_type_supported(mime) {
+            return Err(Key::ErrUnsupported);
+        }
+        *self.mime.borrow_mut() = mime.to_string();
+        let sb = self.buffer.borrow();
+        let Some(sb) = sb.as_ref() else { return Ok(()) };
+        // Through Reflect: older browsers have no `changeType`; their decoder then
+        // takes the new init segment as it is (same codec, new parameters).
+        let change =
+            js_sys::Reflect::get(sb, &"changeType".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(f) = change {
+            let _ = f.call1(sb, &mime.into());
+        }
         Ok(())
     }
 
@@ -207,6 +235,20 @@ impl MediaBuffer {
                     let _ = self.media_source.end_of_stream();
                 }
             }
+        }
+    }
+
+    /// Jumps the playhead over a hole of at most [`MAX_HOLE`] seconds ahead of it (where
+    /// two parts meet), as players do; a wider one is left to the download to fill.
+    pub fn skip_hole(&self) {
+        let t = self.video.current_time();
+        if self.video.seeking() || self.is_buffered(t) {
+            return;
+        }
+        let ranges = self.video.buffered();
+        let next = (0..ranges.length()).filter_map(|i| ranges.start(i).ok()).find(|&a| a > t && a - t <= MAX_HOLE);
+        if let Some(a) = next {
+            self.video.set_current_time(a + 0.001);
         }
     }
 

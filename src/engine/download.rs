@@ -144,6 +144,23 @@ impl Download {
     }
 }
 
+/// Bytes `[start, end)` of a file, whole (a file's head: small).
+pub(super) async fn fetch_range(url: &str, start: u64, end: u64) -> Result<Uint8Array, Key> {
+    let range = format!("bytes={start}-{}", end.max(start + 1) - 1);
+    let resp = fetch(url, Some(&range), None).await.map_err(|_| Key::ErrNetwork)?;
+    let skip = match resp.status() {
+        206 => 0,
+        200 => start, // the server ignored the range
+        404 | 410 => return Err(Key::ErrPartMissing),
+        _ => return Err(Key::ErrNetwork),
+    };
+    let buffer =
+        JsFuture::from(resp.array_buffer().map_err(|_| Key::ErrNetwork)?).await.map_err(|_| Key::ErrNetwork)?;
+    let all = Uint8Array::new(&buffer);
+    let end = (skip + (end - start)).min(u64::from(all.length()));
+    Ok(all.slice(skip as u32, end as u32))
+}
+
 pub(super) async fn fetch(
     url: &str,
     range: Option<&str>,

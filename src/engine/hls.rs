@@ -61,6 +61,8 @@ pub struct HlsInput {
     /// The init section (`EXT-X-MAP`) last handed to the worker.
     init_sent: RefCell<Option<InitSection>>,
     abort: RefCell<Option<AbortController>>,
+    /// Where on the timeline reading is to start once the playlist is read (ms).
+    start_ms: Cell<i64>,
 }
 
 impl HlsInput {
@@ -75,6 +77,7 @@ impl HlsInput {
             end_ms: Cell::new(0),
             init_sent: RefCell::new(None),
             abort: RefCell::new(None),
+            start_ms: Cell::new(0),
         }
     }
 
@@ -108,10 +111,17 @@ pub fn segment_at(segments: &[SegmentInfo], ms: i64) -> Option<usize> {
 }
 
 impl Engine {
-    /// Fetches the playlist and hands it to the worker to read.
-    pub(super) fn hls_start(self: &Rc<Self>) {
+    /// Starts reading the playlist's segments from the one holding `at_ms` on the
+    /// timeline: at once when the playlist is read, else once it is (fetched now and
+    /// handed to the worker to read).
+    pub(super) fn hls_open(self: &Rc<Self>, at_ms: i64) {
         let Some(hls) = self.hls() else { return };
-        self.hls_load(hls.url.clone());
+        hls.start_ms.set(at_ms);
+        hls.init_sent.borrow_mut().take();
+        match hls.segment_for(at_ms as f64 / 1000.0) {
+            Some((segment, start)) => self.hls_restart(segment, start),
+            None => self.hls_load(hls.url.clone()),
+        }
     }
 
     fn hls_load(self: &Rc<Self>, url: String) {
@@ -125,7 +135,7 @@ impl Engine {
                         let promise = browser::window().fetch_with_str(&first);
                         *hls.prefetch.borrow_mut() = Some((first, promise));
                     }
-                    e.worker.send(ToWorker::Playlist { url, text })
+                    e.worker().send(ToWorker::Playlist { url, text })
                 }
                 Err(key) => e.fail(key),
             }
@@ -144,16 +154,24 @@ impl Engine {
         }
     }
 
-    /// The worker read the media playlist: start fetching segments.
-    pub(super) fn hls_segments(self: &Rc<Self>, segments: Vec<SegmentInfo>, end_ms: i64) {
+    /// The worker read the media playlist: start fetching segments. Its times are the
+    /// playlist's; they move to the part's place on the timeline.
+    pub(super) fn hls_segments(self: &Rc<Self>, mut segments: Vec<SegmentInfo>, end_ms: i64) {
         let Some(hls) = self.hls() else { return };
         if segments.is_empty() {
             return self.fail(Key::ErrCorrupt);
         }
-        self.buffer.set_duration(Some(end_ms as f64 / 1000.0));
-        self.buffer.apply_duration();
+        let place = self.part().source.offset_ms;
+        if self.single() {
+            self.buffer.set_duration(Some(end_ms as f64 / 1000.0));
+            self.buffer.apply_duration();
+        }
+        for s in &mut segments {
+            s.start_ms += place;
+        }
+        hls.next.set(segment_at(&segments, hls.start_ms.get()).unwrap_or(0));
         *hls.segments.borrow_mut() = Some(Rc::new(segments));
-        hls.end_ms.set(end_ms);
+        hls.end_ms.set(end_ms + place);
         let (e, generation) = (self.clone(), self.generation.get());
         spawn_local(async move { e.hls_run(generation).await });
     }
@@ -166,7 +184,7 @@ impl Engine {
         hls.abort();
         hls.sent.borrow_mut().clear();
         hls.next.set(index);
-        self.worker.send(ToWorker::Restart { offset: 0, generation });
+        self.worker().send(ToWorker::Restart { offset: 0, generation });
         self.buffer.restart_at(start);
         self.buffer.set_done(false);
         let e = self.clone();
@@ -274,7 +292,7 @@ impl Engine {
         };
         let body = resp.body().ok_or(Failure::Network)?;
         let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        self.worker.send(ToWorker::Segment {
+        self.worker().send(ToWorker::Segment {
             start_ms: segment.start_ms,
             end_ms,
             discontinuity: segment.discontinuity,
@@ -309,7 +327,7 @@ impl Engine {
             // in pieces, each a copy of its own.
             let mut at = 0;
             while at < chunk.length() {
-                while self.worker.backlog() >= MAX_IN_FLIGHT {
+                while self.worker().backlog() >= MAX_IN_FLIGHT {
                     sleep(10).await;
                     if !current() {
                         cancel(&reader);
@@ -319,7 +337,7 @@ impl Engine {
                 let piece_end = (at + PIECE).min(chunk.length());
                 let piece =
                     if at == 0 && piece_end == chunk.length() { chunk.clone() } else { chunk.slice(at, piece_end) };
-                self.worker.push(piece);
+                self.worker().push(piece);
                 at = piece_end;
             }
         }
@@ -330,7 +348,7 @@ impl Engine {
             cancel(&reader);
         }
         web_sys::console::debug_1(&format!("HLS segment {i}: {total} bytes").into());
-        self.worker.send(ToWorker::Finish);
+        self.worker().send(ToWorker::Finish);
         Ok(())
     }
 }

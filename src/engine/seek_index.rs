@@ -41,6 +41,13 @@ impl SeekIndex {
         }
     }
 
+    /// The first keyframe: what comes before it is the file's head.
+    pub fn first(&self) -> Option<SeekPoint> {
+        let ix = self.0.borrow();
+        let ix = ix.as_ref()?;
+        Some(SeekPoint { time_ms: *ix.times_ms.first()?, offset: *ix.offsets.first()? })
+    }
+
     /// The seek point for `time` seconds.
     pub fn point_before(&self, time: f64) -> Option<SeekPoint> {
         self.0.borrow().as_ref().and_then(|ix| point_before(ix, (time * 1000.0) as i64))

@@ -117,6 +117,12 @@ impl Remuxer {
         self.time_base = Some(base);
     }
 
+    /// Forgets the time base: the next sample read sets it again (a file whose head was
+    /// read for its configurations, continued from a keyframe further on).
+    pub fn clear_time_base(&mut self) {
+        self.time_base = None;
+    }
+
     /// Puts the time base at `place_ms` on the output timeline instead of 0: a part of
     /// a broadcast played after others, or a file read from a keyframe at `place_ms`
     /// (its first sample read becomes the time base).

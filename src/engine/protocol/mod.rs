@@ -1,5 +1,5 @@
 //! The one protocol between the playback engine and its remuxing Web Worker
-//! (`src/bin/flv_worker.rs`): [`ToWorker`] and [`FromWorker`], and how each crosses
+//! (`src/bin/file_worker.rs`): [`ToWorker`] and [`FromWorker`], and how each crosses
 //! `postMessage`.
 //!
 //! A message is first turned into a [`Wire`] — its kind and named fields of plain
@@ -38,6 +38,39 @@ pub enum ToWorker<B> {
     /// A segment's buffer, appended (the browser copied it): the worker writes later
     /// segments into it instead of allocating new ones.
     Recycle(B),
+    /// A new file (a part of a broadcast) begins: forget the last one. Its own time
+    /// zero lies at `place_ms` on the output timeline; reading starts at `start_ms` of
+    /// the file (an FLV: the time of the keyframe its bytes start at; an MP4: the time
+    /// to start from, whose keyframe the worker finds). Answers carry `generation`.
+    Open { format: FileFormat, place_ms: i64, start_ms: i64, generation: u32 },
+}
+
+/// The container of a file a worker opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    Flv,
+    Mp4,
+    /// An HLS playlist's MPEG-TS (or fMP4) segments.
+    Hls,
+}
+
+impl FileFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileFormat::Flv => "flv",
+            FileFormat::Mp4 => "mp4",
+            FileFormat::Hls => "hls",
+        }
+    }
+
+    fn parse(s: &str) -> Option<FileFormat> {
+        match s {
+            "flv" => Some(FileFormat::Flv),
+            "mp4" => Some(FileFormat::Mp4),
+            "hls" => Some(FileFormat::Hls),
+            _ => None,
+        }
+    }
 }
 
 /// One HLS segment as the page fetches it.
@@ -121,6 +154,13 @@ pub enum FromWorker<B> {
     Done {
         generation: u32,
     },
+    /// Reading must go on from byte `offset` (an MP4 whose `moov` lies past its `mdat`,
+    /// or the keyframe to start from once it is read): the page restarts the download
+    /// there.
+    Need {
+        generation: u32,
+        offset: u64,
+    },
     /// A media playlist read: its segments and its end (ms).
     Segments {
         segments: Vec<SegmentInfo>,
@@ -142,7 +182,8 @@ impl<B> FromWorker<B> {
             | FromWorker::Media { generation, .. }
             | FromWorker::Metadata { generation, .. }
             | FromWorker::Error { generation, .. }
-            | FromWorker::Done { generation } => Some(*generation),
+            | FromWorker::Done { generation }
+            | FromWorker::Need { generation, .. } => Some(*generation),
         }
     }
 }
@@ -261,7 +302,7 @@ impl<B> Wire<B> {
 }
 
 /// The field names of every message, in one place.
-pub const FIELDS: [&str; 21] = [
+pub const FIELDS: [&str; 23] = [
     "data",
     "offset",
     "gen",
@@ -283,6 +324,8 @@ pub const FIELDS: [&str; 21] = [
     "codecs",
     "inits",
     "init_ranges",
+    "format",
+    "place",
 ];
 
 impl<B> ToWorker<B> {
@@ -306,6 +349,15 @@ impl<B> ToWorker<B> {
                 Wire::new("playlist", vec![("url", Value::Text(url)), ("text", Value::Text(text))])
             }
             ToWorker::Recycle(data) => Wire::new("recycle", vec![("data", Value::Bytes(data))]),
+            ToWorker::Open { format, place_ms, start_ms, generation } => Wire::new(
+                "open",
+                vec![
+                    ("format", Value::Text(format.as_str().into())),
+                    ("place", Value::Number(place_ms as f64)),
+                    ("start", Value::Number(start_ms as f64)),
+                    ("gen", Value::Number(f64::from(generation))),
+                ],
+            ),
         }
     }
 
@@ -324,6 +376,12 @@ impl<B> ToWorker<B> {
             },
             "playlist" => ToWorker::Playlist { url: w.text("url")?, text: w.text("text")? },
             "recycle" => ToWorker::Recycle(w.bytes("data")?),
+            "open" => ToWorker::Open {
+                format: FileFormat::parse(&w.text("format")?)?,
+                place_ms: w.number("place").unwrap_or(0.0) as i64,
+                start_ms: w.number("start").unwrap_or(0.0) as i64,
+                generation: w.generation(),
+            },
             _ => return None,
         })
     }
@@ -364,6 +422,9 @@ impl<B> FromWorker<B> {
                 vec![g(generation), ("kind", Value::Text(kind.as_str().into())), ("message", Value::Text(message))],
             ),
             FromWorker::Done { generation } => Wire::new("done", vec![g(generation)]),
+            FromWorker::Need { generation, offset } => {
+                Wire::new("need", vec![g(generation), ("offset", Value::Number(offset as f64))])
+            }
             FromWorker::Segments { segments, end_ms } => {
                 let n = segments.len();
                 let (mut urls, mut starts, mut ranges, mut discs) =
@@ -428,6 +489,7 @@ impl<B> FromWorker<B> {
                 message: w.text("message").unwrap_or_default(),
             },
             "done" => FromWorker::Done { generation },
+            "need" => FromWorker::Need { generation, offset: w.number("offset")? as u64 },
             "segments" => {
                 let (urls, starts, ranges, discs) =
                     (w.texts("urls"), w.numbers("starts"), w.numbers("ranges"), w.numbers("discs"));
@@ -488,6 +550,9 @@ mod tests {
         to_round_trip(ToWorker::Segment { start_ms: 10_800_000, end_ms: 10_804_000, discontinuity: 3 });
         to_round_trip(ToWorker::Playlist { url: "/media/a/index.m3u8".into(), text: "#EXTM3U\n".into() });
         to_round_trip(ToWorker::Recycle(vec![0; 16]));
+        for format in [FileFormat::Flv, FileFormat::Mp4, FileFormat::Hls] {
+            to_round_trip(ToWorker::Open { format, place_ms: 1_800_000, start_ms: 42_000, generation: 3 });
+        }
     }
 
     #[test]
@@ -510,6 +575,7 @@ mod tests {
             from_round_trip(FromWorker::Error { generation: 4, kind, message: "bad tag at 1234".into() });
         }
         from_round_trip(FromWorker::Done { generation: 9 });
+        from_round_trip(FromWorker::Need { generation: 9, offset: 5_000_000_000 });
         from_round_trip(FromWorker::Segments {
             segments: vec![
                 SegmentInfo { url: "/media/a/0.ts".into(), start_ms: 0, range: None, discontinuity: 0, init: None },
@@ -544,6 +610,8 @@ mod tests {
             ToWorker::Restart { offset: 1, generation: 1 }.encode(),
             ToWorker::Segment { start_ms: 1, end_ms: 2, discontinuity: 1 }.encode(),
             ToWorker::Playlist { url: "u".into(), text: "t".into() }.encode(),
+            ToWorker::Open { format: FileFormat::Mp4, place_ms: 1, start_ms: 2, generation: 1 }.encode(),
+            FromWorker::Need { generation: 1, offset: 1 }.encode(),
             FromWorker::Segments {
                 segments: vec![SegmentInfo {
                     url: "u".into(),

@@ -1,8 +1,11 @@
-//! The player's remuxing Web Worker: `relive_media::Remuxer` behind `postMessage`.
+//! The player's file-remuxing Web Worker: FLV (`relive_media::Remuxer`) and MP4
+//! (`relive_media::mp4::demux`) files to fragmented MP4, behind `postMessage`.
 //!
 //! Built by trunk as a separate module (`data-type="worker"` in index.html) and started
-//! only when an FLV replay plays, so the remuxer is not part of the first page load
-//! and its work stays off the page's main thread.
+//! only when an FLV replay, or a broadcast with FLV or MP4 parts, plays, so the
+//! remuxers are not part of the first page load and their work stays off the page's
+//! main thread. Each part of a broadcast is an `open` (its container and its place on
+//! the timeline), then the bytes of the file as read with `Range` requests.
 //!
 //! It speaks the engine's protocol, `src/engine/protocol/` (`relive_web::engine::protocol`
 //! in the app): it takes [`ToWorker`] messages and answers with [`FromWorker`] ones. The
@@ -18,14 +21,18 @@ use relive_media::Remuxer;
 #[path = "../engine/protocol/mod.rs"]
 mod protocol;
 
-use protocol::{FromWorker, ToWorker};
+use protocol::{FileFormat, FromWorker, RemuxError, ToWorker};
 
-/// The remuxer and the generation of the last restart.
+/// The file open, its remuxer, and the generation of the last restart.
 #[derive(Default)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct State {
     remuxer: Remuxer,
     generation: u32,
+    /// Opened at a keyframe past the start: the bytes before the first restart are the
+    /// file's head (its header and codec configurations), read for those alone; the
+    /// keyframe read after the restart is the time base, at `place_ms`.
+    head: Option<i64>,
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -40,6 +47,14 @@ impl State {
         match msg {
             ToWorker::Push(data) => {
                 let result = self.remuxer.push(&bytes(&data));
+                if self.head.is_some() {
+                    // The head's own samples are not the ones wanted: only its
+                    // configurations (the init segment) go out.
+                    let outputs = self.remuxer.take_output();
+                    for out in outputs.into_iter().filter(|o| matches!(o, relive_media::Output::Init { .. })) {
+                        send(FromWorker::output(self.generation, out));
+                    }
+                }
                 self.send_outputs(send);
                 if let Err(e) = result {
                     send(self.error(&e, false));
@@ -49,8 +64,23 @@ impl State {
             ToWorker::Restart { offset, generation } => {
                 self.generation = generation;
                 self.remuxer.restart_at(offset);
+                if let Some(place_ms) = self.head.take() {
+                    self.remuxer.clear_time_base();
+                    self.remuxer.set_place(place_ms);
+                }
             }
-            // HLS only; an FLV worker is never sent these.
+            ToWorker::Open { format: FileFormat::Flv, place_ms, start_ms, generation } => {
+                self.generation = generation;
+                self.remuxer = Remuxer::new();
+                self.remuxer.set_place(place_ms + start_ms);
+                self.head = (start_ms > 0).then_some(place_ms + start_ms);
+            }
+            ToWorker::Open { format, generation, .. } => {
+                self.generation = generation;
+                let message = format!("{} files are not read by this worker", format.as_str());
+                send(FromWorker::Error { generation, kind: RemuxError::Unsupported, message });
+            }
+            // HLS only; this worker is never sent these.
             ToWorker::Segment { .. } | ToWorker::Playlist { .. } => {}
             // Taken by the message loop (`protocol::js::serve`) before this.
             ToWorker::Recycle(_) => {}
