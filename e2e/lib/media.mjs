@@ -246,3 +246,45 @@ export function publishHls(server, hls, name) {
   for (const f of readdirSync(hls.dir)) copyFileSync(join(hls.dir, f), join(dir, f));
   return `${server.base}/media/test/${name}/${basename(hls.playlist)}`;
 }
+
+// --- Colours ---------------------------------------------------------------------------
+// Solid colours, so a test can tell which part of a broadcast is on screen by sampling a
+// pixel. Each colour's [r, g, b] as the browser draws it (roughly: yuv420p rounds).
+
+export const COLOURS = { red: [255, 0, 0], lime: [0, 255, 0], blue: [0, 0, 255], white: [255, 255, 255] };
+
+/** The ffmpeg input arguments of `seconds` of each colour in turn (with a tone), concatenated, cut at `total` seconds. */
+export function colourInputs(colours, seconds, total = colours.length * seconds) {
+  const inputs = colours.flatMap((c) => ['-f', 'lavfi', '-i', `color=c=${c}:size=320x180:rate=25:duration=${seconds}`]);
+  const concat = `${colours.map((_, i) => `[${i}:v]`).join('')}concat=n=${colours.length}:v=1:a=0,format=yuv420p[v]`;
+  return [...inputs, ...tone(523), '-filter_complex', concat, '-map', '[v]', '-map', `${colours.length}:a`, '-t', String(total)];
+}
+
+/** A file of `seconds` of each colour, FLV or MP4 by its name; MP4s keep moov at the end unless `faststart`. */
+export function testColours(name, colours, seconds, { faststart = false } = {}) {
+  return cached(name, (tmp) => ffmpeg([
+    ...colourInputs(colours, seconds), ...H264, '-g', '25', ...AAC,
+    ...(faststart ? ['-movflags', '+faststart'] : []),
+    '-f', name.endsWith('.mp4') ? 'mp4' : 'flv', tmp,
+  ]));
+}
+
+/**
+ * In the page: the colour at the centre of the player's video (drawn into a canvas),
+ * as the name in COLOURS nearest to it.
+ */
+export const SAMPLE_COLOUR = `(() => {
+  const v = document.querySelector('.player video');
+  const c = document.createElement('canvas');
+  c.width = 32; c.height = 18;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0, 32, 18);
+  const [r, gr, b] = g.getImageData(16, 9, 1, 1).data;
+  const colours = ${JSON.stringify({ red: [255, 0, 0], lime: [0, 255, 0], blue: [0, 0, 255], white: [255, 255, 255] })};
+  let best = null, dist = Infinity;
+  for (const [name, [R, G, B]] of Object.entries(colours)) {
+    const d = (r - R) ** 2 + (gr - G) ** 2 + (b - B) ** 2;
+    if (d < dist) { dist = d; best = name; }
+  }
+  return best;
+})()`;

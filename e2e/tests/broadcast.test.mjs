@@ -1,0 +1,177 @@
+// One broadcast, one replay (issue 13), all real: nginx-rtmp (our deploy/ config) splitting
+// a push into 10-second parts, our server joining them, ffmpeg pushing solid colours that
+// change every 10 s, and each engine playing the parts as one video — plus Tencent-style
+// parts (an FLV and a moov-at-end MP4) stitched across formats.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startServer, ROOT } from '../lib/server.mjs';
+import { ENGINES, launch } from '../lib/browser.mjs';
+import { colourInputs, testColours, publish, SAMPLE_COLOUR } from '../lib/media.mjs';
+
+const SECRET = 'e2e-hook-secret';
+// Short, so a push restarted after it makes a second broadcast within the test.
+const GAP = 6;
+let server, nginx, rtmpPort;
+const found = {};
+
+const freePort = () => new Promise((ok) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+});
+
+/** Pushes `args` (ffmpeg inputs) to `stream` in real time. */
+function push(stream, args) {
+  return new Promise((ok, fail) => {
+    execFile('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-re', ...args,
+      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '25',
+      '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${stream}`,
+    ], (err, _out, stderr) => (err ? fail(new Error(`ffmpeg push failed: ${stderr}`)) : ok()));
+  });
+}
+
+const pattern = (seconds) => ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', String(seconds)];
+
+async function replays(streamer) {
+  const r = await fetch(`${server.base}/api/v1/streamers/${encodeURIComponent(streamer)}/replays`);
+  return r.status === 200 ? (await r.json()).items : [];
+}
+
+/** Polls the streamer's replays until `done(items)` holds; returns the last list. */
+async function until(streamer, done, timeout = 30000) {
+  const deadline = Date.now() + timeout;
+  let items = [];
+  while (Date.now() < deadline) {
+    items = await replays(streamer);
+    if (done(items)) return items;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return items;
+}
+
+before(async () => {
+  server = await startServer({ args: ['--hook-secret', SECRET, '--broadcast-gap', String(GAP)] });
+  rtmpPort = await freePort();
+  nginx = spawn(join(ROOT, 'deploy', 'run-nginx-rtmp.sh'), [join(server.dir, 'media'), server.base, SECRET, `127.0.0.1:${rtmpPort}`], {
+    env: { ...process.env, RELIVE_NGINX_SINGLE_PROCESS: '1', RELIVE_NGINX_RECORD_INTERVAL: '10s' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((ok, fail) => {
+    nginx.on('exit', (code) => fail(new Error(`nginx exited with ${code}`)));
+    nginx.stdout.once('data', () => setTimeout(ok, 500));
+  });
+});
+after(async () => {
+  nginx?.kill('SIGTERM');
+  await server?.stop();
+});
+
+test('a 35-second push recorded in 10-second parts is one replay of 4 parts', async () => {
+  await push('colours', colourInputs(['red', 'lime', 'blue', 'white'], 10, 35));
+  const items = await until('colours', (l) => l.length === 1 && l[0].parts.length === 4 && l[0].status === 'ready');
+  assert.equal(items.length, 1, `one replay: ${JSON.stringify(items.map((r) => [r.id, r.parts.length, r.status]))}`);
+  const r = items[0];
+  assert.equal(r.parts.length, 4, 'four parts');
+  assert.equal(r.status, 'ready');
+  assert.ok(Math.abs(r.duration_secs - 35) <= 1, `duration ${r.duration_secs}`);
+  r.parts.forEach((p, i) => {
+    assert.equal(p.format, 'flv');
+    if (i > 0) assert.ok(Math.abs(p.offset_secs - (r.parts[i - 1].offset_secs + r.parts[i - 1].duration_secs)) < 0.01, 'end to end');
+  });
+  assert.deepEqual(r.gaps, [], 'no gap inside one push');
+  found.colours = r;
+});
+
+test('a push cut and restarted within the gap is one broadcast with a marked gap; after the gap, two', async () => {
+  await push('cuts', pattern(4));
+  await new Promise((r) => setTimeout(r, 1500));
+  await push('cuts', pattern(4));
+  let items = await until('cuts', (l) => l.length === 1 && l[0].parts.length === 2 && l[0].status === 'ready');
+  assert.equal(items.length, 1, 'one broadcast');
+  assert.equal(items[0].parts.length, 2);
+  assert.equal(items[0].gaps.length, 1, 'the cut is a gap');
+  assert.ok(items[0].gaps[0].duration_secs >= 1 && items[0].gaps[0].duration_secs < GAP, `gap ${items[0].gaps[0].duration_secs}`);
+  assert.ok(Math.abs(items[0].gaps[0].at_secs - items[0].parts[1].offset_secs) < 0.01);
+  await new Promise((r) => setTimeout(r, (GAP + 2) * 1000));
+  await push('cuts', pattern(4));
+  items = await until('cuts', (l) => l.length === 2 && l.every((b) => b.status === 'ready'));
+  assert.equal(items.length, 2, 'restarted after the gap: a second broadcast');
+  assert.deepEqual(items.map((b) => b.parts.length), [1, 2], 'newest first');
+});
+
+test('an FLV part and a moov-at-end MP4 part of one Tencent session are one broadcast', async () => {
+  const flv = publish(server, testColours('red-6s.flv', ['red'], 6), 'mixed-1.flv');
+  const mp4 = publish(server, testColours('lime-6s-moov-last.mp4', ['lime'], 6), 'mixed-2.mp4');
+  const start = Math.floor(Date.now() / 1000) - 3600;
+  const ext = JSON.stringify({ session_id: 'e2e-mixed-session' });
+  // In reverse order, as Tencent may deliver them.
+  await server.tencent({ event_type: 100, stream_id: 'mixed', channel_id: 'mixed', file_id: 'mixed-2', file_format: 'mp4',
+    start_time: start + 6, end_time: start + 12, duration: 6, file_size: 1, video_url: mp4, callback_ext: ext });
+  await server.tencent({ event_type: 100, stream_id: 'mixed', channel_id: 'mixed', file_id: 'mixed-1', file_format: 'flv',
+    start_time: start, end_time: start + 6, duration: 6, file_size: 1, video_url: flv, callback_ext: ext });
+  const items = await until('mixed', (l) => l.length === 1 && l[0].parts.length === 2);
+  assert.equal(items.length, 1);
+  assert.deepEqual(items[0].parts.map((p) => p.format), ['flv', 'mp4'], 'in time order');
+  assert.deepEqual(items[0].formats, ['flv', 'mp4']);
+  found.mixed = items[0];
+});
+
+for (const engine of ENGINES) describe(`a broadcast plays as one video (${engine})`, () => {
+  let browser;
+  before(async () => { browser = await launch(engine); });
+  after(async () => { await browser?.close(); });
+
+  test('seeking to 25 s shows part 3, and playback runs from part 1 into part 2 without a stall', async () => {
+    const r = found.colours;
+    assert.ok(r, 'the push was recorded (the test before)');
+    const page = await browser.newPage();
+    await page.goto(`${server.base}/u/colours/replays/${r.id}`);
+    await page.waitVideo('v.readyState >= 1');
+    assert.ok(Math.abs(await page.video('v.duration') - r.duration_secs) < 1.5, 'the seek bar spans the broadcast');
+    await page.video('v.currentTime = 25');
+    await page.waitVideo('!v.seeking && v.readyState >= 2 && v.currentTime >= 24.9', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'blue'`, 10000);
+
+    // From 7 s, across the first part boundary (10 s): any stall is short.
+    await page.evaluate(`(() => {
+      const v = document.querySelector('.player video');
+      window.__stalls = []; let since = null;
+      v.addEventListener('waiting', () => { since = performance.now(); });
+      v.addEventListener('playing', () => { if (since !== null) { window.__stalls.push(performance.now() - since); since = null; } });
+      window.__since = () => since;
+    })()`);
+    await page.video('v.currentTime = 7');
+    await page.waitVideo('!v.seeking && v.readyState >= 2', 20000);
+    await page.video('v.muted = true; v.play()');
+    await page.waitVideo('v.currentTime > 12.5', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'lime'`, 5000);
+    const stalls = await page.evaluate('window.__stalls');
+    assert.ok(stalls.every((ms) => ms < 1000), `stalls ${JSON.stringify(stalls)}`);
+    assert.equal(await page.count('.player-error'), 0);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('an FLV part then a moov-at-end MP4 part play across the boundary', async () => {
+    const r = found.mixed;
+    assert.ok(r, 'the parts were announced (the test before)');
+    const page = await browser.newPage();
+    await page.goto(`${server.base}/u/mixed/replays/${r.id}`);
+    await page.waitVideo('v.readyState >= 2');
+    await page.waitFor(`${SAMPLE_COLOUR} === 'red'`, 10000);
+    await page.video('v.currentTime = 4.5');
+    await page.waitVideo('!v.seeking && v.readyState >= 2', 20000);
+    await page.video('v.muted = true; v.play()');
+    await page.waitVideo('v.currentTime > 7.5', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'lime'`, 5000);
+    // A seek into the MP4 part from the start: its keyframe, read through its moov.
+    await page.video('v.currentTime = 1');
+    await page.waitVideo('!v.seeking && v.currentTime < 3', 20000);
+    await page.video('v.currentTime = 10');
+    await page.waitVideo('!v.seeking && v.readyState >= 2 && v.currentTime >= 9.9', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'lime'`, 5000);
+    assert.equal(await page.count('.player-error'), 0);
+    assert.deepEqual(page.errors, []);
+  });
+});
