@@ -14,7 +14,7 @@ pub enum ErrorKind {
     NotFlv,
     /// A tag's header or trailer contradicts itself.
     CorruptTag(&'static str),
-    /// The input ended inside a tag.
+    /// The input ended inside a tag (FLV), or before a sample's bytes (MP4).
     Truncated,
     /// Script data (AMF0) that cannot be read.
     BadScriptData(&'static str),
@@ -41,7 +41,7 @@ impl fmt::Display for ErrorKind {
         match self {
             ErrorKind::NotFlv => f.write_str("not an FLV file"),
             ErrorKind::CorruptTag(why) => write!(f, "corrupt tag: {why}"),
-            ErrorKind::Truncated => f.write_str("the file ends in the middle of a tag"),
+            ErrorKind::Truncated => f.write_str("the file ends early (in the middle of a tag or a sample)"),
             ErrorKind::BadScriptData(why) => write!(f, "unreadable script data: {why}"),
             ErrorKind::BadCodecConfig(why) => write!(f, "unreadable codec configuration: {why}"),
             ErrorKind::UnsupportedCodec(c) => write!(f, "unsupported codec: {c}"),

@@ -18,7 +18,12 @@
 //!   [`probe_moov`]: duration, the first video track's picture size, every track.
 //! - [`init`]: [`init_mime`], the MIME type and codecs of an fMP4 init segment (an HLS
 //!   `EXT-X-MAP`), from its `avcC` and `esds`.
+//!
+//! Demuxing — [`demux`]: a progressive MP4's sample tables, where its `moov` is
+//! ([`demux::locate_moov`]), and [`demux::Mp4Remuxer`], progressive → fragmented MP4
+//! incrementally, for the player.
 
+pub mod demux;
 pub mod fragmented;
 pub mod init;
 pub mod probe;

@@ -5,8 +5,9 @@
 use super::read::{Boxes, FourCC, Mp4Box};
 use crate::error::{Error, ErrorKind, Result};
 
-/// Reads big-endian fields from a box's body, with errors at the field's offset.
-struct Fields<'a> {
+/// Reads big-endian fields from a box's body, with errors at the field's offset (also
+/// the sample tables' reader, `mp4::demux`).
+pub(crate) struct Fields<'a> {
     data: &'a [u8],
     pos: usize,
     base: u64,
@@ -15,7 +16,7 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// The fields after a full box's version and flags.
-    fn of(b: &Mp4Box<'a>, what: &'static str) -> Result<(u8, u32, Fields<'a>)> {
+    pub(crate) fn of(b: &Mp4Box<'a>, what: &'static str) -> Result<(u8, u32, Fields<'a>)> {
         let (version, flags, data) = b.full()?;
         if version > 1 {
             return Err(Error::new(b.body_offset(), ErrorKind::BadBox("box version other than 0 and 1")));
@@ -23,14 +24,24 @@ impl<'a> Fields<'a> {
         Ok((version, flags, Fields { data, pos: 0, base: b.body_offset() + 4, what }))
     }
 
-    fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
+    pub(crate) fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
         let bytes = self.data.get(self.pos..self.pos + N).and_then(|s| <[u8; N]>::try_from(s).ok());
         let bytes = bytes.ok_or(Error::new(self.base + self.pos as u64, ErrorKind::BadBox(self.what)))?;
         self.pos += N;
         Ok(bytes)
     }
 
-    fn skip(&mut self, n: usize) -> Result<()> {
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    /// The byte offset of the next field.
+    pub(crate) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    pub(crate) fn skip(&mut self, n: usize) -> Result<()> {
         if self.data.len() < self.pos + n {
             return Err(Error::new(self.base + self.data.len() as u64, ErrorKind::BadBox(self.what)));
         }
@@ -38,20 +49,20 @@ impl<'a> Fields<'a> {
         Ok(())
     }
 
-    fn u16(&mut self) -> Result<u16> {
+    pub(crate) fn u16(&mut self) -> Result<u16> {
         self.take().map(u16::from_be_bytes)
     }
 
-    fn u32(&mut self) -> Result<u32> {
+    pub(crate) fn u32(&mut self) -> Result<u32> {
         self.take().map(u32::from_be_bytes)
     }
 
-    fn u64(&mut self) -> Result<u64> {
+    pub(crate) fn u64(&mut self) -> Result<u64> {
         self.take().map(u64::from_be_bytes)
     }
 
     /// A time field: 32 bits in version 0, 64 in version 1.
-    fn time(&mut self, version: u8) -> Result<u64> {
+    pub(crate) fn time(&mut self, version: u8) -> Result<u64> {
         if version == 1 { self.u64() } else { self.u32().map(u64::from) }
     }
 }
