@@ -143,7 +143,7 @@ pub(super) fn trak_end(w: &mut Writer) {
     w.end(); // trak
 }
 
-fn stsd(w: &mut Writer, t: &Track) {
+pub(super) fn stsd(w: &mut Writer, t: &Track) {
     w.begin_full(b"stsd", 0, 0);
     w.u32(1);
     match &t.config {

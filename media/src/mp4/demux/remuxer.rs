@@ -14,7 +14,8 @@ use crate::remux::{AUDIO_TRACK, Output, VIDEO_TRACK, due_media, init_output};
 
 const VIDEO: usize = 0;
 const AUDIO: usize = 1;
-/// A file without video gets a seek point a second (every AAC frame is a sync sample).
+/// A file without video gets a seek point a second: the first audio sample at or after
+/// each whole second from the first sample (every AAC frame is a sync sample).
 pub const AUDIO_SEEK_INTERVAL_MS: i64 = 1000;
 /// `onMetaData`'s codec ids, as an FLV of the same streams would say them.
 const FLV_AVC: f64 = 7.0;
@@ -213,7 +214,8 @@ impl Mp4Remuxer {
                     let mut start = [0; 2];
                     start[i] = s.index;
                     self.seek.push(SeekPoint { time: pts, offset: s.offset, start });
-                    next_point = pts.saturating_add(AUDIO_SEEK_INTERVAL_MS);
+                    let second = (pts - self.first_ms).div_euclid(AUDIO_SEEK_INTERVAL_MS);
+                    next_point = self.first_ms + (second + 1) * AUDIO_SEEK_INTERVAL_MS;
                 }
                 if i == VIDEO && c.index() + 1 == t.table.len() {
                     let seconds = (s.dts + i64::from(s.duration)) as f64 / f64::from(t.table.timescale());
