@@ -15,3 +15,13 @@ rm -rf harbour && mkdir harbour
 ffmpeg "${common[@]}" -f lavfi -i "testsrc=size=640x360:rate=25" -f lavfi -i "sine=frequency=550:sample_rate=44100" \
   "${enc[@]}" -f hls -hls_time 4 -hls_playlist_type vod -hls_segment_filename "harbour/harbour-%d.ts" harbour/index.m3u8
 ls -l city-walk.mp4 night-studio.flv harbour/
+# A broadcast in three parts (FLV, as a recorder cuts a push into files): 10 s each, the
+# hue and the caption telling them apart (drawtext needs ffmpeg built with libfreetype);
+# the demo lays them out with a gap before the last.
+rm -rf relay && mkdir relay
+for i in 0 1 2; do
+  ffmpeg "${common[@]}" -f lavfi -i "testsrc2=size=640x360:rate=25" -f lavfi -i "sine=frequency=$((330 + i * 110)):sample_rate=44100" \
+    -vf "hue=h=$((i * 120)),drawtext=text='part $((i + 1))':fontsize=48:fontcolor=white:x=20:y=20" \
+    "${enc[@]}" -t 10 "relay/relay-$i.flv"
+done
+ls -l relay/

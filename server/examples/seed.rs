@@ -99,6 +99,8 @@ async fn main() -> anyhow::Result<()> {
                     size_bytes: duration as u64 * 190_000,
                     raw_payload: None,
                     facts: None,
+                    // Hours apart at least: each replay is its own broadcast, grouped by time.
+                    sessions: Vec::new(),
                 })
                 .await
         }

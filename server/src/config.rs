@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::store::DbUrl;
+use crate::store::{DbUrl, Grouping};
 
 /// Relive's replay server: takes recording callbacks from the streaming service,
 /// keeps the recordings in SQLite and serves replay lists and the web app.
@@ -90,6 +90,19 @@ pub struct Config {
     #[arg(long, env = "RELIVE_SRS_HLS_GRACE", default_value_t = 5)]
     pub srs_hls_grace: u64,
 
+    /// Seconds: recordings and pushes of a stream this close to a broadcast (overlapping,
+    /// or starting within this long of its end) belong to it. A push cut and restarted
+    /// within it is one broadcast with a gap; later, two.
+    #[arg(long, env = "RELIVE_BROADCAST_GAP", default_value_t = 300, value_parser = clap::value_parser!(i64).range(0..=86_400))]
+    pub broadcast_gap: i64,
+
+    /// Seconds after a push ended that its broadcast waits for files before it is
+    /// `ready` anyway (a broadcast that got no file by then is removed). The default is
+    /// Tencent's longest recording resumption (续录) timeout, 30 minutes, plus 5 minutes
+    /// for its files to be delivered.
+    #[arg(long, env = "RELIVE_BROADCAST_SETTLE", default_value_t = 2100, value_parser = clap::value_parser!(i64).range(0..=7 * 86_400))]
+    pub broadcast_settle: i64,
+
     /// Bearer token for the admin API; without it the admin API is closed.
     #[arg(long, env = "RELIVE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -105,6 +118,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// How recordings are grouped into broadcasts.
+    pub fn grouping(&self) -> Grouping {
+        Grouping { gap_secs: self.broadcast_gap, settle_secs: self.broadcast_settle }
+    }
+
     /// The public URL without a trailing slash, if one is configured.
     pub fn public_base(&self) -> Option<String> {
         self.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty())

@@ -1,11 +1,13 @@
 //! `--demo`: a couple of streamers with profiles and replays (MP4, FLV and HLS), and the
-//! video files they play, so a newcomer sees a working page at once. Seeding is idempotent.
+//! video files they play, so a newcomer sees a working page at once: one-file replays, a
+//! broadcast in three parts with a gap between the last two, and a streamer live now
+//! whose broadcast is being recorded (no file yet). Seeding is idempotent.
 
 use std::path::Path;
 
 use relive_api::{ReplayFormat, StreamerUpdate};
 
-use crate::store::{NewReplay, Store, StoreError, unix_now};
+use crate::store::{LiveEvent, NewReplay, SessionKey, Store, StoreError, unix_now};
 
 /// The demo recordings, committed under `server/demo/` (see make-demo-media.sh there).
 const FILES: &[(&str, &[u8])] = &[
@@ -18,6 +20,10 @@ const FILES: &[(&str, &[u8])] = &[
     ("harbour/harbour-2.ts", include_bytes!("../demo/harbour/harbour-2.ts")),
     ("harbour/harbour-3.ts", include_bytes!("../demo/harbour/harbour-3.ts")),
     ("harbour/harbour-4.ts", include_bytes!("../demo/harbour/harbour-4.ts")),
+    // A broadcast in three parts, 10 s each.
+    ("relay/relay-0.flv", include_bytes!("../demo/relay/relay-0.flv")),
+    ("relay/relay-1.flv", include_bytes!("../demo/relay/relay-1.flv")),
+    ("relay/relay-2.flv", include_bytes!("../demo/relay/relay-2.flv")),
 ];
 const FILE_SECS: u64 = 20;
 
@@ -55,6 +61,16 @@ const STREAMERS: &[DemoStreamer] = &[
         ],
     },
 ];
+
+/// The demo broadcast in parts: its streamer, title, and when it began (hours ago).
+const RELAY: (&str, &str, i64) = ("xiaoyu", "三段直播 · A broadcast in three parts", 50);
+/// Its parts: (file, seconds after the broadcast began, milliseconds long). The push was
+/// cut after the second part and restarted 90 s later, within the gap: one broadcast
+/// with a marked gap.
+const RELAY_PARTS: &[(&str, i64, u64)] =
+    &[("relay/relay-0.flv", 0, 10_000), ("relay/relay-1.flv", 10, 10_000), ("relay/relay-2.flv", 110, 10_000)];
+/// The streamer live now, whose broadcast is being recorded (no file yet).
+const LIVE: &str = "chen_music";
 
 /// Writes the demo files into `media_dir/demo/` and seeds the database.
 pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
@@ -106,10 +122,47 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
                     size_bytes: size,
                     raw_payload: None,
                     facts: None,
+                    sessions: Vec::new(),
                 })
                 .await?;
         }
     }
+    // After the one-file replays, so that their ids stay what they were.
+    let (streamer, title, hours_ago) = RELAY;
+    let began = now - hours_ago * 3600;
+    for (i, (file, at, duration_ms)) in RELAY_PARTS.iter().enumerate() {
+        let start = began + at;
+        store
+            .record_replay(NewReplay {
+                streamer_id: streamer.into(),
+                source: "demo".into(),
+                source_file_id: format!("{streamer}-relay-{i}"),
+                title: Some(title.into()),
+                format: ReplayFormat::Flv,
+                url: format!("/media/demo/{file}"),
+                start_time: start,
+                end_time: start + (*duration_ms / 1000) as i64,
+                duration_ms: *duration_ms,
+                size_bytes: FILES.iter().find(|(n, _)| n == file).map_or(0, |(_, b)| b.len() as u64),
+                raw_payload: None,
+                facts: None,
+                // One push session, so the parts stay one broadcast whatever --broadcast-gap is.
+                sessions: vec![SessionKey::new("demo", format!("{streamer}-relay"))],
+            })
+            .await?;
+    }
+    // Live now: a second seeding finds the session still open and changes nothing.
+    store
+        .apply_live_event(LiveEvent {
+            streamer_id: LIVE.into(),
+            live: true,
+            event_time: now,
+            sequence: 0,
+            session: Some(SessionKey::new("demo", format!("{LIVE}-live"))),
+            stamped: false,
+            push_started_at: None,
+        })
+        .await?;
     if created > 0 {
         tracing::info!(streamers = created, "seeded demo data");
     }

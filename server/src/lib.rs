@@ -2,7 +2,8 @@
 //!
 //! A recording's way through: [`hooks`] (one `parse` per recording service, a request to
 //! an event) → [`ingest`] (one step applies any event: stores it, then queues what
-//! follows) → [`store`] (all SQL, behind one facade; `Ok` means committed) and [`jobs`]
+//! follows; recordings are grouped into broadcasts by `ingest::broadcast`) → [`store`]
+//! (all SQL, behind one facade; `Ok` means committed) and [`jobs`]
 //! (background work: keyframe indexes of remote FLVs, HLS durations from playlists). [`reconcile`] produces the same
 //! events from Tencent's file list. Reads go [`routes`] → [`store`].
 //!
@@ -116,7 +117,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.admin_token.as_deref().is_none_or(str::is_empty) {
         tracing::info!("no --admin-token: the admin API is closed");
     }
-    let store = Store::open(&config.db).with_context(|| format!("opening database {}", config.db))?;
+    let store =
+        Store::open_with(&config.db, config.grouping()).with_context(|| format!("opening database {}", config.db))?;
     if config.demo {
         demo::seed(&store, &config.media_dir).await.context("seeding demo data")?;
     }
@@ -140,6 +142,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     // SRS HLS recordings whose closing was lost with the last run, and idle ones.
     tokio::spawn(ingest::srs_hls::sweep_forever(state.clone()));
+    // Broadcasts whose files are all in, or whose settle time passed.
+    tokio::spawn(ingest::promote_forever(state.clone()));
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     serve(listener, app(state)).await;

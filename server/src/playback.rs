@@ -1,5 +1,7 @@
 //! What the player needs beyond a replay's file (and `hls_facts`, a playlist's facts
 //! wherever it lives):
+//! Both are per file: `{id}` is a part's id (a replay's parts link to them; a one-part
+//! replay's id is its part's).
 //! - `GET /api/v1/replays/{id}/keyframes`: every keyframe's time and byte offset of an
 //!   FLV replay, computed once (reading a local file, or streaming a remote one in the
 //!   background with bounded memory) and kept in the database;
@@ -89,7 +91,7 @@ pub async fn hls_facts(app: &AppState, url: &str) -> Result<probe::HlsFacts, Str
 async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {
     let gone = || Failure::not_found("no such replay");
     let id: i64 = id.parse().map_err(|_| gone())?;
-    let replay = app.store.replay(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
+    let replay = app.store.part(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
     if replay.format != ReplayFormat::Flv {
         return Err(Failure::new(
             StatusCode::CONFLICT,

@@ -178,6 +178,8 @@ fn to_replay(app: &AppState, stream: &str, file: &Value) -> Option<NewReplay> {
         size_bytes: file["file_size"].as_u64().unwrap_or(0),
         raw_payload: Some(file.to_string()),
         facts: None,
+        // The list tells no session: time places it.
+        sessions: Vec::new(),
     })
 }
 

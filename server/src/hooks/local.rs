@@ -6,6 +6,7 @@ use relive_api::RecordFormat;
 
 use crate::error::Failure;
 use crate::ingest::{Event, EventOrder, LiveChange};
+use crate::store::SessionKey;
 
 /// `record=` from a query string (`a=1&record=mp4`, with or without a leading `?`).
 pub fn record_format(query: &str) -> Option<RecordFormat> {
@@ -27,8 +28,13 @@ pub fn stream_id(field: &str, s: Option<String>) -> Result<String, Failure> {
 
 /// A publish starting or ending (`session`: the server's id of the publish, if it gives
 /// one). These servers send events in order and stamp none.
-pub fn live(streamer_id: String, live: bool, session: Option<String>) -> Event {
-    Event::Live(LiveChange { streamer_id, live, order: EventOrder::Arrival, session })
+pub fn live(streamer_id: String, live: bool, session: Option<SessionKey>) -> Event {
+    Event::Live(LiveChange { streamer_id, live, order: EventOrder::Arrival, session, push_started_at: None })
+}
+
+/// The server's id of a publish (`source`: which server), if it gave a non-empty one.
+pub fn session(source: &str, id: Option<String>) -> Option<SessionKey> {
+    id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(|s| SessionKey::new(source, s))
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! written: also `seq_no`, `duration` in seconds, `client_id`; gathered per publish into
 //! one HLS replay, `crate::ingest::srs_hls`), `on_publish` and `on_unpublish` (which
 //! also close that recording). SRS reads `{"code":0}` (and older SRS a plain `0`) as
-//! success.
+//! success. `client_id` (the publishing connection) names the broadcast: a publish's DVR
+//! files and its HLS recording join the broadcast its `on_publish` opened.
 
 use std::path::PathBuf;
 
@@ -29,6 +30,9 @@ pub async fn handle(
     logged("srs", result).map(|_| Json(HookAck { code: 0 }))
 }
 
+/// The source of SRS's sessions (`client_id`) and recordings.
+pub const SOURCE: &str = "srs";
+
 /// Reads a callback's JSON.
 pub fn parse(body: &[u8]) -> Result<Event, Failure> {
     let map = json_object(body)?;
@@ -37,10 +41,11 @@ pub fn parse(body: &[u8]) -> Result<Event, Failure> {
     let client_id = || f.str("client_id").ok().flatten().filter(|c| !c.is_empty());
     match f.req_str("action")?.as_str() {
         "on_dvr" => Ok(Event::LocalRecording(LocalRecording {
-            source: "srs",
+            source: SOURCE,
             streamer_id: stream_id("stream", f.str("stream")?)?,
             path: file(&f)?,
             record: record_format(&f.str("param")?.unwrap_or_default()),
+            session: local::session(SOURCE, client_id()),
             raw: String::from_utf8_lossy(body).into_owned(),
         })),
         "on_hls" => {
@@ -63,8 +68,12 @@ pub fn parse(body: &[u8]) -> Result<Event, Failure> {
                 duration,
             }))
         }
-        "on_publish" => Ok(local::live(stream_id("stream", f.str("stream")?)?, true, client_id())),
-        "on_unpublish" => Ok(local::live(stream_id("stream", f.str("stream")?)?, false, client_id())),
+        "on_publish" => {
+            Ok(local::live(stream_id("stream", f.str("stream")?)?, true, local::session(SOURCE, client_id())))
+        }
+        "on_unpublish" => {
+            Ok(local::live(stream_id("stream", f.str("stream")?)?, false, local::session(SOURCE, client_id())))
+        }
         other => Ok(Event::Ignored(format!("action={other}"))),
     }
 }
@@ -151,6 +160,12 @@ mod tests {
         let Event::Live(l) = parse(br#"{"action":"on_unpublish","stream":"me","client_id":"abc"}"#).unwrap() else {
             panic!()
         };
-        assert_eq!((l.live, l.session.as_deref()), (false, Some("abc")));
+        assert_eq!((l.live, l.session.map(|k| k.key)), (false, Some("abc".to_string())));
+        let Event::LocalRecording(r) =
+            parse(br#"{"action":"on_dvr","stream":"me","file":"/a.flv","client_id":"abc"}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(r.session, Some(crate::store::SessionKey::new(SOURCE, "abc")));
     }
 }

@@ -7,7 +7,14 @@
 //!   read; the whole payload is stored, unknown fields included. `file_format` `hls`
 //!   (any case), or a `video_url` ending in `.m3u8`, is an HLS replay; without a
 //!   `duration` its playlist tells it (a background job, see `crate::ingest`).
-//! - `event_type` 1 / 0: a stream was pushed / cut: the streamer's live status.
+//!   `callback_ext.session_id` (a JSON object inside a string) and `task_id` name the
+//!   recording session: the files of one session join one broadcast.
+//! - `event_type` 1 / 0: a stream was pushed / cut: the streamer's live status, and the
+//!   start or end of a broadcast (`sequence` names the push; a cut's `push_duration`,
+//!   in ms, tells when it began).
+//! - `event_type` 332: the recording's status (`record_event`: started, failed, paused,
+//!   resumed, error, ended) for a recording session (`session_id`, else `task_id`),
+//!   applied in `seq` order per session: the broadcast's status.
 //! - anything else: acknowledged and ignored.
 //!
 //! Every callback carries `t` (an expiry, Unix seconds) and `sign = md5(key + t)`.
@@ -24,16 +31,20 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::ingest::{Event, EventOrder, LiveChange, ingest};
 use crate::signing::{constant_time_eq, tencent_callback_sign};
-use crate::store::{NewReplay, unix_now};
+use crate::store::{NewReplay, RecordEvent, RecordStatus, SessionKey, unix_now};
 
-/// The `source` of replays Tencent announces; `file_id` is their id there.
+/// The `source` of replays Tencent announces (`file_id` is their id there), and of its
+/// recording sessions (`session_id`, `task_id`).
 pub const SOURCE: &str = "tencent";
+/// The source of Tencent's push sessions (`sequence` of events 1 and 0).
+pub const PUSH_SOURCE: &str = "tencent-push";
 /// How far past its `t` a callback is still accepted, for clocks that disagree.
 pub const CLOCK_SKEW_SECS: i64 = 120;
 
 pub const EVENT_STREAM_END: i64 = 0;
 pub const EVENT_STREAM_BEGIN: i64 = 1;
 pub const EVENT_RECORDING: i64 = 100;
+pub const EVENT_RECORD_STATUS: i64 = 332;
 
 pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<HookAck>, Failure> {
     let key = app.config.tencent_callback_key.as_deref();
@@ -73,18 +84,82 @@ fn event(map: &Map<String, Value>, raw: String, now: i64) -> Result<Event, Failu
     let f = Fields(map);
     let event_type = f.req_int("event_type")?;
     match event_type {
-        EVENT_RECORDING => parse_recording(&f, raw).map(Event::Recording),
-        EVENT_STREAM_BEGIN | EVENT_STREAM_END => Ok(Event::Live(LiveChange {
-            streamer_id: stream_id(&f)?,
-            live: event_type == EVENT_STREAM_BEGIN,
-            order: EventOrder::Stamped {
-                time: f.int("event_time")?.or(f.int("t")?).unwrap_or(now),
-                sequence: f.u64("sequence")?.unwrap_or(0),
-            },
-            session: None,
-        })),
+        EVENT_RECORDING => parse_recording(map, &f, raw).map(Event::Recording),
+        EVENT_STREAM_BEGIN | EVENT_STREAM_END => {
+            let time = f.int("event_time")?.or(f.int("t")?).unwrap_or(now);
+            let sequence = f.u64("sequence")?.unwrap_or(0);
+            let live = event_type == EVENT_STREAM_BEGIN;
+            // How long the push lasted (ms), on a cut: when it began.
+            let push_started_at = match f.int("push_duration").ok().flatten() {
+                Some(ms) if !live && ms > 0 => Some(time.saturating_sub(ms / 1000)),
+                _ => None,
+            };
+            Ok(Event::Live(LiveChange {
+                streamer_id: stream_id(&f)?,
+                live,
+                order: EventOrder::Stamped { time, sequence },
+                session: (sequence != 0).then(|| SessionKey::new(PUSH_SOURCE, sequence.to_string())),
+                push_started_at,
+            }))
+        }
+        EVENT_RECORD_STATUS => parse_record_status(map, &f, now),
         other => Ok(Event::Ignored(format!("event_type {other}"))),
     }
+}
+
+/// Event 332. `record_event`, `seq` and the stream are required; `session_id` (else
+/// `task_id`) names the recording session; `record_detail` (a JSON string) is kept for a
+/// failure's reason. A `record_event` this server does not know is acknowledged and ignored.
+fn parse_record_status(map: &Map<String, Value>, f: &Fields, now: i64) -> Result<Event, Failure> {
+    let streamer_id = stream_id(f)?;
+    let name = f.req_str("record_event")?;
+    let seq = f.u64("seq")?.ok_or_else(|| Failure::missing("seq"))?;
+    let event_time = f.int("event_time")?.or(f.int("t")?).unwrap_or(now);
+    let session = [f.str("session_id")?, f.str("task_id")?]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+        .map(|s| SessionKey::new(SOURCE, s));
+    let detail = match map.get("record_detail") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(v @ Value::Object(_)) => Some(v.to_string()),
+        Some(_) => return Err(Failure::invalid("record_detail", "must be a JSON string")),
+    };
+    let Some(event) = RecordEvent::parse(name.trim()) else {
+        return Ok(Event::Ignored(format!("event_type 332 with record_event {name}")));
+    };
+    Ok(Event::RecordStatus(RecordStatus { streamer_id, session, event, seq, event_time, detail }))
+}
+
+/// A field that is a non-empty string or a number, else nothing: for fields Tencent
+/// calls informative, which must never be a reason to refuse a file.
+fn loose_str(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The recording session of a file: `callback_ext.session_id` (`callback_ext` is a
+/// string holding JSON), then `task_id`; each once.
+fn recording_sessions(map: &Map<String, Value>) -> Vec<SessionKey> {
+    let ext = match map.get("callback_ext") {
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s).ok(),
+        Some(v @ Value::Object(_)) => Some(v.clone()),
+        _ => None,
+    };
+    let mut keys: Vec<SessionKey> = Vec::new();
+    let ids = [ext.as_ref().and_then(|e| loose_str(e.get("session_id"))), loose_str(map.get("task_id"))];
+    for id in ids.into_iter().flatten() {
+        let k = SessionKey::new(SOURCE, id);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
 }
 
 fn stream_id(f: &Fields) -> Result<String, Failure> {
@@ -102,7 +177,7 @@ fn stream_id(f: &Fields) -> Result<String, Failure> {
     }
 }
 
-fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
+fn parse_recording(map: &Map<String, Value>, f: &Fields, raw: String) -> Result<NewReplay, Failure> {
     let streamer_id = stream_id(f)?;
     let file_id = f.req_str("file_id")?;
     let url = http_url("video_url", &f.req_str("video_url")?)?;
@@ -144,6 +219,7 @@ fn parse_recording(f: &Fields, raw: String) -> Result<NewReplay, Failure> {
         size_bytes: size as u64,
         raw_payload: Some(raw),
         facts: None,
+        sessions: recording_sessions(map),
     })
 }
 
@@ -248,15 +324,87 @@ mod tests {
                 streamer_id: "s".into(),
                 live: true,
                 order: EventOrder::Stamped { time: t, sequence: 7 },
-                session: None
+                session: Some(SessionKey::new(PUSH_SOURCE, "7")),
+                push_started_at: None,
             }
         );
     }
 
     #[test]
+    fn a_cut_tells_when_its_push_began() {
+        let m = obj(json!({"event_type": 0, "stream_id": "s", "event_time": 10_000, "sequence": "2210464508206756938",
+            "push_duration": 3_600_500}));
+        let Event::Live(l) = event(&m, String::new(), 0).unwrap() else { panic!() };
+        assert_eq!((l.live, l.push_started_at), (false, Some(6_400)));
+        assert_eq!(l.session, Some(SessionKey::new(PUSH_SOURCE, "2210464508206756938")));
+    }
+
+    #[test]
+    fn recordings_name_their_session_from_callback_ext_and_task_id() {
+        let base = json!({"event_type": 100, "stream_id": "s", "file_id": "f", "video_url": "http://a/b.mp4",
+            "start_time": 1, "end_time": 2});
+        let with = |extra: Value| {
+            let mut m = obj(base.clone());
+            m.extend(obj(extra));
+            let Event::Recording(r) = event(&m, String::new(), 0).unwrap() else { panic!() };
+            r.sessions.into_iter().map(|k| k.key).collect::<Vec<_>>()
+        };
+        let ext = r#"{"video_codec":"h264","session_id":"1820000000000000001","resolution":"1920x1080"}"#;
+        assert_eq!(with(json!({"callback_ext": ext, "task_id": "1820000000000000001"})), ["1820000000000000001"]);
+        assert_eq!(with(json!({"callback_ext": ext, "task_id": "t-2"})), ["1820000000000000001", "t-2"]);
+        assert_eq!(with(json!({"task_id": 42})), ["42"]);
+        // Informative fields never refuse a file.
+        assert_eq!(with(json!({"callback_ext": "{not json", "task_id": {"x": 1}})), Vec::<String>::new());
+        assert_eq!(with(json!({"callback_ext": {"session_id": "s9"}})), ["s9"]);
+    }
+
+    /// Tencent's documented example of event 332 (signature fields left out).
+    #[test]
+    fn recording_status_reads_the_documented_example() {
+        let m = obj(json!({"appid": 123456789, "appname": "live", "domain": "x.livepush.myqcloud.com",
+            "event_time": 1700207929, "event_type": 332,
+            "record_detail": "{\"file_format\":2,\"record_bps\":0,\"start_model\":1,\"record_content\":1,\"source_type\":2,\"codec_temp_id\":0}",
+            "record_event": "record_ended", "seq": "3266441426274648065", "session_id": "2918085116267032069",
+            "stream_id": "2991615887188599295"}));
+        let Event::RecordStatus(s) = event(&m, String::new(), 0).unwrap() else { panic!() };
+        assert_eq!(
+            (s.streamer_id.as_str(), s.event, s.seq, s.event_time),
+            ("2991615887188599295", RecordEvent::Ended, 3266441426274648065, 1700207929)
+        );
+        assert_eq!(s.session, Some(SessionKey::new(SOURCE, "2918085116267032069")));
+        assert!(s.detail.unwrap().contains("\"file_format\":2"));
+    }
+
+    #[test]
+    fn malformed_recording_statuses_are_refused_and_unknown_ones_ignored() {
+        let field = |v: Value| event(&obj(v), String::new(), 0).unwrap_err().body.field;
+        let ok = json!({"event_type": 332, "stream_id": "s", "record_event": "record_paused", "seq": 5});
+        assert!(
+            matches!(event(&obj(ok.clone()), String::new(), 0).unwrap(), Event::RecordStatus(s) if s.session.is_none())
+        );
+        let without = |k: &str| {
+            let mut v = ok.clone();
+            v.as_object_mut().unwrap().remove(k);
+            v
+        };
+        assert_eq!(field(without("seq")).as_deref(), Some("seq"));
+        assert_eq!(field(without("record_event")).as_deref(), Some("record_event"));
+        assert_eq!(field(without("stream_id")).as_deref(), Some("stream_id"));
+        let mut bad_seq = ok.clone();
+        bad_seq["seq"] = json!("-1");
+        assert_eq!(field(bad_seq).as_deref(), Some("seq"));
+        let mut bad_detail = ok.clone();
+        bad_detail["record_detail"] = json!([1]);
+        assert_eq!(field(bad_detail).as_deref(), Some("record_detail"));
+        let mut unknown = ok;
+        unknown["record_event"] = json!("record_teleported");
+        assert!(matches!(event(&obj(unknown), String::new(), 0).unwrap(), Event::Ignored(_)));
+    }
+
+    #[test]
     fn other_events_are_ignored() {
         assert!(
-            matches!(event(&obj(json!({"event_type": 332})), String::new(), 0).unwrap(), Event::Ignored(e) if e == "event_type 332")
+            matches!(event(&obj(json!({"event_type": 321})), String::new(), 0).unwrap(), Event::Ignored(e) if e == "event_type 321")
         );
     }
 }

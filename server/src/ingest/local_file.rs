@@ -16,7 +16,7 @@ use relive_media::FlvIndex;
 use relive_media::mp4::Mp4Facts;
 
 use crate::probe;
-use crate::store::{MediaFacts, NewReplay, unix_now};
+use crate::store::{MediaFacts, NewReplay, SessionKey, unix_now};
 
 /// A finished recording on this machine, as a hook announced it.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub struct LocalRecording {
     pub path: PathBuf,
     /// What the push asked for (`record=flv|mp4` in its query).
     pub record: Option<RecordFormat>,
+    /// The publish it was recorded from (nginx-rtmp's `clientid`, SRS's `client_id`):
+    /// the broadcast that publish opened.
+    pub session: Option<SessionKey>,
     pub raw: String,
 }
 
@@ -133,6 +136,7 @@ pub async fn probe(media_dir: &Path, a: LocalRecording) -> Result<Probed, Failur
         size_bytes: size,
         raw_payload: Some(a.raw),
         facts,
+        sessions: a.session.into_iter().collect(),
     };
     Ok(Probed { replay, keyframes })
 }

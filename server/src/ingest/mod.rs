@@ -6,18 +6,26 @@
 //! committed. SRS's `on_hls` segments are gathered per publish by [`srs_hls`], and a
 //! publish's end makes them one HLS replay.
 //!
+//! Recordings are parts of broadcasts: [`broadcast`] holds the rules (which broadcast a
+//! part or a live event belongs to, merges, alternates, the timeline, the status), the
+//! store applies them in the same transaction as what it stores, and [`promote_forever`]
+//! moves broadcasts whose files are all in to `ready`.
+//!
 //! A new recording service is a new parser producing these events; a new kind of event
-//! (Tencent's screenshots, recording status) is a new `Event` variant and one arm here.
+//! (Tencent's screenshots) is a new `Event` variant and one arm here.
 
+pub mod broadcast;
 mod local_file;
 pub mod srs_hls;
+
+use std::time::Duration;
 
 use relive_api::ReplayFormat;
 
 use crate::AppState;
 use crate::error::Failure;
 use crate::jobs::Job;
-use crate::store::{Ingest, LiveEvent, NewReplay, unix_now};
+use crate::store::{BroadcastChange, Ingest, LiveEvent, NewReplay, RecordStatus, SessionKey, unix_now};
 
 pub use local_file::LocalRecording;
 pub use srs_hls::SrsSegment;
@@ -33,7 +41,9 @@ pub enum Event {
     HlsSegment(SrsSegment),
     /// A stream went live or stopped.
     Live(LiveChange),
-    /// Understood, and nothing to do: what it was (`event_type 332`, `call=play`).
+    /// Tencent's recording status changed (event 332).
+    RecordStatus(RecordStatus),
+    /// Understood, and nothing to do: what it was (`event_type 200`, `call=play`).
     Ignored(String),
 }
 
@@ -42,8 +52,11 @@ pub struct LiveChange {
     pub streamer_id: String,
     pub live: bool,
     pub order: EventOrder,
-    /// The service's id of the publish, when it gives one (SRS's `client_id`).
-    pub session: Option<String>,
+    /// The service's id of the publish, when it gives one (Tencent's `sequence`,
+    /// nginx-rtmp's `clientid`, SRS's `client_id`).
+    pub session: Option<SessionKey>,
+    /// When the push began, if an end tells (Tencent's `push_duration`).
+    pub push_started_at: Option<i64>,
 }
 
 /// How live events of one stream are put in order.
@@ -59,16 +72,20 @@ pub enum EventOrder {
 /// What became of an event. A rejected one is a `Failure` instead.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// A new replay.
-    Stored { replay: i64, file: String, streamer: String },
+    /// A new part of broadcast `broadcast`.
+    Stored { replay: i64, broadcast: i64, file: String, streamer: String },
     /// That recording was announced before: nothing changed.
     Duplicate { replay: i64, file: String },
     /// A segment was added to the recording of a publish in progress.
     Segment { streamer: String, seq: u64, folder: String },
-    /// The stream's live status is now `live`.
-    LiveChanged { streamer: String, live: bool },
+    /// The stream's live status is now `live`; its broadcast is now `status`.
+    LiveChanged { streamer: String, live: bool, broadcast: BroadcastChange },
     /// An event older than the last one applied to that stream: nothing changed.
     Stale { streamer: String, live: bool },
+    /// A recording status applied to a broadcast.
+    RecordStatus { streamer: String, event: &'static str, seq: u64, broadcast: BroadcastChange },
+    /// A recording status older than the last one applied to its session.
+    StaleRecordStatus { streamer: String, event: &'static str, seq: u64 },
     /// Nothing to do.
     Ignored { what: String },
 }
@@ -77,9 +94,12 @@ impl Outcome {
     /// The word logs use: `accepted`, `duplicate`, `stale` or `ignored`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Outcome::Stored { .. } | Outcome::LiveChanged { .. } | Outcome::Segment { .. } => "accepted",
+            Outcome::Stored { .. }
+            | Outcome::LiveChanged { .. }
+            | Outcome::Segment { .. }
+            | Outcome::RecordStatus { .. } => "accepted",
             Outcome::Duplicate { .. } => "duplicate",
-            Outcome::Stale { .. } => "stale",
+            Outcome::Stale { .. } | Outcome::StaleRecordStatus { .. } => "stale",
             Outcome::Ignored { .. } => "ignored",
         }
     }
@@ -89,15 +109,33 @@ impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = |live: bool| if live { "live" } else { "offline" };
         match self {
-            Outcome::Stored { replay, file, streamer } => write!(f, "{file} of stream {streamer} as replay {replay}"),
+            Outcome::Stored { replay, broadcast, file, streamer } => {
+                write!(f, "{file} of stream {streamer} as part {replay} of broadcast {broadcast}")
+            }
             Outcome::Duplicate { replay, file } => write!(f, "{file} already replay {replay}"),
             Outcome::Segment { streamer, seq, folder } => write!(f, "segment {seq} of stream {streamer} into {folder}"),
-            Outcome::LiveChanged { streamer, live } => write!(f, "stream {streamer} is {}", state(*live)),
+            Outcome::LiveChanged { streamer, live, broadcast } => {
+                write!(f, "stream {streamer} is {}; {}", state(*live), describe(broadcast))
+            }
             Outcome::Stale { streamer, live } => {
                 write!(f, "{} event of stream {streamer} older than the last one applied", state(*live))
             }
+            Outcome::RecordStatus { streamer, event, seq, broadcast } => {
+                write!(f, "{event} (seq {seq}) of stream {streamer}: {}", describe(broadcast))
+            }
+            Outcome::StaleRecordStatus { streamer, event, seq } => {
+                write!(f, "{event} (seq {seq}) of stream {streamer} older than the last one applied to its session")
+            }
             Outcome::Ignored { what } => f.write_str(what),
         }
+    }
+}
+
+fn describe(b: &BroadcastChange) -> String {
+    match b {
+        BroadcastChange::Applied { broadcast, status } => format!("broadcast {broadcast} is {}", status.as_str()),
+        BroadcastChange::Stale => "the broadcast already had a later event".into(),
+        BroadcastChange::Superseded { broadcast } => format!("broadcast {broadcast} goes on with a newer session"),
     }
 }
 
@@ -135,22 +173,41 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
         }
         Event::HlsSegment(segment) => srs_hls::add_segment(app, segment).await,
         Event::Live(change) => {
-            let (time, sequence) = match change.order {
-                EventOrder::Stamped { time, sequence } => (time, sequence),
-                EventOrder::Arrival => (unix_now(), next_arrival()),
+            let (time, sequence, stamped) = match change.order {
+                EventOrder::Stamped { time, sequence } => (time, sequence, true),
+                EventOrder::Arrival => (unix_now(), next_arrival(), false),
             };
             let (streamer, live) = (change.streamer_id, change.live);
-            let e = LiveEvent { streamer_id: streamer.clone(), live, event_time: time, sequence };
+            let client_id = change.session.as_ref().filter(|k| k.source == "srs").map(|k| k.key.clone());
+            let e = LiveEvent {
+                streamer_id: streamer.clone(),
+                live,
+                event_time: time,
+                sequence,
+                session: change.session,
+                stamped,
+                push_started_at: change.push_started_at,
+            };
             let applied = app.store.apply_live_event(e).await?;
             // A publish boundary ends (or closes) the HLS recording gathered from on_hls.
-            if let Err(f) = srs_hls::publish_changed(app, &streamer, change.session.as_deref(), live).await {
+            if let Err(f) = srs_hls::publish_changed(app, &streamer, client_id.as_deref(), live).await {
                 if !live {
                     return Err(f);
                 }
                 // Never refuse a publish over the previous one's recording.
                 tracing::error!(stream = %streamer, error = %f.body.message, "srs hls: cannot close the previous recording");
             }
-            Ok(if applied { Outcome::LiveChanged { streamer, live } } else { Outcome::Stale { streamer, live } })
+            Ok(match (applied.live_changed, applied.broadcast) {
+                (false, BroadcastChange::Stale) => Outcome::Stale { streamer, live },
+                (_, broadcast) => Outcome::LiveChanged { streamer, live, broadcast },
+            })
+        }
+        Event::RecordStatus(status) => {
+            let (streamer, event, seq) = (status.streamer_id.clone(), status.event.as_str(), status.seq);
+            Ok(match app.store.apply_record_status(status).await? {
+                BroadcastChange::Stale => Outcome::StaleRecordStatus { streamer, event, seq },
+                broadcast => Outcome::RecordStatus { streamer, event, seq, broadcast },
+            })
         }
         Event::Ignored(what) => Ok(Outcome::Ignored { what }),
     }
@@ -158,8 +215,34 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
 
 fn outcome(stored: Ingest, file: String) -> Outcome {
     match stored {
-        Ingest::Stored(row) => Outcome::Stored { replay: row.id, file, streamer: row.streamer_id },
+        Ingest::Stored(row) => Outcome::Stored {
+            replay: row.id,
+            broadcast: row.broadcast_id.unwrap_or(row.id),
+            file,
+            streamer: row.streamer_id,
+        },
         Ingest::Duplicate(replay) => Outcome::Duplicate { replay, file },
+    }
+}
+
+/// How often broadcasts waiting for files are looked at.
+pub const PROMOTE_EVERY: Duration = Duration::from_secs(10);
+
+/// Moves broadcasts whose files are all in (or whose settle time passed) to `ready`, and
+/// removes pushes that left no file, every [`PROMOTE_EVERY`]. Each ingest does the same
+/// for the broadcast it touched; this catches the ones that wait for time alone.
+pub async fn promote_forever(app: AppState) {
+    let mut every = tokio::time::interval(PROMOTE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match app.store.promote_broadcasts(unix_now()).await {
+            Ok(p) if p.ready + p.deleted > 0 => {
+                tracing::info!(ready = p.ready, removed = p.deleted, "broadcasts promoted")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot promote broadcasts"),
+        }
     }
 }
 

@@ -33,7 +33,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::files;
 use crate::ingest::local_file::url_path;
-use crate::store::{HlsSegment, HlsSession, Ingest, NewReplay, unix_now};
+use crate::store::{HlsSegment, HlsSession, Ingest, NewReplay, SessionKey, unix_now};
 
 /// The folder, under the media folder, of the replays made of SRS's segments.
 pub const FOLDER: &str = "relive-hls";
@@ -248,6 +248,12 @@ async fn close(app: &AppState, s: &HlsSession) -> Result<Option<Ingest>, Failure
         size_bytes: segments.iter().map(|g| g.size_bytes).sum(),
         raw_payload: Some(raw.to_string()),
         facts: None,
+        // The publish's broadcast: beside its DVR file (if SRS wrote one too) it is an alternate.
+        sessions: Some(&s.client_id)
+            .filter(|c| !c.is_empty())
+            .map(|c| SessionKey::new(crate::hooks::srs::SOURCE, c.as_str()))
+            .into_iter()
+            .collect(),
     };
     let stored = app.store.close_hls_session(s.folder.clone(), Some(replay), now).await?;
     let replay = match &stored {

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::hooks::http_url;
 use crate::signing::{constant_time_eq, tencent_push_url};
-use crate::store::{ReplayChange, unix_now};
+use crate::store::{PartDeleted, ReplayChange, unix_now};
 
 /// Proof that the request carries the admin token. Never logged.
 pub struct Admin;
@@ -82,7 +82,8 @@ pub fn validate_profile(u: StreamerUpdate) -> Result<StreamerUpdate, Failure> {
     Ok(StreamerUpdate { display_name, avatar_url, bio: u.bio.trim_end().to_string() })
 }
 
-#[utoipa::path(patch, path = "/api/v1/replays/{id}", tag = "admin", params(("id" = i64, Path)),
+#[utoipa::path(patch, path = "/api/v1/replays/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "The replay's id (or any id that finds it, as for GET)")),
     request_body = ReplayUpdate, security(("admin" = [])),
     responses((status = 204), (status = 400, body = relive_api::ApiError), (status = 401, body = relive_api::ApiError), (status = 404, body = relive_api::ApiError)))]
 pub async fn patch_replay(
@@ -100,23 +101,43 @@ pub async fn patch_replay(
         }
         Some(t) => Some(Some(t.trim().to_string())),
     };
-    let found = app.store.change_replay(id, ReplayChange { title, hidden: update.hidden }).await?;
+    let found = app.store.change_broadcast(id, ReplayChange { title, hidden: update.hidden }).await?;
     if found { Ok(StatusCode::NO_CONTENT) } else { Err(Failure::not_found("no such replay")) }
 }
 
-#[utoipa::path(delete, path = "/api/v1/replays/{id}", tag = "admin", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/replays/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "The replay's id (or any id that finds it, as for GET)")),
     security(("admin" = [])),
-    responses((status = 204), (status = 401, body = relive_api::ApiError), (status = 404, body = relive_api::ApiError)))]
+    responses((status = 204, description = "The replay and all its parts are deleted"),
+        (status = 401, body = relive_api::ApiError), (status = 404, body = relive_api::ApiError)))]
 pub async fn delete_replay(
     _: Admin,
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Failure> {
     let id = replay_id(&id)?;
-    if app.store.delete_replay(id).await? {
+    if app.store.delete_broadcast(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Failure::not_found("no such replay"))
+    }
+}
+
+#[utoipa::path(delete, path = "/api/v1/replays/{id}/parts/{part_id}", tag = "admin",
+    params(("id" = i64, Path, description = "The replay's id (or any id that finds it, as for GET)"),
+        ("part_id" = i64, Path, description = "The id of one of its parts")),
+    security(("admin" = [])),
+    responses((status = 204, description = "The part is deleted: the replay is shorter, or, if it was its last part, deleted too"),
+        (status = 401, body = relive_api::ApiError), (status = 404, body = relive_api::ApiError)))]
+pub async fn delete_part(
+    _: Admin,
+    State(app): State<AppState>,
+    Path((id, part_id)): Path<(String, String)>,
+) -> Result<StatusCode, Failure> {
+    let (id, part_id) = (replay_id(&id)?, replay_id(&part_id)?);
+    match app.store.delete_part(id, part_id).await? {
+        PartDeleted::NotFound => Err(Failure::not_found("no such part of this replay")),
+        PartDeleted::Deleted | PartDeleted::BroadcastDeleted => Ok(StatusCode::NO_CONTENT),
     }
 }
 

@@ -7,7 +7,7 @@ pub mod public;
 use axum::Router;
 use axum::extract::FromRequest;
 use axum::extract::rejection::QueryRejection;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use relive_api::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 use serde::Deserialize;
 
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/streamers/{id}/replays", get(public::streamer_replays))
         .route("/streamers/{id}/push-url", post(admin::push_url))
         .route("/replays/{id}", get(public::replay).patch(admin::patch_replay).delete(admin::delete_replay))
+        .route("/replays/{id}/parts/{part_id}", delete(admin::delete_part))
         .route("/replays/{id}/keyframes", get(crate::playback::keyframes))
         .route("/replays/{id}/mp4", get(crate::playback::mp4))
         .route("/openapi.json", get(openapi::document))

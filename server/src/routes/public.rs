@@ -1,15 +1,17 @@
 //! Public reads: the streamer directory, profiles, replay lists, single replays.
+//! A replay is a broadcast (its parts laid end to end by `crate::ingest::broadcast`).
 //! Hidden and deleted replays never appear here.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use relive_api::{Replay, ReplayDetail, ReplayPage, Streamer, StreamerPage};
+use relive_api::{Replay, ReplayDetail, ReplayFormat, ReplayGap, ReplayPage, ReplayPart, Streamer, StreamerPage};
 
 use super::{PageQuery, ReplayListParams, StreamerListParams};
 use crate::AppState;
 use crate::error::Failure;
-use crate::store::{ReplayKey, ReplayRow, StreamerKey};
+use crate::ingest::broadcast;
+use crate::store::{BroadcastRow, ReplayKey, StreamerKey};
 
 #[utoipa::path(get, path = "/api/v1/streamers", tag = "public", params(StreamerListParams),
     responses((status = 200, body = StreamerPage), (status = 400, body = relive_api::ApiError)))]
@@ -38,54 +40,87 @@ pub async fn streamer_replays(
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<ReplayPage>, Failure> {
     let q = PageQuery::from(q)?;
-    let after = q.cursor(|t, id| Some(ReplayKey { start_time: t, id: id.parse().ok()? }))?;
+    let after = q.cursor(|t, id| Some(ReplayKey { sort_time: t, id: id.parse().ok()? }))?;
     let limit = q.limit()?;
-    let page = app.store.replays(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
+    let page = app.store.broadcasts(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
     let base = app.config.public_base();
     Ok(Json(ReplayPage {
         items: page.items.into_iter().map(|r| replay_json(r, base.as_deref())).collect(),
-        next_cursor: page.next.map(|k| format!("{}.{}", k.start_time, k.id)),
+        next_cursor: page.next.map(|k| format!("{}.{}", k.sort_time, k.id)),
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/replays/{id}", tag = "public", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/replays/{id}", tag = "public",
+    params(("id" = i64, Path, description = "The replay's id, or the id of any of its parts, or of a replay merged into it")),
     responses((status = 200, body = ReplayDetail), (status = 404, body = relive_api::ApiError)))]
 pub async fn replay(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<ReplayDetail>, Failure> {
     let gone = || Failure::not_found("no such replay");
     let id: i64 = id.parse().map_err(|_| gone())?;
-    let row = app.store.replay(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
+    let row = app.store.broadcast(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
     let streamer = app.store.streamer(row.streamer_id.clone()).await?.ok_or_else(gone)?;
     let base = app.config.public_base();
     Ok(Json(ReplayDetail { replay: replay_json(row, base.as_deref()), streamer }))
 }
 
-/// A stored replay as the API shows it: the default title filled in, and local paths
+/// A stored broadcast as the API shows it: its parts laid end to end with the gaps
+/// between them, the first part's facts, the default title filled in, and local paths
 /// made absolute when a public URL is configured.
-pub fn replay_json(r: ReplayRow, public_base: Option<&str>) -> Replay {
-    let url = match public_base {
-        Some(base) if r.url.starts_with('/') => format!("{base}{}", r.url),
-        _ => r.url,
+pub fn replay_json(b: BroadcastRow, public_base: Option<&str>) -> Replay {
+    let absolute = |url: String| match public_base {
+        Some(base) if url.starts_with('/') => format!("{base}{url}"),
+        _ => url,
     };
-    let title_is_default = r.title.as_deref().is_none_or(|t| t.trim().is_empty());
+    let spans: Vec<(i64, i64, u64)> = b.parts.iter().map(|p| (p.start_time, p.end_time, p.duration_ms)).collect();
+    let layout = broadcast::layout(&spans);
+    let first = b.parts.first();
+    let start_time = first.map_or(b.started_at.unwrap_or(b.sort_time), |p| p.start_time);
+    let end_time = match b.parts.iter().map(|p| p.end_time).max() {
+        Some(end) => end,
+        None => b.ended_at.or(b.started_at).unwrap_or(start_time),
+    };
+    let mut formats: Vec<ReplayFormat> = Vec::new();
+    for p in &b.parts {
+        if !formats.contains(&p.format) {
+            formats.push(p.format);
+        }
+    }
+    let title_is_default = b.title.as_deref().is_none_or(|t| t.trim().is_empty());
+    let facts = first.and_then(|p| p.facts.clone());
     Replay {
-        id: r.id,
-        title: if title_is_default { utc_minute(r.start_time) } else { r.title.unwrap_or_default() },
+        id: b.id,
+        title: if title_is_default { utc_minute(start_time) } else { b.title.unwrap_or_default() },
         title_is_default,
-        streamer_id: r.streamer_id,
-        format: r.format,
-        url,
-        start_time: r.start_time,
-        end_time: r.end_time,
-        duration_secs: r.duration_ms as f64 / 1000.0,
-        size_bytes: r.size_bytes,
-        status: r.status,
-        failure: None,
-        codecs: r.facts.as_ref().map(|f| f.codecs.clone()),
-        width: r.facts.as_ref().map(|f| f.width).filter(|w| *w > 0),
-        height: r.facts.as_ref().map(|f| f.height).filter(|h| *h > 0),
-        formats: vec![r.format],
-        parts: Vec::new(),
-        gaps: Vec::new(),
+        streamer_id: b.streamer_id,
+        format: first.map_or(ReplayFormat::Flv, |p| p.format),
+        formats,
+        url: first.map(|p| absolute(p.url.clone())).unwrap_or_default(),
+        start_time,
+        end_time,
+        duration_secs: b.parts.iter().map(|p| p.duration_ms).sum::<u64>() as f64 / 1000.0,
+        size_bytes: b.parts.iter().map(|p| p.size_bytes).sum(),
+        status: b.status,
+        failure: b.failure.filter(|_| b.status == relive_api::ReplayStatus::Failed),
+        codecs: facts.as_ref().map(|f| f.codecs.clone()).filter(|c| !c.is_empty()),
+        width: facts.as_ref().map(|f| f.width).filter(|w| *w > 0),
+        height: facts.as_ref().map(|f| f.height).filter(|h| *h > 0),
+        gaps: layout.gaps.iter().map(|&(at_secs, duration_secs)| ReplayGap { at_secs, duration_secs }).collect(),
+        parts: b
+            .parts
+            .into_iter()
+            .zip(layout.offsets)
+            .map(|(p, offset_secs)| ReplayPart {
+                id: p.id,
+                format: p.format,
+                url: absolute(p.url),
+                offset_secs,
+                duration_secs: p.duration_ms as f64 / 1000.0,
+                size_bytes: p.size_bytes,
+                start_time: p.start_time,
+                end_time: p.end_time,
+                keyframes_url: (p.format == ReplayFormat::Flv).then(|| format!("/api/v1/replays/{}/keyframes", p.id)),
+                codecs: p.facts.map(|f| f.codecs).filter(|c| !c.is_empty()),
+            })
+            .collect(),
     }
 }
 

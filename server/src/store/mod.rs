@@ -1,7 +1,7 @@
 //! The database, behind one facade: [`Store`].
 //!
-//! Callers speak in the values of [`model`] (`NewReplay`, `LiveEvent`, keys for pages) and
-//! get those values back; nothing outside this module sees a connection, a statement or a
+//! Callers speak in the values of [`model`] (`NewReplay`, `LiveEvent`, `RecordStatus`,
+//! keys for pages) and get those values back (`BroadcastRow` with its parts, `ReplayRow`); nothing outside this module sees a connection, a statement or a
 //! database's error type. SQLite ([`sqlite`]) is the one backend today; a second one
 //! (PostgreSQL) is a new variant of `Backend` that keeps the contract below — handlers do
 //! not change.
@@ -11,6 +11,13 @@
 //! may acknowledge it to the outside world (a hook answers 200 on it). An `Err` means
 //! nothing of that write is stored — [`StoreError::CommitFailed`] when the transaction it
 //! was batched into failed to commit.
+//!
+//! # Broadcasts
+//! A replay is a broadcast: the recordings ("parts") of one push, or of pushes restarted
+//! within the gap. Every write that brings a part or a live event applies the grouping
+//! rules of `crate::ingest::broadcast` in the same transaction: the part is placed,
+//! broadcasts it bridges are merged, the status moves. Parts and broadcasts share one id
+//! space, and any id a broadcast ever had (its own, a merged one's, a part's) finds it.
 
 mod model;
 pub mod sqlite;
@@ -95,25 +102,45 @@ macro_rules! on_backend {
 
 impl Store {
     /// Opens (creating if needed) the database, applies migrations and gets it ready.
+    /// Groups with the default gap and settle time.
     pub fn open(url: &DbUrl) -> Result<Store, StoreError> {
+        Store::open_with(url, Grouping::default())
+    }
+
+    /// Opens the database with how recordings are grouped into broadcasts.
+    pub fn open_with(url: &DbUrl, grouping: Grouping) -> Result<Store, StoreError> {
         match url {
-            DbUrl::Sqlite(path) => Ok(Store { backend: Backend::Sqlite(sqlite::SqliteStore::open(path)?) }),
+            DbUrl::Sqlite(path) => Ok(Store { backend: Backend::Sqlite(sqlite::SqliteStore::open(path, grouping)?) }),
         }
     }
 
     // ---- writes: `Ok` means committed to disk -------------------------------------
 
-    /// Stores a recording once: a repeat of the same (source, source_file_id) is a
-    /// `Duplicate`, even if the replay was deleted since. Creates the streamer, with a
-    /// default profile, if the stream id is new.
+    /// Stores a recording once, as a part of its broadcast (placed, and broadcasts it
+    /// bridges merged, by `crate::ingest::broadcast`): a repeat of the same (source,
+    /// source_file_id) is a `Duplicate`, even if the part was deleted since. Creates the
+    /// streamer, with a default profile, if the stream id is new.
     pub async fn record_replay(&self, r: NewReplay) -> Result<Ingest, StoreError> {
         on_backend!(self, db => db.record_replay(r).await)
     }
 
-    /// Applies a live-status event if it is newer than the last one applied to that
-    /// streamer. Returns whether it changed anything.
-    pub async fn apply_live_event(&self, e: LiveEvent) -> Result<bool, StoreError> {
+    /// Applies a live event: the streamer's `live` if the event is newer than the last one
+    /// applied to that streamer, and the start or end of a broadcast (made, reopened,
+    /// ended) as `crate::ingest::broadcast` says.
+    pub async fn apply_live_event(&self, e: LiveEvent) -> Result<LiveApplied, StoreError> {
         on_backend!(self, db => db.apply_live_event(e).await)
+    }
+
+    /// Applies Tencent's recording status (event 332) to its broadcast, unless the
+    /// session had an event of a later `seq` already (`Stale`).
+    pub async fn apply_record_status(&self, s: RecordStatus) -> Result<BroadcastChange, StoreError> {
+        on_backend!(self, db => db.apply_record_status(s).await)
+    }
+
+    /// Moves `processing` broadcasts that are due to `ready`, and removes those that no
+    /// file came for within the settle time (`now`: Unix seconds).
+    pub async fn promote_broadcasts(&self, now: i64) -> Result<Promoted, StoreError> {
+        on_backend!(self, db => db.promote_broadcasts(now).await)
     }
 
     /// Creates or replaces a streamer's profile (fields already validated).
@@ -121,18 +148,25 @@ impl Store {
         on_backend!(self, db => db.put_streamer(id, u).await)
     }
 
-    /// Changes a replay's title or visibility. Returns false if there is no such replay.
-    pub async fn change_replay(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
-        on_backend!(self, db => db.change_replay(id, ch).await)
+    /// Changes the title or visibility of the broadcast any of its ids names. Returns
+    /// false if there is no such broadcast.
+    pub async fn change_broadcast(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.change_broadcast(id, ch).await)
     }
 
-    /// Removes a replay from every read. The row stays (as a tombstone) so that a late
-    /// retry of its callback is recognised as a duplicate instead of bringing it back.
-    pub async fn delete_replay(&self, id: i64) -> Result<bool, StoreError> {
-        on_backend!(self, db => db.delete_replay(id).await)
+    /// Removes a broadcast (any of its ids) and its parts from every read. The rows stay
+    /// (as tombstones) so that a late retry of a callback is recognised as a duplicate
+    /// instead of bringing a part back.
+    pub async fn delete_broadcast(&self, id: i64) -> Result<bool, StoreError> {
+        on_backend!(self, db => db.delete_broadcast(id).await)
     }
 
-    /// Keeps a replay's keyframe index (or why there is none). A replay whose duration
+    /// Removes one part of the broadcast `id` names; without parts left, the broadcast too.
+    pub async fn delete_part(&self, id: i64, part_id: i64) -> Result<PartDeleted, StoreError> {
+        on_backend!(self, db => db.delete_part(id, part_id).await)
+    }
+
+    /// Keeps a part's keyframe index (or why there is none). A part whose duration
     /// was unknown takes the index's.
     pub async fn save_keyframe_index(&self, id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
         on_backend!(self, db => db.save_keyframe_index(id, index).await)
@@ -162,7 +196,7 @@ impl Store {
         on_backend!(self, db => db.end_hls_session(folder, at).await)
     }
 
-    /// Closes a session and, in the same transaction, stores the replay made of it (as
+    /// Closes a session and, in the same transaction, stores the part made of it (as
     /// [`Store::record_replay`] does: a repeat is a `Duplicate`). Its segments are
     /// forgotten; the closed session is kept a day to recognise late segments.
     pub async fn close_hls_session(
@@ -224,20 +258,27 @@ impl Store {
         on_backend!(self, db => db.streamers(after, limit).await)
     }
 
-    /// A page of a streamer's visible replays, newest first, after `after` if given;
-    /// `None` if there is no such streamer. One read: the hottest query of all.
-    pub async fn replays(
+    /// A page of a streamer's visible broadcasts with their timeline parts, newest
+    /// (by `sort_time`) first, after `after` if given; `None` if there is no such
+    /// streamer. Two queries in one read, whatever the page's size: the hottest read.
+    pub async fn broadcasts(
         &self,
         streamer_id: String,
         after: Option<ReplayKey>,
         limit: u32,
-    ) -> Result<Option<Page<ReplayRow, ReplayKey>>, StoreError> {
-        on_backend!(self, db => db.replays(streamer_id, after, limit).await)
+    ) -> Result<Option<Page<BroadcastRow, ReplayKey>>, StoreError> {
+        on_backend!(self, db => db.broadcasts(streamer_id, after, limit).await)
     }
 
-    /// One replay that has not been deleted (hidden ones included: callers decide).
-    pub async fn replay(&self, id: i64) -> Result<Option<ReplayRow>, StoreError> {
-        on_backend!(self, db => db.replay(id).await)
+    /// The broadcast any of its ids names — its own, that of a broadcast merged into it,
+    /// or one of its parts' — unless deleted (hidden ones included: callers decide).
+    pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastRow>, StoreError> {
+        on_backend!(self, db => db.broadcast(id).await)
+    }
+
+    /// One recording (a part) that has not been deleted; `hidden` when its broadcast is.
+    pub async fn part(&self, id: i64) -> Result<Option<ReplayRow>, StoreError> {
+        on_backend!(self, db => db.part(id).await)
     }
 
     /// Whether every committed row is intact (SQLite: `PRAGMA integrity_check`).

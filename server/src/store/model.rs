@@ -24,6 +24,43 @@ pub struct NewReplay {
     pub raw_payload: Option<String>,
     /// What probing the file found, when it was probed.
     pub facts: Option<MediaFacts>,
+    /// The recording service's ids of the push or recording session this file came
+    /// from (Tencent's `session_id`/`task_id`, nginx-rtmp's `clientid`, SRS's
+    /// `client_id`), in order of trust: the first one mapped to a broadcast places it.
+    pub sessions: Vec<SessionKey>,
+}
+
+/// A recording service's id of a push or recording session, per stream: which
+/// broadcast the files and events of that session belong to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SessionKey {
+    /// Which service and which kind of id: `tencent` (recording session or task),
+    /// `tencent-push` (the push's `sequence`), `nginx-rtmp`, `srs`, `demo`.
+    pub source: String,
+    pub key: String,
+}
+
+impl SessionKey {
+    pub fn new(source: &str, key: impl Into<String>) -> SessionKey {
+        SessionKey { source: source.into(), key: key.into() }
+    }
+}
+
+/// How recordings are grouped into broadcasts (`--broadcast-gap`, `--broadcast-settle`);
+/// the rules themselves are `crate::ingest::broadcast`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grouping {
+    /// Parts and pushes this close (seconds) to a broadcast belong to it.
+    pub gap_secs: i64,
+    /// How long after a push ended its broadcast waits for files before it is `ready`
+    /// (or, with no file at all, deleted).
+    pub settle_secs: i64,
+}
+
+impl Default for Grouping {
+    fn default() -> Self {
+        Grouping { gap_secs: 300, settle_secs: 2100 }
+    }
 }
 
 /// Codecs and picture size of a recording, from probing the file.
@@ -46,6 +83,7 @@ pub enum Ingest {
 
 /// A stream went live or stopped. Events are applied in their own order, not in
 /// arrival order: (time, sequence, phase) must be newer than the last one applied.
+/// The same event opens, reopens or ends the stream's broadcast.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveEvent {
     pub streamer_id: String,
@@ -53,30 +91,150 @@ pub struct LiveEvent {
     pub event_time: i64,
     /// The service's sequence number, if any (Tencent gives one per push session).
     pub sequence: u64,
+    /// The push's id at the service, when it gives one.
+    pub session: Option<SessionKey>,
+    /// Whether `event_time` is the service's own (Tencent) rather than the time of
+    /// arrival (nginx-rtmp, SRS): only then can a start be older than its session's end.
+    pub stamped: bool,
+    /// When the push began, if an end event tells (Tencent's `push_duration`).
+    pub push_started_at: Option<i64>,
 }
 
-/// A stored replay, as reads return it.
+/// What a live event did to the broadcasts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveApplied {
+    /// Whether the streamer's `live` changed (false: older than the last one applied).
+    pub live_changed: bool,
+    pub broadcast: BroadcastChange,
+}
+
+/// What an event did to a broadcast.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BroadcastChange {
+    /// Applied to this broadcast, which now has this status.
+    Applied { broadcast: i64, status: ReplayStatus },
+    /// Older than what was applied already (or a repeat): nothing changed.
+    Stale,
+    /// The session's end was noted; a newer session of the same broadcast is still
+    /// live, so the broadcast goes on.
+    Superseded { broadcast: i64 },
+}
+
+/// Tencent's recording status (event 332), for one recording session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordStatus {
+    pub streamer_id: String,
+    /// `session_id` (or else `task_id`), when given.
+    pub session: Option<SessionKey>,
+    pub event: RecordEvent,
+    /// Tencent's message sequence number: a session's events apply in `seq` order.
+    pub seq: u64,
+    pub event_time: i64,
+    /// `record_detail` as received (a JSON string), for a failure's reason.
+    pub detail: Option<String>,
+}
+
+/// `record_event` of Tencent's event 332.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordEvent {
+    StartSucceeded,
+    StartFailed,
+    Paused,
+    Resumed,
+    Error,
+    Ended,
+}
+
+impl RecordEvent {
+    pub fn parse(s: &str) -> Option<RecordEvent> {
+        Some(match s {
+            "record_start_succeeded" => RecordEvent::StartSucceeded,
+            "record_start_failed" => RecordEvent::StartFailed,
+            "record_paused" => RecordEvent::Paused,
+            "record_resumed" => RecordEvent::Resumed,
+            "record_error" => RecordEvent::Error,
+            "record_ended" => RecordEvent::Ended,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordEvent::StartSucceeded => "record_start_succeeded",
+            RecordEvent::StartFailed => "record_start_failed",
+            RecordEvent::Paused => "record_paused",
+            RecordEvent::Resumed => "record_resumed",
+            RecordEvent::Error => "record_error",
+            RecordEvent::Ended => "record_ended",
+        }
+    }
+}
+
+/// A stored recording (a part of a broadcast), as reads return it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplayRow {
     pub id: i64,
     pub streamer_id: String,
-    pub title: Option<String>,
+    /// The broadcast it belongs to (none only for recordings deleted before broadcasts).
+    pub broadcast_id: Option<i64>,
     pub format: ReplayFormat,
     pub url: String,
     pub start_time: i64,
     pub end_time: i64,
     pub duration_ms: u64,
     pub size_bytes: u64,
-    pub status: ReplayStatus,
+    /// Its broadcast is hidden (or deleted): public reads skip it.
     pub hidden: bool,
+    /// The same time recorded again (another template, SRS's DVR beside its HLS): kept,
+    /// but not on the broadcast's timeline.
+    pub alternate: bool,
     pub facts: Option<MediaFacts>,
 }
 
-/// Position in a replay list (newest first): the last row of the previous page.
+/// A stored broadcast, with the parts on its timeline (start order), as reads return it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BroadcastRow {
+    pub id: i64,
+    pub streamer_id: String,
+    pub title: Option<String>,
+    pub hidden: bool,
+    pub status: ReplayStatus,
+    pub failure: Option<String>,
+    /// The push's start and end, when live events told them.
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    /// The list's order (fixed at creation).
+    pub sort_time: i64,
+    pub parts: Vec<ReplayRow>,
+}
+
+/// Position in a replay list (newest first): the last row of the previous page. Lists
+/// are ordered by a broadcast's `sort_time`, which never changes, so pages stay stable
+/// while parts arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReplayKey {
-    pub start_time: i64,
+    pub sort_time: i64,
     pub id: i64,
+}
+
+/// What deleting one part did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartDeleted {
+    /// No such broadcast, or no such part in it.
+    NotFound,
+    /// Deleted; the broadcast goes on with its other parts.
+    Deleted,
+    /// Deleted, and it was the broadcast's last part: the broadcast is deleted too.
+    BroadcastDeleted,
+}
+
+/// What a round of promotion did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Promoted {
+    /// Broadcasts now `ready`.
+    pub ready: usize,
+    /// Broadcasts without any file, deleted once the settle time passed.
+    pub deleted: usize,
 }
 
 /// Position in the streamer directory (newest streamers first).

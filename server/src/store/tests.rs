@@ -24,6 +24,7 @@ fn replay(file_id: &str, start: i64) -> NewReplay {
         size_bytes: 1000,
         raw_payload: None,
         facts: None,
+        sessions: Vec::new(),
     }
 }
 
@@ -31,17 +32,19 @@ fn replay(file_id: &str, start: i64) -> NewReplay {
 async fn stores_once_and_pages_newest_first() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
-    assert!(matches!(store.record_replay(replay("a", 100)).await.unwrap(), Ingest::Stored(_)));
-    let again = store.record_replay(replay("a", 100)).await.unwrap();
+    // Hours apart: three broadcasts.
+    assert!(matches!(store.record_replay(replay("a", 10_000)).await.unwrap(), Ingest::Stored(_)));
+    let again = store.record_replay(replay("a", 10_000)).await.unwrap();
     assert!(matches!(again, Ingest::Duplicate(_)));
-    store.record_replay(replay("b", 200)).await.unwrap();
-    store.record_replay(replay("c", 300)).await.unwrap();
+    store.record_replay(replay("b", 20_000)).await.unwrap();
+    store.record_replay(replay("c", 30_000)).await.unwrap();
 
-    let p1 = store.replays("alice".into(), None, 2).await.unwrap().unwrap();
-    assert_eq!(p1.items.iter().map(|r| r.start_time).collect::<Vec<_>>(), vec![300, 200]);
-    let p2 = store.replays("alice".into(), p1.next, 2).await.unwrap().unwrap();
-    assert_eq!(p2.items.iter().map(|r| r.start_time).collect::<Vec<_>>(), vec![100]);
+    let p1 = store.broadcasts("alice".into(), None, 2).await.unwrap().unwrap();
+    assert_eq!(p1.items.iter().map(|r| r.sort_time).collect::<Vec<_>>(), vec![30_000, 20_000]);
+    let p2 = store.broadcasts("alice".into(), p1.next, 2).await.unwrap().unwrap();
+    assert_eq!(p2.items.iter().map(|r| r.sort_time).collect::<Vec<_>>(), vec![10_000]);
     assert_eq!(p2.next, None);
+    assert!(p2.items[0].parts.len() == 1 && p2.items[0].parts[0].start_time == 10_000);
 
     let s = store.streamer("alice".into()).await.unwrap().unwrap();
     assert_eq!((s.display_name.as_str(), s.replay_count, s.total_duration_secs), ("alice", 3, 180.0));
@@ -55,7 +58,8 @@ async fn a_stored_replay_comes_back_as_written() {
     let mut r = replay("a", 100);
     r.facts = Some(MediaFacts { codecs: "avc1.64001f".into(), width: 640, height: 360 });
     let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!("not stored") };
-    assert_eq!(store.replay(row.id).await.unwrap(), Some(row.clone()));
+    assert_eq!(store.part(row.id).await.unwrap(), Some(row.clone()));
+    assert_eq!(row.broadcast_id, Some(row.id), "a broadcast made with its first part takes its id");
     assert_eq!(
         (row.url.as_str(), row.duration_ms, row.facts.unwrap().width),
         ("https://example.com/a.mp4", 60_000, 640)
@@ -68,24 +72,37 @@ async fn deleted_replay_stays_a_duplicate() {
     let store = open(dir.path());
     let Ingest::Stored(row) = store.record_replay(replay("a", 100)).await.unwrap() else { panic!() };
     let id = row.id;
-    assert!(store.delete_replay(id).await.unwrap());
-    assert!(store.replay(id).await.unwrap().is_none());
+    assert!(store.delete_broadcast(id).await.unwrap());
+    assert!(store.part(id).await.unwrap().is_none());
+    assert!(store.broadcast(id).await.unwrap().is_none());
     assert_eq!(store.record_replay(replay("a", 100)).await.unwrap(), Ingest::Duplicate(id));
-    assert!(store.replay(id).await.unwrap().is_none());
+    assert!(store.part(id).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn late_live_events_do_not_win() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
-    let ev = |live, t, seq| LiveEvent { streamer_id: "bob".into(), live, event_time: t, sequence: seq };
-    assert!(store.apply_live_event(ev(false, 20, 7)).await.unwrap());
-    // The session's start arrives after its stop: ignored.
-    assert!(!store.apply_live_event(ev(true, 10, 7)).await.unwrap());
+    let ev = |live, t, seq: u64| LiveEvent {
+        streamer_id: "bob".into(),
+        live,
+        event_time: t,
+        sequence: seq,
+        session: Some(SessionKey::new("tencent-push", seq.to_string())),
+        stamped: true,
+        push_started_at: None,
+    };
+    let applied = store.apply_live_event(ev(false, 20, 7)).await.unwrap();
+    assert!(applied.live_changed);
+    // The session's start arrives after its stop: ignored, by the streamer and the broadcast.
+    assert_eq!(
+        store.apply_live_event(ev(true, 10, 7)).await.unwrap(),
+        LiveApplied { live_changed: false, broadcast: BroadcastChange::Stale }
+    );
     // Same second and session: the stop is the later phase.
-    assert!(!store.apply_live_event(ev(true, 20, 7)).await.unwrap());
+    assert!(!store.apply_live_event(ev(true, 20, 7)).await.unwrap().live_changed);
     assert!(!store.streamer("bob".into()).await.unwrap().unwrap().live);
-    assert!(store.apply_live_event(ev(true, 30, 8)).await.unwrap());
+    assert!(store.apply_live_event(ev(true, 30, 8)).await.unwrap().live_changed);
     assert!(store.streamer("bob".into()).await.unwrap().unwrap().live);
 }
 
@@ -100,7 +117,7 @@ async fn keyframe_indexes_round_trip_and_fill_an_unknown_duration() {
     let ix = KeyframeIndex { duration_ms: 5_000, times_ms: vec![0, 2_000, 4_000], offsets: vec![13, 9_000, 1 << 40] };
     store.save_keyframe_index(row.id, Ok(ix.clone())).await.unwrap();
     assert_eq!(store.keyframe_index(row.id).await.unwrap(), KeyframeIndexState::Ready(ix));
-    let row = store.replay(row.id).await.unwrap().unwrap();
+    let row = store.part(row.id).await.unwrap().unwrap();
     assert_eq!((row.duration_ms, row.end_time), (5_000, 105));
     store.save_keyframe_index(row.id, Err("not an FLV at byte 0".into())).await.unwrap();
     assert_eq!(store.keyframe_index(row.id).await.unwrap(), KeyframeIndexState::Failed("not an FLV at byte 0".into()));
@@ -166,7 +183,7 @@ async fn unknown_durations_are_set_once() {
     let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!() };
     assert!(store.set_replay_duration(row.id, 10_520).await.unwrap());
     assert!(!store.set_replay_duration(row.id, 99_000).await.unwrap(), "known now");
-    let row = store.replay(row.id).await.unwrap().unwrap();
+    let row = store.part(row.id).await.unwrap().unwrap();
     assert_eq!((row.duration_ms, row.end_time), (10_520, 110));
 }
 

@@ -161,17 +161,28 @@ pub fn signed(mut payload: Value) -> Value {
     payload
 }
 
-/// A current-shape recording callback.
+/// A current-shape recording callback. Its recording session (`task_id`) is its own: a
+/// broadcast of one file unless time groups it with others (`session_recording` names one).
 pub fn recording(stream_id: &str, file_id: &str, start: i64, duration: i64) -> Value {
     json!({
         "appid": 1234567890, "app": "push.example.com", "appname": "live",
         "stream_id": stream_id, "channel_id": stream_id,
-        "file_id": file_id, "record_file_id": file_id, "file_format": "mp4", "task_id": "task-1",
+        "file_id": file_id, "record_file_id": file_id, "file_format": "mp4", "task_id": format!("task-{file_id}"),
         "start_time": start, "end_time": start + duration, "duration": duration,
         "file_size": 1_000_000, "stream_param": "record=mp4",
         "video_url": format!("https://1234567890.vod2.myqcloud.com/abc/{file_id}/f0.mp4"),
         "event_type": 100, "media_start_time": 0, "record_bps": 0, "callback_ext": "{}"
     })
+}
+
+/// A recording of a recording session, named as Tencent does: `callback_ext.session_id`
+/// (JSON inside a string) equal to `task_id`.
+pub fn session_recording(stream_id: &str, session: &str, file_id: &str, start: i64, duration: i64) -> Value {
+    let mut p = recording(stream_id, file_id, start, duration);
+    p["task_id"] = json!(session);
+    p["callback_ext"] =
+        json!(json!({"video_codec": "h264", "session_id": session, "resolution": "1280x720"}).to_string());
+    p
 }
 
 pub fn write_file(path: &Path, bytes: &[u8]) {

@@ -2,7 +2,8 @@
 //! transactions, a pool of read connections ([`readers`]), every statement and row
 //! mapping ([`sql`]), and the schema ([`migrations`]).
 
-mod migrations;
+pub(super) mod broadcasts;
+pub mod migrations;
 mod readers;
 pub(super) mod sql;
 mod writer;
@@ -15,8 +16,9 @@ use rusqlite::Connection;
 use self::readers::Readers;
 use self::writer::Writer;
 use crate::store::{
-    HlsSegment, HlsSession, Ingest, KeyframeIndexState, LiveEvent, NewReplay, Page, ReplayChange, ReplayKey, ReplayRow,
-    StoreError, StreamerKey,
+    BroadcastChange, BroadcastRow, Grouping, HlsSegment, HlsSession, Ingest, KeyframeIndexState, LiveApplied,
+    LiveEvent, NewReplay, Page, PartDeleted, Promoted, RecordStatus, ReplayChange, ReplayKey, ReplayRow, StoreError,
+    StreamerKey, unix_now,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -29,12 +31,13 @@ impl From<rusqlite::Error> for StoreError {
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
+    grouping: Grouping,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, applies migrations and starts
     /// the writer thread.
-    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    pub fn open(path: &Path, grouping: Grouping) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -47,35 +50,54 @@ impl SqliteStore {
         )?;
         migrations::migrate(&mut conn)?;
         let readers = Readers::open(path)?;
-        Ok(SqliteStore { writer: Writer::start(conn)?, readers })
+        Ok(SqliteStore { writer: Writer::start(conn)?, readers, grouping })
     }
 
     pub async fn record_replay(&self, r: NewReplay) -> Result<Ingest, StoreError> {
-        self.writer.write(move |c| sql::record_replay(c, &r)).await
+        let g = self.grouping;
+        self.writer.write(move |c| broadcasts::record_part(c, &r, &g, unix_now())).await
     }
 
-    pub async fn apply_live_event(&self, e: LiveEvent) -> Result<bool, StoreError> {
-        self.writer.write(move |c| sql::apply_live_event(c, &e)).await
+    pub async fn apply_live_event(&self, e: LiveEvent) -> Result<LiveApplied, StoreError> {
+        let g = self.grouping;
+        self.writer.write(move |c| broadcasts::apply_live_event(c, &e, &g, unix_now())).await
+    }
+
+    pub async fn apply_record_status(&self, s: RecordStatus) -> Result<BroadcastChange, StoreError> {
+        let g = self.grouping;
+        self.writer.write(move |c| broadcasts::apply_record_status(c, &s, &g, unix_now())).await
+    }
+
+    pub async fn promote_broadcasts(&self, now: i64) -> Result<Promoted, StoreError> {
+        let g = self.grouping;
+        self.writer.write(move |c| broadcasts::promote(c, &g, now)).await
     }
 
     pub async fn put_streamer(&self, id: String, u: StreamerUpdate) -> Result<(), StoreError> {
         self.writer.write(move |c| sql::put_streamer(c, &id, &u)).await
     }
 
-    pub async fn change_replay(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
-        self.writer.write(move |c| sql::change_replay(c, id, ch)).await
+    pub async fn change_broadcast(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
+        self.writer.write(move |c| sql::change_broadcast(c, id, ch)).await
     }
 
-    pub async fn delete_replay(&self, id: i64) -> Result<bool, StoreError> {
-        self.writer.write(move |c| sql::delete_replay(c, id)).await
+    pub async fn delete_broadcast(&self, id: i64) -> Result<bool, StoreError> {
+        self.writer.write(move |c| broadcasts::delete_broadcast(c, id, unix_now())).await
+    }
+
+    pub async fn delete_part(&self, id: i64, part_id: i64) -> Result<PartDeleted, StoreError> {
+        let g = self.grouping;
+        self.writer.write(move |c| broadcasts::delete_part(c, id, part_id, &g, unix_now())).await
     }
 
     pub async fn save_keyframe_index(&self, id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
-        self.writer.write(move |c| sql::save_keyframe_index(c, id, &index)).await
+        let g = self.grouping;
+        self.writer.write(move |c| sql::save_keyframe_index(c, id, &index, &g)).await
     }
 
     pub async fn set_replay_duration(&self, id: i64, duration_ms: u64) -> Result<bool, StoreError> {
-        self.writer.write(move |c| sql::set_replay_duration(c, id, duration_ms)).await
+        let g = self.grouping;
+        self.writer.write(move |c| sql::set_replay_duration(c, id, duration_ms, &g)).await
     }
 
     pub async fn open_hls_session(&self, s: HlsSession) -> Result<HlsSession, StoreError> {
@@ -96,7 +118,8 @@ impl SqliteStore {
         replay: Option<NewReplay>,
         now: i64,
     ) -> Result<Option<Ingest>, StoreError> {
-        self.writer.write(move |c| sql::close_hls_session(c, &folder, replay.as_ref(), now)).await
+        let g = self.grouping;
+        self.writer.write(move |c| sql::close_hls_session(c, &folder, replay.as_ref(), now, &g)).await
     }
 
     pub async fn open_hls_session_of(&self, streamer_id: String) -> Result<Option<HlsSession>, StoreError> {
@@ -139,17 +162,21 @@ impl SqliteStore {
         self.readers.read(move |c| sql::streamers(c, after.as_ref(), limit)).await
     }
 
-    pub async fn replays(
+    pub async fn broadcasts(
         &self,
         streamer_id: String,
         after: Option<ReplayKey>,
         limit: u32,
-    ) -> Result<Option<Page<ReplayRow, ReplayKey>>, StoreError> {
-        self.readers.read(move |c| sql::replays(c, &streamer_id, after, limit)).await
+    ) -> Result<Option<Page<BroadcastRow, ReplayKey>>, StoreError> {
+        self.readers.read(move |c| sql::broadcasts_page(c, &streamer_id, after, limit)).await
     }
 
-    pub async fn replay(&self, id: i64) -> Result<Option<ReplayRow>, StoreError> {
-        self.readers.read(move |c| sql::replay(c, id)).await
+    pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastRow>, StoreError> {
+        self.readers.read(move |c| sql::broadcast(c, id)).await
+    }
+
+    pub async fn part(&self, id: i64) -> Result<Option<ReplayRow>, StoreError> {
+        self.readers.read(move |c| sql::part(c, id)).await
     }
 
     pub async fn integrity_ok(&self) -> Result<bool, StoreError> {

@@ -70,7 +70,7 @@ mod tests {
     async fn an_abandoned_read_keeps_its_connection_until_the_query_ends() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        drop(crate::store::sqlite::SqliteStore::open(&path).unwrap());
+        drop(crate::store::sqlite::SqliteStore::open(&path, Default::default()).unwrap());
         let readers = Readers::open(&path).unwrap();
         let (started_tx, started_rx) = std::sync::mpsc::channel();
         let slow: Vec<_> = (0..READERS)

@@ -4,61 +4,50 @@
 use relive_api::{KeyframeIndex, ReplayFormat, ReplayStatus, Streamer, StreamerUpdate};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::broadcasts;
 use crate::store::{
-    HlsSegment, HlsSession, Ingest, KeyframeIndexState, LiveEvent, MediaFacts, NewReplay, Page, ReplayChange,
-    ReplayKey, ReplayRow, StoreError, StreamerKey, unix_now,
+    BroadcastRow, Grouping, HlsSegment, HlsSession, Ingest, KeyframeIndexState, LiveEvent, MediaFacts, NewReplay, Page,
+    ReplayChange, ReplayKey, ReplayRow, StoreError, StreamerKey, unix_now,
 };
 
 // ---- writes ---------------------------------------------------------------------
 
-pub fn record_replay(c: &Connection, r: &NewReplay) -> Result<Ingest, StoreError> {
-    let now = unix_now();
-    ensure_streamer(c, &r.streamer_id, now)?;
-    let inserted = c
-        .query_row(
-            &format!(
-                "INSERT INTO replays (streamer_id, source, source_file_id, title, format, url,
-                    start_time, end_time, duration_ms, size_bytes, status, raw_payload, created_at,
-                    codecs, width, height)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12, ?13, ?14, ?15)
-                 ON CONFLICT (source, source_file_id) DO NOTHING
-                 RETURNING {REPLAY_COLUMNS}"
-            ),
-            params![
-                r.streamer_id,
-                r.source,
-                r.source_file_id,
-                r.title,
-                r.format.as_str(),
-                r.url,
-                r.start_time,
-                r.end_time,
-                r.duration_ms as i64,
-                r.size_bytes as i64,
-                r.raw_payload,
-                now,
-                r.facts.as_ref().map(|f| f.codecs.clone()),
-                r.facts.as_ref().map(|f| f.width),
-                r.facts.as_ref().map(|f| f.height),
-            ],
-            replay_from_row,
-        )
-        .optional()?;
-    match inserted {
-        Some(row) => Ok(Ingest::Stored(row)),
-        None => {
-            let id = c.query_row(
-                "SELECT id FROM replays WHERE source = ?1 AND source_file_id = ?2",
-                params![r.source, r.source_file_id],
-                |row| row.get(0),
-            )?;
-            Ok(Ingest::Duplicate(id))
-        }
-    }
+/// Inserts a recording once: its id, or `None` if (source, source_file_id) is stored
+/// already. Its broadcast is set by the caller (`broadcasts::record_part`).
+pub fn insert_part(c: &Connection, r: &NewReplay, now: i64) -> Result<Option<i64>, StoreError> {
+    Ok(c.prepare_cached(
+        "INSERT INTO replays (streamer_id, source, source_file_id, title, format, url,
+            start_time, end_time, duration_ms, size_bytes, status, raw_payload, created_at,
+            codecs, width, height)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (source, source_file_id) DO NOTHING
+         RETURNING id",
+    )?
+    .query_row(
+        params![
+            r.streamer_id,
+            r.source,
+            r.source_file_id,
+            r.title,
+            r.format.as_str(),
+            r.url,
+            r.start_time,
+            r.end_time,
+            r.duration_ms as i64,
+            r.size_bytes as i64,
+            r.raw_payload,
+            now,
+            r.facts.as_ref().map(|f| f.codecs.clone()),
+            r.facts.as_ref().map(|f| f.width),
+            r.facts.as_ref().map(|f| f.height),
+        ],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
-pub fn apply_live_event(c: &Connection, e: &LiveEvent) -> Result<bool, StoreError> {
-    let now = unix_now();
+/// The streamer's `live`, if the event is newer than the last one applied.
+pub fn apply_streamer_live(c: &Connection, e: &LiveEvent, now: i64) -> Result<bool, StoreError> {
     ensure_streamer(c, &e.streamer_id, now)?;
     let seq = format!("{:020}", e.sequence);
     // A start and a stop of one push session can share time and sequence: the stop is later.
@@ -83,29 +72,16 @@ pub fn put_streamer(c: &Connection, id: &str, u: &StreamerUpdate) -> Result<(), 
     Ok(())
 }
 
-pub fn change_replay(c: &Connection, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
-    let exists = c
-        .query_row("SELECT 1 FROM replays WHERE id = ?1 AND deleted_at IS NULL", [id], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if !exists {
-        return Ok(false);
-    }
+/// Changes the title or visibility of the broadcast `id` names (any of its ids).
+pub fn change_broadcast(c: &Connection, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
+    let Some(b) = broadcasts::resolve(c, id)? else { return Ok(false) };
     if let Some(title) = ch.title {
-        c.execute("UPDATE replays SET title = ?2 WHERE id = ?1", params![id, title])?;
+        c.execute("UPDATE broadcasts SET title = ?2, updated_at = ?3 WHERE id = ?1", params![b, title, unix_now()])?;
     }
     if let Some(hidden) = ch.hidden {
-        c.execute("UPDATE replays SET hidden = ?2 WHERE id = ?1", params![id, hidden])?;
+        c.execute("UPDATE broadcasts SET hidden = ?2, updated_at = ?3 WHERE id = ?1", params![b, hidden, unix_now()])?;
     }
     Ok(true)
-}
-
-pub fn delete_replay(c: &Connection, id: i64) -> Result<bool, StoreError> {
-    let n = c.execute(
-        "UPDATE replays SET deleted_at = ?2, hidden = 1 WHERE id = ?1 AND deleted_at IS NULL",
-        params![id, unix_now()],
-    )?;
-    Ok(n > 0)
 }
 
 /// Keyframe times and offsets are kept as JSON arrays (`[0,2000,...]`).
@@ -113,6 +89,7 @@ pub fn save_keyframe_index(
     c: &Connection,
     replay_id: i64,
     index: &Result<KeyframeIndex, String>,
+    g: &Grouping,
 ) -> Result<(), StoreError> {
     let empty = KeyframeIndex { duration_ms: 0, times_ms: vec![], offsets: vec![] };
     let (ix, error) = match index {
@@ -126,20 +103,25 @@ pub fn save_keyframe_index(
         params![replay_id, ix.duration_ms, to_json(&ix.times_ms), to_json(&ix.offsets), error, unix_now()],
     )?;
     if ix.duration_ms > 0 {
-        c.execute(
-            "UPDATE replays SET duration_ms = ?2, end_time = start_time + ?2 / 1000 WHERE id = ?1 AND duration_ms = 0",
-            params![replay_id, ix.duration_ms],
-        )?;
+        set_replay_duration(c, replay_id, ix.duration_ms as u64, g)?;
     }
     Ok(())
 }
 
-/// Sets the duration of a replay whose duration is unknown (0). Returns whether it did.
-pub fn set_replay_duration(c: &Connection, id: i64, duration_ms: u64) -> Result<bool, StoreError> {
+/// Sets the duration of a replay whose duration is unknown (0), and the extent of its
+/// broadcast. Returns whether it did.
+pub fn set_replay_duration(c: &Connection, id: i64, duration_ms: u64, g: &Grouping) -> Result<bool, StoreError> {
     let n = c.execute(
         "UPDATE replays SET duration_ms = ?2, end_time = start_time + ?2 / 1000 WHERE id = ?1 AND duration_ms = 0",
         params![id, duration_ms as i64],
     )?;
+    let broadcast: Option<i64> =
+        c.query_row("SELECT broadcast_id FROM replays WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten();
+    if n > 0
+        && let Some(b) = broadcast
+    {
+        broadcasts::refresh(c, b, g, unix_now())?;
+    }
     Ok(n > 0)
 }
 
@@ -210,8 +192,9 @@ pub fn close_hls_session(
     folder: &str,
     replay: Option<&NewReplay>,
     now: i64,
+    g: &Grouping,
 ) -> Result<Option<Ingest>, StoreError> {
-    let ingest = replay.map(|r| record_replay(c, r)).transpose()?;
+    let ingest = replay.map(|r| broadcasts::record_part(c, r, g, now)).transpose()?;
     c.execute("DELETE FROM hls_segments WHERE folder = ?1", [folder])?;
     c.execute("UPDATE hls_sessions SET closed_at = ?2 WHERE folder = ?1 AND closed_at IS NULL", params![folder, now])?;
     let old = now - CLOSED_SESSION_KEPT_SECS;
@@ -277,7 +260,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-fn ensure_streamer(c: &Connection, id: &str, now: i64) -> rusqlite::Result<()> {
+pub fn ensure_streamer(c: &Connection, id: &str, now: i64) -> rusqlite::Result<()> {
     c.execute(
         "INSERT INTO streamers (id, display_name, created_at, updated_at) VALUES (?1, ?1, ?2, ?2)
          ON CONFLICT (id) DO NOTHING",
@@ -349,31 +332,69 @@ pub fn streamers(
         .map(|(s, _)| s))
 }
 
-/// `None` if there is no such streamer. One read: the hottest query of all.
-pub fn replays(
+/// A page of a streamer's visible broadcasts with their timeline parts: one query for
+/// the broadcasts, one for all their parts, in one read transaction. `None` if there is
+/// no such streamer. The hottest read of all.
+pub fn broadcasts_page(
     c: &Connection,
     streamer_id: &str,
     after: Option<ReplayKey>,
     limit: u32,
-) -> rusqlite::Result<Option<Page<ReplayRow, ReplayKey>>> {
+) -> rusqlite::Result<Option<Page<BroadcastRow, ReplayKey>>> {
+    let tx = c.unchecked_transaction()?;
     // Only existence: the profile's figures sum every replay, which a page does not need.
-    if !c.prepare_cached("SELECT 1 FROM streamers WHERE id = ?1")?.exists([streamer_id])? {
+    if !tx.prepare_cached("SELECT 1 FROM streamers WHERE id = ?1")?.exists([streamer_id])? {
         return Ok(None);
     }
-    let k = after.unwrap_or(ReplayKey { start_time: i64::MAX, id: i64::MAX });
-    let mut stmt = c.prepare_cached(&replay_page_sql())?;
-    let rows = stmt
-        .query_map(params![streamer_id, k.start_time, k.id, limit as i64 + 1], replay_from_row)?
+    let k = after.unwrap_or(ReplayKey { sort_time: i64::MAX, id: i64::MAX });
+    let rows = tx
+        .prepare_cached(&broadcast_page_sql())?
+        .query_map(params![streamer_id, k.sort_time, k.id, limit as i64 + 1], broadcast_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(Page::from_rows(rows, limit, |r| ReplayKey { start_time: r.start_time, id: r.id })))
+    let mut page = Page::from_rows(rows, limit, |b| ReplayKey { sort_time: b.sort_time, id: b.id });
+    attach_parts(&tx, &mut page.items)?;
+    tx.commit()?;
+    Ok(Some(page))
 }
 
-pub fn replay(c: &Connection, id: i64) -> rusqlite::Result<Option<ReplayRow>> {
-    c.query_row(
-        &format!("SELECT {REPLAY_COLUMNS} FROM replays WHERE id = ?1 AND deleted_at IS NULL"),
-        [id],
-        replay_from_row,
-    )
+/// The visible-or-hidden, not deleted broadcast any of its ids names (its own, a
+/// tombstone's, a part's), with its timeline parts.
+pub fn broadcast(c: &Connection, id: i64) -> rusqlite::Result<Option<BroadcastRow>> {
+    let tx = c.unchecked_transaction()?;
+    let Some(b) = broadcasts::resolve(&tx, id)? else { return Ok(None) };
+    let row = tx
+        .prepare_cached(&format!("SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?1"))?
+        .query_row([b], broadcast_from_row)
+        .optional()?;
+    let mut rows: Vec<BroadcastRow> = row.into_iter().collect();
+    attach_parts(&tx, &mut rows)?;
+    tx.commit()?;
+    Ok(rows.pop())
+}
+
+/// Fills in the broadcasts' timeline parts, in start order: one query for them all.
+fn attach_parts(c: &Connection, items: &mut [BroadcastRow]) -> rusqlite::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids = to_json(&items.iter().map(|b| b.id).collect::<Vec<_>>());
+    let parts =
+        c.prepare_cached(&timeline_parts_sql())?.query_map([ids], part_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    for p in parts {
+        if let Some(b) = items.iter_mut().find(|b| Some(b.id) == p.broadcast_id) {
+            b.parts.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// One recording (a part), not deleted; `hidden` when its broadcast is hidden or deleted.
+pub fn part(c: &Connection, id: i64) -> rusqlite::Result<Option<ReplayRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {PART_COLUMNS} FROM replays r LEFT JOIN broadcasts b ON b.id = r.broadcast_id
+         WHERE r.id = ?1 AND r.deleted_at IS NULL"
+    ))?
+    .query_row([id], part_from_row)
     .optional()
 }
 
@@ -383,9 +404,16 @@ pub fn integrity_ok(c: &Connection) -> rusqlite::Result<bool> {
 
 // ---- rows -----------------------------------------------------------------------
 
+/// A broadcast is visible when it is neither hidden, deleted nor merged into another.
+const VISIBLE: &str = "hidden = 0 AND deleted_at IS NULL AND merged_into IS NULL";
+
+/// A streamer's figures count visible broadcasts, and sum their timeline parts.
 pub const STREAMER_COLUMNS: &str = "s.id, s.display_name, s.avatar_url, s.bio, s.live,
-    (SELECT COUNT(*) FROM replays r WHERE r.streamer_id = s.id AND r.hidden = 0 AND r.deleted_at IS NULL),
-    (SELECT COALESCE(SUM(duration_ms), 0) FROM replays r WHERE r.streamer_id = s.id AND r.hidden = 0 AND r.deleted_at IS NULL)";
+    (SELECT COUNT(*) FROM broadcasts b
+        WHERE b.streamer_id = s.id AND b.hidden = 0 AND b.deleted_at IS NULL AND b.merged_into IS NULL),
+    (SELECT COALESCE(SUM(r.duration_ms), 0) FROM broadcasts b
+        JOIN replays r ON r.broadcast_id = b.id AND r.deleted_at IS NULL AND r.alternate = 0
+        WHERE b.streamer_id = s.id AND b.hidden = 0 AND b.deleted_at IS NULL AND b.merged_into IS NULL)";
 
 fn streamer_from_row(row: &Row) -> rusqlite::Result<Streamer> {
     Ok(Streamer {
@@ -399,26 +427,57 @@ fn streamer_from_row(row: &Row) -> rusqlite::Result<Streamer> {
     })
 }
 
-const REPLAY_COLUMNS: &str = "id, streamer_id, title, format, url, start_time, end_time, duration_ms, size_bytes, status, hidden, codecs, width, height";
+pub fn status_text(s: ReplayStatus) -> &'static str {
+    s.as_str()
+}
 
-/// A streamer's visible replays after the cursor (?2, ?3): ?1 streamer, ?4 how many.
-/// Served from the covering index `replays_visible_page` alone.
-pub fn replay_page_sql() -> String {
+const BROADCAST_COLUMNS: &str = "id, streamer_id, title, hidden, status, failure, started_at, ended_at, sort_time";
+
+/// A streamer's visible broadcasts after the cursor (?2, ?3): ?1 streamer, ?4 how many.
+/// Served from the covering index `broadcasts_page` alone.
+pub fn broadcast_page_sql() -> String {
     format!(
-        "SELECT {REPLAY_COLUMNS} FROM replays
-         WHERE streamer_id = ?1 AND hidden = 0 AND deleted_at IS NULL
-           AND (start_time, id) < (?2, ?3)
-         ORDER BY start_time DESC, id DESC LIMIT ?4"
+        "SELECT {BROADCAST_COLUMNS} FROM broadcasts
+         WHERE streamer_id = ?1 AND {VISIBLE} AND (sort_time, id) < (?2, ?3)
+         ORDER BY sort_time DESC, id DESC LIMIT ?4"
     )
 }
 
-fn replay_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
-    let format: String = row.get(3)?;
-    let status: String = row.get(9)?;
-    Ok(ReplayRow {
+/// The timeline parts of the broadcasts listed in ?1 (a JSON array of ids), in start
+/// order. Served from the covering index `replays_timeline` alone.
+pub fn timeline_parts_sql() -> String {
+    "SELECT id, streamer_id, broadcast_id, format, url, start_time, end_time, duration_ms, size_bytes, 0, 0,
+            codecs, width, height
+     FROM replays WHERE broadcast_id IN (SELECT value FROM json_each(?1)) AND deleted_at IS NULL AND alternate = 0
+     ORDER BY broadcast_id, start_time, id"
+        .to_string()
+}
+
+fn broadcast_from_row(row: &Row) -> rusqlite::Result<BroadcastRow> {
+    let status: String = row.get(4)?;
+    Ok(BroadcastRow {
         id: row.get(0)?,
         streamer_id: row.get(1)?,
         title: row.get(2)?,
+        hidden: row.get(3)?,
+        status: ReplayStatus::parse(&status).unwrap_or(ReplayStatus::Ready),
+        failure: row.get(5)?,
+        started_at: row.get(6)?,
+        ended_at: row.get(7)?,
+        sort_time: row.get(8)?,
+        parts: Vec::new(),
+    })
+}
+
+const PART_COLUMNS: &str = "r.id, r.streamer_id, r.broadcast_id, r.format, r.url, r.start_time, r.end_time,
+    r.duration_ms, r.size_bytes, COALESCE(b.hidden, 0) OR b.deleted_at IS NOT NULL, r.alternate, r.codecs, r.width, r.height";
+
+fn part_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
+    let format: String = row.get(3)?;
+    Ok(ReplayRow {
+        id: row.get(0)?,
+        streamer_id: row.get(1)?,
+        broadcast_id: row.get(2)?,
         format: ReplayFormat::parse(&format)
             .ok_or_else(|| rusqlite::Error::InvalidColumnType(3, "format".into(), rusqlite::types::Type::Text))?,
         url: row.get(4)?,
@@ -426,8 +485,8 @@ fn replay_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
         end_time: row.get(6)?,
         duration_ms: row.get::<_, i64>(7)? as u64,
         size_bytes: row.get::<_, i64>(8)? as u64,
-        status: ReplayStatus::parse(&status).unwrap_or(ReplayStatus::Ready),
-        hidden: row.get(10)?,
+        hidden: row.get(9)?,
+        alternate: row.get(10)?,
         facts: row.get::<_, Option<String>>(11)?.map(|codecs| MediaFacts {
             codecs,
             width: row.get::<_, Option<u32>>(12).ok().flatten().unwrap_or(0),
@@ -446,17 +505,20 @@ mod tests {
     fn replay_pages_are_read_from_the_covering_index_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        drop(crate::store::sqlite::SqliteStore::open(&path).unwrap());
+        drop(crate::store::sqlite::SqliteStore::open(&path, Default::default()).unwrap());
         let c = Connection::open(&path).unwrap();
         let plan = |sql: &str| -> String {
             let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let rows = stmt.query_map(params!["alice", 1, 2, 3], |r| r.get::<_, String>(3)).unwrap();
             rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
         };
-        let page = plan(&replay_page_sql());
-        assert!(page.contains("USING COVERING INDEX replays_visible_page"), "{page}");
+        let page = plan(&broadcast_page_sql());
+        assert!(page.contains("USING COVERING INDEX broadcasts_page"), "{page}");
         assert!(!page.contains("TEMP B-TREE"), "sorts instead of walking the index: {page}");
+        let parts = plan(&format!("{} -- ?2 ?3 ?4", timeline_parts_sql()).replace("-- ?2 ?3 ?4", "LIMIT ?2 + ?3 + ?4"));
+        assert!(parts.contains("USING COVERING INDEX replays_timeline"), "{parts}");
         let profile = plan(&format!("SELECT {STREAMER_COLUMNS} FROM streamers s WHERE s.id = ?1 AND ?2 AND ?3 AND ?4"));
-        assert_eq!(profile.matches("COVERING INDEX replays_visible_page").count(), 2, "{profile}");
+        assert_eq!(profile.matches("COVERING INDEX broadcasts_page").count(), 2, "{profile}");
+        assert!(profile.contains("COVERING INDEX replays_timeline"), "{profile}");
     }
 }
