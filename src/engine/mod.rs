@@ -72,14 +72,6 @@ impl Demux {
         }
     }
 
-    fn format(self) -> FileFormat {
-        match self {
-            Demux::Flv => FileFormat::Flv,
-            Demux::Mp4 => FileFormat::Mp4,
-            Demux::Hls => FileFormat::Hls,
-        }
-    }
-
     /// How console messages name it.
     fn name(self) -> &'static str {
         match self {
