@@ -39,7 +39,7 @@ struct State {
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 enum File {
     Flv {
-        remuxer: Remuxer,
+        remuxer: Box<Remuxer>,
         /// Opened at a keyframe past the start: the bytes before the first restart are
         /// the file's head (its header and codec configurations), read for those alone;
         /// the keyframe read after the restart is the time base, at this place.
@@ -50,7 +50,7 @@ enum File {
 
 impl Default for File {
     fn default() -> Self {
-        File::Flv { remuxer: Remuxer::new(), head: None }
+        File::Flv { remuxer: Box::default(), head: None }
     }
 }
 
@@ -107,7 +107,7 @@ impl State {
                 self.generation = generation;
                 self.file = match format {
                     FileFormat::Flv => {
-                        let mut remuxer = Remuxer::new();
+                        let mut remuxer = Box::<Remuxer>::default();
                         remuxer.set_place(place_ms + start_ms);
                         File::Flv { remuxer, head: (start_ms > 0).then_some(place_ms + start_ms) }
                     }
