@@ -1,6 +1,6 @@
 //! Relive's container code: FLV demuxing and indexing, MPEG-TS demuxing, MP4 /
-//! fragmented-MP4 muxing, MP4 box reading and probing, and the FLV → MP4 and TS → fMP4
-//! remuxers between them.
+//! fragmented-MP4 muxing, MP4 box reading, probing and demuxing, and the FLV → MP4,
+//! TS → fMP4 and MP4 → fMP4 remuxers between them.
 //!
 //! Pure Rust with no I/O and no platform dependencies: the same code remuxes in the
 //! browser (WebAssembly, feeding Media Source Extensions) and natively (the server,
@@ -19,6 +19,11 @@
 //!   - [`mp4::read`]: box headers and child boxes, with errors for impossible sizes.
 //!   - [`mp4::probe`]: typed `mvhd`, `tkhd`, `mdhd`, `hdlr`, and [`mp4::probe_moov`] for a
 //!     file's duration, picture size and tracks.
+//!   - [`mp4::init`]: the MIME type and codecs of an fMP4 init segment; the sample
+//!     entries (`avc1`/`avc3` + `avcC`, `mp4a` + `esds`) that the demuxer reads too.
+//!   - [`mp4::demux`]: progressive MP4 (`moov` + `mdat`) → fragmented MP4 incrementally
+//!     ([`mp4::demux::Mp4Remuxer`]): where the `moov` is ([`mp4::demux::locate_moov`]),
+//!     each track's sample tables (checked, compact), a seek index, restarts.
 //! - [`codec`]: H.264 and AAC configurations, RFC 6381 codec strings.
 //! - [`hls`]: m3u8 playlists ([`hls::parse`]): master (variants, [`hls::pick_variant`]) and
 //!   media (segments with start times, byte ranges, discontinuities, `EXT-X-MAP`), every

@@ -323,6 +323,9 @@ impl Mp4Remuxer {
                 && s.offset >= origin
                 && s.offset < q
             {
+                if t.partial.is_empty() {
+                    t.partial.reserve_exact(s.size as usize);
+                }
                 t.partial.extend_from_slice(&chunk[(s.offset.max(p) - p) as usize..]);
             }
         }
