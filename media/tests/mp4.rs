@@ -371,6 +371,26 @@ fn restarting_at_a_keyframe_starts_there_and_loses_no_audio() {
             assert_eq!(audio, want, "{name}: the audio from {t}");
             assert!(!out.is_empty(), "{name}: from {t}");
         }
+        // From a keyframe's own offset (ffprobe's pos; the seek offset is at or before it,
+        // for the audio): that keyframe still, and the audio from there on.
+        let source = packets(&media().join(name));
+        let first_dts = source.iter().map(|p| p.dts).fold(f64::MAX, f64::min);
+        for k in source.iter().filter(|p| p.video && p.key) {
+            let pos = k.pos.unwrap();
+            r.take_output();
+            r.restart_at(pos);
+            for c in file[pos as usize..].chunks(65536) {
+                r.push(c).unwrap();
+            }
+            r.finish().unwrap();
+            let out = samples(&r.take_output());
+            let first = out.iter().find(|s| s.video).unwrap();
+            let t = first.dts + i64::from(first.cts);
+            assert!(first.key && (t as f64 - (k.pts - first_dts)).abs() <= 1.0, "{name}: from the keyframe at {pos}");
+            let audio_after =
+                source.iter().filter(|p| !p.video && p.pos.unwrap() >= pos && p.pts - first_dts + 23.2 > t as f64);
+            assert_eq!(out.iter().filter(|s| !s.video).count(), audio_after.count(), "{name}: audio from {pos}");
+        }
         // Past the last point: nothing more, and no error.
         r.restart_at(file.len() as u64 - 10);
         r.push(&file[file.len() - 10..]).unwrap();

@@ -42,6 +42,8 @@ struct SeekPoint {
     time: i64,
     /// Where reading must start: the smallest offset of the samples played from here.
     offset: u64,
+    /// The keyframe's own offset (at or after `offset`).
+    key_offset: u64,
     /// The first sample given out from here, per track (video, audio).
     start: [u32; 2],
 }
@@ -98,7 +100,7 @@ struct SeekPoint {
 /// and the offset to read from so that the keyframe, the video after it and the audio
 /// from its time on (from the audio sample that ends after it) all arrive: the smallest
 /// file offset of those samples. [`restart_at`](Self::restart_at) such an offset, then
-/// push from it.
+/// push from it (another offset starts with the first keyframe at or after it).
 ///
 /// # Errors
 ///
@@ -213,7 +215,7 @@ impl Mp4Remuxer {
                 if i == lead && (if lead == VIDEO { s.key } else { pts >= next_point }) {
                     let mut start = [0; 2];
                     start[i] = s.index;
-                    self.seek.push(SeekPoint { time: pts, offset: s.offset, start });
+                    self.seek.push(SeekPoint { time: pts, offset: s.offset, key_offset: s.offset, start });
                     let second = (pts - self.first_ms).div_euclid(AUDIO_SEEK_INTERVAL_MS);
                     next_point = self.first_ms + (second + 1) * AUDIO_SEEK_INTERVAL_MS;
                 }
@@ -282,13 +284,20 @@ impl Mp4Remuxer {
         self.pos
     }
 
-    /// Continues from `offset` (an offset from [`keyframes`](Self::keyframes)): the
-    /// next byte pushed is the file's byte at `offset`. Output starts again with the
-    /// first seek point whose offset is at or after it — its keyframe, and the audio
-    /// from its time — on the same timeline; samples not yet given out are dropped.
-    /// Past the last seek point nothing more comes out.
+    /// Continues from `offset`: the next byte pushed is the file's byte at `offset`.
+    /// Samples not yet given out are dropped; the timeline stays. Output starts again
+    /// with the seek point whose offset (from [`keyframes`](Self::keyframes)) is
+    /// `offset` — its keyframe, and the audio from its time. Any other offset (a
+    /// keyframe's own, from an index built elsewhere) starts with the first keyframe
+    /// whose bytes start at or after it, and its audio from there on (audio before
+    /// `offset` was not read). Past the last keyframe nothing more comes out.
     pub fn restart_at(&mut self, offset: u64) {
-        let point = self.seek.iter().filter(|p| p.offset >= offset).min_by_key(|p| (p.offset, p.time)).copied();
+        let point = self
+            .seek
+            .iter()
+            .find(|p| p.offset == offset)
+            .or_else(|| self.seek.iter().filter(|p| p.key_offset >= offset).min_by_key(|p| (p.key_offset, p.time)));
+        let point = point.copied();
         for (i, t) in self.tracks.iter_mut().enumerate() {
             if let Some(t) = t {
                 t.cursor = t.table.cursor(point.map_or(t.table.len(), |p| p.start[i]));
