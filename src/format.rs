@@ -99,6 +99,29 @@ pub fn duration_words(secs: f64, locale: Locale) -> String {
     }
 }
 
+/// How many parts a broadcast has, for a card: `3 parts` / `3 段`.
+pub fn parts_label(n: usize, locale: Locale) -> String {
+    fill(locale.text(Key::PartsCount), &[("n", &n.to_string())])
+}
+
+/// The containers of a broadcast for its format badge: `FLV`, `FLV+MP4`.
+pub fn formats_label(formats: &[relive_api::ReplayFormat]) -> String {
+    let mut out = String::new();
+    for f in formats {
+        if !out.is_empty() {
+            out.push('+');
+        }
+        out.push_str(&f.as_str().to_ascii_uppercase());
+    }
+    out
+}
+
+/// The time of day in local time: `20:01`.
+pub fn time_of_day(t: i64, offset_minutes: i32) -> String {
+    let c = civil(t + offset_minutes as i64 * 60);
+    format!("{:02}:{:02}", c.hour, c.minute)
+}
+
 /// A total recorded time: hours from one hour up (`2.5 hours`, `14 hours`), else in
 /// minutes or seconds.
 pub fn total(secs: f64, locale: Locale) -> String {
@@ -292,6 +315,20 @@ mod tests {
         assert_eq!(size(1024), "1 KB");
         assert_eq!(size(34 * 1024 * 1024 + 5), "34 MB");
         assert_eq!(size(1_610_612_736), "1.5 GB");
+    }
+
+    #[test]
+    fn parts_formats_and_times_of_day() {
+        use relive_api::ReplayFormat::{Flv, Mp4};
+        assert_eq!(parts_label(3, Locale::En), "3 parts");
+        assert_eq!(parts_label(3, Locale::ZhCn), "3 段");
+        assert_eq!(formats_label(&[Flv]), "FLV");
+        assert_eq!(formats_label(&[Flv, Mp4]), "FLV+MP4");
+        assert_eq!(formats_label(&[]), "");
+        let t = 1_764_014_460; // 2025-11-24 20:01 UTC
+        assert_eq!(time_of_day(t, 0), "20:01");
+        assert_eq!(time_of_day(t, 8 * 60), "04:01");
+        assert_eq!(time_of_day(t, -(5 * 60 + 30)), "14:31");
     }
 
     #[test]

@@ -83,6 +83,9 @@ keys! {
     PictureInPicture, Share, LinkCopied, CopyFailed, Embed, EmbedCode, Copy, Copied, Close, ResumeFrom, StartOver,
     ErrNetwork, ErrDecode, ErrUnsupported, ErrCorrupt, ErrTruncated, ErrPartMissing, Buffering,
     JustNow, MinutesAgo, HoursAgo, Yesterday, DaysAgo, DurationHm, DurationM, DurationS, Hours,
+    StatusRecording, StatusProcessing, StatusFailed, ProcessingHint, FailedUnknown, WatchReplayStatus, PartsCount,
+    Parts, PartN, RecordingPaused, GapMarker, PanelRecording, PanelRecordingHint, PanelProcessing, PanelProcessingHint, PanelFailed,
+    NoteRecording, NoteProcessing, NoteFailed, FailureReason,
 }
 
 fn en(k: Key) -> &'static str {
@@ -154,6 +157,26 @@ fn en(k: Key) -> &'static str {
         DurationM => "{m} min",
         DurationS => "{s} s",
         Hours => "{h} hours",
+        StatusRecording => "Recording now",
+        StatusProcessing => "Processing",
+        StatusFailed => "Failed",
+        ProcessingHint => "The replay appears when the last part is in.",
+        FailedUnknown => "The recording service couldn't record this broadcast.",
+        WatchReplayStatus => "Watch {title} ({status})",
+        PartsCount => "{n} parts",
+        Parts => "Parts",
+        PartN => "Part {n}",
+        RecordingPaused => "recording paused {d}",
+        GapMarker => "recording paused for {d}",
+        PanelRecording => "This broadcast is being recorded now",
+        PanelRecordingHint => "The replay appears here once the stream ends and the last part is delivered.",
+        PanelProcessing => "The replay is being prepared",
+        PanelProcessingHint => "It appears here when the recording service delivers the last part.",
+        PanelFailed => "This broadcast couldn't be recorded",
+        NoteRecording => "Still recording: what is in plays now, and more will follow.",
+        NoteProcessing => "More may still arrive: the recording service is delivering the last parts.",
+        NoteFailed => "The recording stopped with an error; what was recorded plays here.",
+        FailureReason => "Reason: {reason}",
     }
 }
 
@@ -226,6 +249,26 @@ fn zh_cn(k: Key) -> &'static str {
         DurationM => "{m} 分钟",
         DurationS => "{s} 秒",
         Hours => "{h} 小时",
+        StatusRecording => "正在录制",
+        StatusProcessing => "处理中",
+        StatusFailed => "录制失败",
+        ProcessingHint => "最后一段录制送达后即可观看回放。",
+        FailedUnknown => "录制服务未能录制这场直播。",
+        WatchReplayStatus => "观看 {title}（{status}）",
+        PartsCount => "{n} 段",
+        Parts => "分段",
+        PartN => "第 {n} 段",
+        RecordingPaused => "录制中断 {d}",
+        GapMarker => "录制中断了 {d}",
+        PanelRecording => "这场直播正在录制中",
+        PanelRecordingHint => "直播结束、录制服务送达最后一段后，回放会出现在这里。",
+        PanelProcessing => "回放正在准备中",
+        PanelProcessingHint => "录制服务送达最后一段后，回放会出现在这里。",
+        PanelFailed => "这场直播未能录制",
+        NoteRecording => "仍在录制：已录好的部分现在就能看，后续内容会陆续加入。",
+        NoteProcessing => "这场直播可能还有后续内容：录制服务仍在送达最后几段。",
+        NoteFailed => "录制因出错而中止；这里播放已录下的部分。",
+        FailureReason => "原因：{reason}",
     }
 }
 

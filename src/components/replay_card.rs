@@ -1,12 +1,14 @@
 use leptos::prelude::*;
 use relive_api::Replay;
 
+use super::broadcast::{StatusBadge, card_formats, status_key};
 use crate::browser;
 use crate::format::{self, hue};
 use crate::i18n::{Key, fill, use_i18n};
 
-/// A replay in a grid or list: generated poster with duration, title, when, format, size.
-/// The relative date shows the absolute one on hover and focus.
+/// A replay (a broadcast) in a grid or list: generated poster with duration, formats
+/// and status, title, when, how many parts, size. The relative date shows the absolute
+/// one on hover and focus. A broadcast with nothing in yet links to its page too.
 #[component]
 pub fn ReplayCard(replay: Replay, href: String, #[prop(optional)] current: bool) -> impl IntoView {
     let i18n = use_i18n();
@@ -15,15 +17,25 @@ pub fn ReplayCard(replay: Replay, href: String, #[prop(optional)] current: bool)
     let poster_style = format!("--hue: {}", hue(&format!("{}{}", r.read_value().streamer_id, r.read_value().id)));
     let duration = r.read_value().duration_secs;
     let start = r.read_value().start_time;
+    let status = r.read_value().status;
+    let parts = r.read_value().parts.len();
+    let formats = card_formats(&r.read_value());
     let offset = browser::utc_offset_minutes();
+    let label = move || match status_key(status) {
+        Some(k) => fill(i18n.t(Key::WatchReplayStatus), &[("title", &title()), ("status", i18n.t(k))]),
+        None => fill(i18n.t(Key::WatchReplay), &[("title", &title())]),
+    };
     view! {
-        <a class="replay-card" class:current=current href=href
+        <a class="replay-card" class:current=current href=href data-status=status.as_str()
             aria-current=move || current.then_some("true")
-            aria-label=move || fill(i18n.t(Key::WatchReplay), &[("title", &title())])>
+            aria-label=label>
             <span class="poster" style=poster_style aria-hidden="true">
                 <svg class="poster-play" viewBox="0 0 24 24"><path d="M8 5v14l11-7z"/></svg>
                 {(duration > 0.0).then(|| view! { <span class="badge duration">{format::clock(duration)}</span> })}
-                <span class="badge format">{r.read_value().format.as_str().to_uppercase()}</span>
+                <span class="poster-tags">
+                    {(!formats.is_empty()).then(|| view! { <span class="badge format">{formats}</span> })}
+                    <StatusBadge status failure=r.read_value().failure.clone() class="badge"/>
+                </span>
                 {current.then(|| view! { <span class="badge now">{move || i18n.t(Key::NowPlaying)}</span> })}
             </span>
             <span class="replay-meta">
@@ -33,6 +45,7 @@ pub fn ReplayCard(replay: Replay, href: String, #[prop(optional)] current: bool)
                         <span class="rel">{move || format::relative(browser::now(), start, offset, i18n.get())}</span>
                         <span class="abs">{move || format::date_time(start, offset, i18n.get())}</span>
                     </time>
+                    {(parts > 1).then(|| view! { <span class="parts-count">{move || format::parts_label(parts, i18n.get())}</span> })}
                     {move || (r.read_value().size_bytes > 0).then(|| view! { <span class="size">{format::size(r.read_value().size_bytes)}</span> })}
                 </span>
             </span>

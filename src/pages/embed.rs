@@ -2,16 +2,18 @@
 
 use leptos::prelude::*;
 
-use super::profile::{ProfileHeader, REPLAY_PAGE, ReplayGrid};
+use super::profile::{ProfileHeader, REPLAY_PAGE, ReplayGrid, newest_recording};
 use crate::api::{self, FetchError};
+use crate::components::broadcast::playable;
 use crate::components::player::Player;
-use crate::components::{EmptyState, ErrorState, display_title};
+use crate::components::{BroadcastPanel, EmptyState, ErrorState, display_title};
 use crate::format::parse_start_time;
 use crate::i18n::{Key, use_i18n};
 use crate::paging::{Pager, StreamerReplays};
 use crate::router::{Route, use_location};
 
-/// `/embed/replays/:replay`: just the player, with the title linking to Relive.
+/// `/embed/replays/:replay`: just the player, with the title linking to Relive; while a
+/// broadcast has nothing to play yet, the panel saying so.
 #[component]
 pub fn EmbedReplay(replay: String) -> impl IntoView {
     let i18n = use_i18n();
@@ -22,6 +24,9 @@ pub fn EmbedReplay(replay: String) -> impl IntoView {
         <div class="embed-fill">
             {move || match detail.get() {
                 None => view! { <div class="player-skeleton skeleton" aria-busy="true"></div> }.into_any(),
+                Some(Ok(d)) if !playable(&d.replay) => {
+                    view! { <BroadcastPanel replay=d.replay on_change=move || detail.refetch()/> }.into_any()
+                }
                 Some(Ok(d)) => {
                     let r = StoredValue::new(d.replay.clone());
                     let title = Signal::derive(move || display_title(&r.read_value(), i18n.get()));
@@ -49,7 +54,7 @@ pub fn EmbedProfile(id: String) -> impl IntoView {
         <div class="embed-profile">
             {move || match streamer.get() {
                 None => ().into_any(),
-                Some(Ok(s)) => view! { <ProfileHeader streamer=s compact=true/> }.into_any(),
+                Some(Ok(s)) => view! { <ProfileHeader streamer=s compact=true recording=newest_recording(pager)/> }.into_any(),
                 Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
                 Some(Err(_)) => view! { <ErrorState on_retry=move || streamer.refetch()/> }.into_any(),
             }}

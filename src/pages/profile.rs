@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use relive_api::{Replay, Streamer};
+use relive_api::{Replay, ReplayStatus, Streamer};
 
 use super::directory::replay_count;
 use crate::api::{self, FetchError};
@@ -29,7 +29,7 @@ pub fn Profile(id: String) -> impl IntoView {
             None => view! { <ProfileHeaderSkeleton/> }.into_any(),
             Some(Ok(s)) => {
                 crate::browser::set_document_title(&format!("{} · Relive", s.display_name));
-                view! { <ProfileHeader streamer=s/> }.into_any()
+                view! { <ProfileHeader streamer=s recording=newest_recording(pager)/> }.into_any()
             }
             Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::StreamerNotFound/> }.into_any(),
             Some(Err(_)) => view! { <ErrorState on_retry=retry_all/> }.into_any(),
@@ -43,18 +43,37 @@ pub fn Profile(id: String) -> impl IntoView {
     }
 }
 
-/// Name, photo, live badge, figures and bio.
+/// Whether the streamer's newest broadcast (the first of their replays) is being recorded.
+pub fn newest_recording(pager: Pager<StreamerReplays>) -> Signal<bool> {
+    Signal::derive(move || pager.items.with(|items| items.first().is_some_and(|r| r.status == ReplayStatus::Recording)))
+}
+
+/// Name, photo, one badge (recording now, else live), figures and bio.
 #[component]
-pub fn ProfileHeader(streamer: Streamer, #[prop(optional)] compact: bool) -> impl IntoView {
+pub fn ProfileHeader(
+    streamer: Streamer,
+    #[prop(optional)] compact: bool,
+    /// The newest broadcast is being recorded: "Recording now" instead of "LIVE".
+    #[prop(optional)]
+    recording: Option<Signal<bool>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let s = StoredValue::new(streamer);
+    let live = s.read_value().live;
+    let badge = move || {
+        let recording = recording.is_some_and(|r| r.get());
+        (recording || live).then(|| {
+            let key = if recording { Key::StatusRecording } else { Key::Live };
+            view! { <span class="live-badge" data-status=recording.then_some("recording")>{move || i18n.t(key)}</span> }
+        })
+    };
     view! {
         <header class="profile-header" class:compact=compact>
             <Avatar name=s.read_value().display_name.clone() url=s.read_value().avatar_url.clone() size=if compact { "md" } else { "xl" }/>
             <div class="profile-text">
                 <h1 class="profile-name">
                     {s.read_value().display_name.clone()}
-                    {s.read_value().live.then(|| view! { <span class="live-badge">{move || i18n.t(Key::Live)}</span> })}
+                    {badge}
                 </h1>
                 <p class="profile-stats muted">
                     {move || replay_count(i18n.get(), s.read_value().replay_count)}" · "

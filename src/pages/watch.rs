@@ -1,9 +1,13 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 use relive_api::{Replay, ReplayDetail};
 
 use crate::api::{self, FetchError};
+use crate::components::broadcast::playable;
 use crate::components::player::{NextUp, Player};
-use crate::components::{Avatar, EmptyState, ErrorState, PagedList, ReplayCard, display_title};
+use crate::components::{
+    Avatar, BroadcastNote, BroadcastPanel, EmptyState, ErrorState, PagedList, PartsList, ReplayCard, display_title,
+};
 use crate::format::{self, parse_start_time};
 use crate::i18n::{Key, fill, use_i18n};
 use crate::paging::{Pager, StreamerReplays};
@@ -25,15 +29,18 @@ fn WatchView(id: i64) -> impl IntoView {
     view! {
         {move || match detail.get() {
             None => view! { <div class="watch-layout"><div class="player-skeleton skeleton" aria-busy="true"></div></div> }.into_any(),
-            Some(Ok(d)) => view! { <WatchLoaded detail=d/> }.into_any(),
+            Some(Ok(d)) => view! { <WatchLoaded detail=d on_change=move || detail.refetch()/> }.into_any(),
             Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),
             Some(Err(_)) => view! { <ErrorState on_retry=move || detail.refetch()/> }.into_any(),
         }}
     }
 }
 
+/// The player (with a broadcast's parts under it, and a note while more may come), or
+/// the panel that stands in for it while nothing can play yet; `on_change` loads the
+/// replay again once something can.
 #[component]
-fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
+fn WatchLoaded(detail: ReplayDetail, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let start_at = use_location().query("t").and_then(|t| parse_start_time(&t));
     let ReplayDetail { replay, streamer } = detail;
@@ -53,11 +60,24 @@ fn WatchLoaded(detail: ReplayDetail) -> impl IntoView {
     });
     let offset = crate::browser::utc_offset_minutes();
     let name = streamer.display_name.clone();
+    let stage = if playable(&replay) {
+        let (parts, gaps) = (replay.parts.clone(), replay.gaps.clone());
+        let several = parts.len() > 1;
+        let note = replay.clone();
+        Either::Left(view! {
+            <Player replay=replay.clone() watch_path=Route::watch(&replay.streamer_id, replay.id).href() start_at=start_at
+                next=next autoplay=true title=title>
+                <BroadcastNote replay=note/>
+                {several.then(|| view! { <PartsList parts gaps/> })}
+            </Player>
+        })
+    } else {
+        Either::Right(view! { <BroadcastPanel replay=replay.clone() on_change/> })
+    };
     view! {
         <div class="watch-layout">
             <div class="watch-main">
-                <Player replay=replay.clone() watch_path=Route::watch(&replay.streamer_id, replay.id).href() start_at=start_at
-                    next=next autoplay=true title=title/>
+                {stage}
                 <h1 class="watch-title">{title}</h1>
                 <p class="watch-meta">
                     <a class="watch-streamer" href=Route::profile(&streamer.id).href()>

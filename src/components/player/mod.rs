@@ -9,7 +9,9 @@
 //! it by context to its parts: the element ([`media`]), the overlays ([`overlays`]),
 //! the controls ([`controls`]: [`seek_bar`], [`volume`], [`speed`]) and sharing
 //! ([`share`]). What the element plays comes from [`source`]: the file itself, or the
-//! [`engine`](crate::engine) for formats the browser cannot play.
+//! [`engine`](crate::engine) for formats the browser cannot play. A broadcast's gaps and
+//! part boundaries are marked on the seek bar; what a page shows under the player with
+//! the player's state (a broadcast's parts) comes in as `children`.
 
 pub mod controls;
 pub mod keys;
@@ -33,6 +35,7 @@ pub use self::source::Source;
 pub use self::state::{PlayerState, use_player};
 use self::state::{VOLUME_KEY, play};
 use crate::browser;
+use crate::components::broadcast::timeline_marks;
 use crate::format::parse_decimal;
 use crate::i18n::{Key, use_i18n};
 
@@ -61,9 +64,14 @@ pub fn Player(
     #[prop(optional)]
     embed: bool,
     #[prop(optional, into)] title: Option<Signal<String>>,
+    /// Shown under the player, with its state in context (`use_player`): a broadcast's
+    /// list of parts, say.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let p = PlayerState::new(replay.id, replay.duration_secs, Source::for_replay(&replay), start_at);
+    p.marks.set_value(timeline_marks(&replay.parts, &replay.gaps));
     provide_context(p);
 
     // Attach the source once the element exists (and again on retry, [`PlayerState::retry`]).
@@ -111,5 +119,6 @@ pub fn Player(
             <ShareDialog/>
             <Controls watch_path title/>
         </div>
+        {children.map(|c| c())}
     }
 }

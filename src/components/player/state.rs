@@ -10,6 +10,7 @@ use web_sys::HtmlVideoElement;
 
 use super::source::{Attached, Source};
 use crate::browser;
+use crate::components::broadcast::Mark;
 use crate::format::decimal;
 use crate::i18n::Key;
 
@@ -72,6 +73,8 @@ pub struct PlayerState {
     /// Where to go once the media is loaded (`?t=`, or the position before a retry).
     pub pending_seek: StoredValue<Option<f64>>,
     pub last_saved: StoredValue<f64>,
+    /// A broadcast's gaps and part boundaries, for the seek bar (none for one file).
+    pub marks: StoredValue<Vec<Mark>>,
     hide_timer: StoredValue<Option<TimeoutHandle>>,
     /// The last pointer was a finger.
     pub touch_input: StoredValue<bool>,
@@ -109,6 +112,7 @@ impl PlayerState {
             dialog: RwSignal::new(None),
             pending_seek: StoredValue::new(start_at),
             last_saved: StoredValue::new(0.0),
+            marks: StoredValue::new(Vec::new()),
             hide_timer: StoredValue::new(None),
             touch_input: StoredValue::new(false),
             source: StoredValue::new(source),
@@ -174,6 +178,28 @@ impl PlayerState {
             self.ended.set(false);
             self.resume_offer.set(None);
         })
+    }
+
+    /// Plays from `t` (a part picked from a list): seeks there now if the media is
+    /// loaded, else once it is; after an error, tries again from there.
+    pub fn play_from(self, t: f64) {
+        let Some(v) = self.video() else { return };
+        let t = t.max(0.0);
+        self.resume_offer.set(None);
+        if self.error.get_untracked().is_some() {
+            self.current.set(t);
+            self.retry();
+            return;
+        }
+        // HAVE_NOTHING: a seek now would be lost; `on_loaded` makes it.
+        if v.ready_state() == 0 {
+            self.pending_seek.set_value(Some(t));
+            self.current.set(t);
+            self.ended.set(false);
+        } else {
+            self.seek_to(t);
+        }
+        play(&v);
     }
 
     pub fn set_volume(self, x: f64) {
