@@ -64,8 +64,10 @@ async fn replays_until(s: &Server, streamer: &str, done: impl Fn(&[Value]) -> bo
     items
 }
 
-fn hls_recording(stream: &str, file_id: &str, url: &str, duration: Option<i64>) -> Value {
-    let mut p = recording(stream, file_id, 1_743_484_094, 59);
+/// An HLS recording callback; `nth` places it that many hours after the first, so each
+/// is its own broadcast.
+fn hls_recording(stream: &str, file_id: &str, url: &str, duration: Option<i64>, nth: i64) -> Value {
+    let mut p = recording(stream, file_id, 1_743_484_094 + nth * 3600, 59);
     p["file_format"] = json!("hls");
     p["video_url"] = json!(url);
     match duration {
@@ -94,19 +96,19 @@ async fn tencent_hls_with_and_without_a_duration() {
     let s = Server::start();
 
     // With a duration: stored as it says, and no playlist is fetched.
-    let with = hls_recording("s42", "with", &format!("{base}/rec/s42/with.m3u8"), Some(59));
+    let with = hls_recording("s42", "with", &format!("{base}/rec/s42/with.m3u8"), Some(59), 0);
     assert_eq!(s.tencent(with).await, (200, json!({"code": 0})));
     // Without one (absent, or 0): the playlist tells it, a master's first variant
     // followed, a signed URL's query carried on.
-    let without = hls_recording("s42", "without", &format!("{base}/rec/s42/a_eof.m3u8"), None);
+    let without = hls_recording("s42", "without", &format!("{base}/rec/s42/a_eof.m3u8"), None, 1);
     assert_eq!(s.tencent(without).await.0, 200);
-    let zero = hls_recording("s42", "zero", &format!("{base}/rec/s42/master.m3u8?t=6553ff10&sign=abc"), Some(0));
+    let zero = hls_recording("s42", "zero", &format!("{base}/rec/s42/master.m3u8?t=6553ff10&sign=abc"), Some(0), 2);
     assert_eq!(s.tencent(zero).await.0, 200);
     // A playlist that cannot be read: the span end - start stands in.
-    let broken = hls_recording("s42", "broken", &format!("{base}/rec/s42/broken.m3u8"), None);
+    let broken = hls_recording("s42", "broken", &format!("{base}/rec/s42/broken.m3u8"), None, 3);
     assert_eq!(s.tencent(broken).await.0, 200);
     // Uppercase format, and a .m3u8 URL whatever the format says.
-    let mut upper = hls_recording("s42", "upper", &format!("{base}/rec/s42/upper.m3u8"), Some(30));
+    let mut upper = hls_recording("s42", "upper", &format!("{base}/rec/s42/upper.m3u8"), Some(30), 4);
     upper["file_format"] = json!("FLV");
     assert_eq!(s.tencent(upper).await.0, 200);
 
@@ -206,9 +208,12 @@ async fn a_local_playlist_is_an_hls_replay_and_served_with_its_types() {
     let master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000,CODECS=\"avc1.4d401e,mp4a.40.2\",RESOLUTION=640x360\n\
 harbour/index.m3u8\n";
     write_file(&s.path("media/live/master.m3u8"), master.as_bytes());
-    let (status, body) = nginx_record_done(&s, "hana", &s.path("media/live/master.m3u8").to_string_lossy()).await;
+    // Another stream: on "hana", written at the same time, it would be the same
+    // recording again (an alternate, off the timeline).
+    let (status, body) =
+        nginx_record_done(&s, "hana-master", &s.path("media/live/master.m3u8").to_string_lossy()).await;
     assert_eq!(status, 200, "{body}");
-    let items = replays_until(&s, "hana", |i| i.len() == 2).await;
+    let items = replays_until(&s, "hana-master", |i| i.len() == 1).await;
     let m = items.iter().find(|r| r["url"] == "/media/live/master.m3u8").unwrap();
     assert_eq!((m["duration_secs"].as_f64(), m["width"].as_u64()), (Some(20.0), Some(640)));
     assert_eq!(m["codecs"], "avc1.4d401e,mp4a.40.2");
@@ -227,7 +232,8 @@ harbour/index.m3u8\n";
         assert_eq!(status, 400, "{name}: {body}");
         assert!(body["message"].as_str().unwrap().contains(why), "{name}: {body}");
     }
-    assert_eq!(replays_until(&s, "hana", |_| true).await.len(), 2);
+    assert_eq!(replays_until(&s, "hana", |_| true).await.len(), 1);
+    assert_eq!(replays_until(&s, "hana", |_| true).await[0]["parts"].as_array().unwrap().len(), 1);
 }
 
 /// An SRS `on_hls` body as SRS 5 sends it, for a segment SRS wrote under `cwd`.
@@ -298,7 +304,10 @@ async fn srs_segments_of_a_publish_become_one_replay() {
     }
     let r = s.http.post(s.url(&format!("/hooks/srs?secret={SECRET}"))).body("{\"action\": \"on_hls\",").send().await;
     assert_eq!(r.unwrap().status(), 400);
-    assert!(replays_until(&s, "mei", |_| true).await.is_empty(), "nothing listed while the publish runs");
+    // While the publish runs, its broadcast is listed as being recorded, without a file.
+    let live = replays_until(&s, "mei", |_| true).await;
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!((live[0]["status"].as_str(), live[0]["parts"].as_array().unwrap().len()), (Some("recording"), 0));
 
     // on_unpublish, and the last segment's on_hls after it (SRS sends both at once).
     let unpublish = json!({"action": "on_unpublish", "client_id": "c1", "stream": "mei", "app": "live"});
@@ -306,10 +315,11 @@ async fn srs_segments_of_a_publish_become_one_replay() {
     segments.push((3, srs_writes(&s, "mei", 3)));
     assert_eq!(srs(&s, &on_hls(&s, "mei", "c1", 3, 2.5)).await.0, 200);
 
-    let items = replays_until(&s, "mei", |i| !i.is_empty()).await;
+    let items = replays_until(&s, "mei", |i| i.first().is_some_and(|r| r["status"] == "ready")).await;
     assert_eq!(items.len(), 1, "{items:?}");
     let r = &items[0];
     assert_eq!(r["format"], "hls");
+    assert_eq!(r["id"], live[0]["id"], "the publish's broadcast");
     assert_eq!(r["duration_secs"], 14.5);
     let url = r["url"].as_str().unwrap();
     assert!(url.starts_with("/media/relive-hls/mei-") && url.ends_with("/index.m3u8"), "{url}");
@@ -330,26 +340,53 @@ async fn srs_segments_of_a_publish_become_one_replay() {
         [0u64, 1, 2, 3].iter().map(|seq| segments.iter().find(|(s, _)| s == seq).unwrap().1.len() as u64).sum();
     assert_eq!(r["size_bytes"].as_u64(), Some(total));
 
-    // A straggler of the closed publish is ignored; a later publish is a new replay.
+    // A straggler of the closed publish is ignored; a later publish is a new recording,
+    // and, restarted within the broadcast gap, a second part of the same broadcast.
     srs_writes(&s, "mei", 4);
     assert_eq!(srs(&s, &on_hls(&s, "mei", "c1", 4, 1.0)).await.0, 200);
     assert_eq!(srs(&s, &json!({"action": "on_publish", "client_id": "c2", "stream": "mei"})).await.0, 200);
     srs_writes(&s, "mei", 0);
     assert_eq!(srs(&s, &on_hls(&s, "mei", "c2", 0, 4.0)).await.0, 200);
     assert_eq!(srs(&s, &json!({"action": "on_unpublish", "client_id": "c2", "stream": "mei"})).await.0, 200);
-    let items = replays_until(&s, "mei", |i| i.len() == 2).await;
-    assert_eq!(items.len(), 2);
-    assert_eq!(items.iter().map(|r| r["duration_secs"].as_f64().unwrap()).sum::<f64>(), 18.5);
+    wait_for_playlists(&s, "mei", 2).await;
+    // In this test's compressed time the second recording's wall-clock span lies inside
+    // the first's: the same window recorded again, kept off the timeline (an alternate).
+    let items = replays_until(&s, "mei", |i| i.first().is_some_and(|r| r["status"] == "ready")).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!((items[0]["id"].clone(), items[0]["duration_secs"].as_f64()), (live[0]["id"].clone(), Some(14.5)));
+}
+
+/// Waits until `n` SRS recordings of `stream` have their playlists written.
+async fn wait_for_playlists(s: &Server, stream: &str, n: usize) {
+    let count = || {
+        let Ok(dirs) = std::fs::read_dir(s.path("media/relive-hls")) else { return 0 };
+        dirs.flatten()
+            .filter(|d| d.file_name().to_string_lossy().starts_with(&format!("{stream}-")))
+            .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+            .filter(|publish| publish.path().join("index.m3u8").exists())
+            .count()
+    };
+    for _ in 0..100 {
+        if count() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{} of {n} playlists of {stream} written", count());
 }
 
 #[tokio::test]
 async fn an_unpublish_without_segments_makes_no_replay() {
-    let s = srs_server();
+    // The broadcast the publish opened waits --broadcast-settle seconds for files.
+    let s = Server::start_with(&["--hook-secret", SECRET, "--srs-hls-grace", "1", "--broadcast-settle", "2"]);
     assert_eq!(srs(&s, &json!({"action": "on_publish", "client_id": "x", "stream": "quiet"})).await.0, 200);
     assert_eq!(srs(&s, &json!({"action": "on_unpublish", "client_id": "x", "stream": "quiet"})).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let waiting = replays_until(&s, "quiet", |_| true).await;
+    assert_eq!((waiting.len(), waiting[0]["status"].as_str()), (1, Some("processing")), "{waiting:?}");
+    assert!(replays_until(&s, "quiet", |i| i.is_empty()).await.is_empty(), "no file came: no card");
     let (status, profile) = s.get("/api/v1/streamers/quiet").await;
     assert_eq!((status, profile["replay_count"].as_u64(), profile["live"].as_bool()), (200, Some(0), Some(false)));
+    assert_eq!(s.get(&format!("/api/v1/replays/{}", waiting[0]["id"])).await.0, 404);
 }
 
 #[tokio::test]
@@ -368,7 +405,8 @@ async fn an_open_srs_recording_survives_restarts() {
     let dir = s.stop();
     // Restarted with a short grace: the lost closing is done at start-up.
     let s = Server::start_in(dir, &["--hook-secret", SECRET, "--srs-hls-grace", "1"]);
-    let items = replays_until(&s, "rin", |i| !i.is_empty()).await;
+    // The unpublish opened (and ended) a broadcast; the recording joins it once closed.
+    let items = replays_until(&s, "rin", |i| i.first().is_some_and(|r| r["duration_secs"] != 0.0)).await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["duration_secs"], 9.5);
     let text = s.http.get(s.url(items[0]["url"].as_str().unwrap())).send().await.unwrap().text().await.unwrap();
@@ -381,7 +419,12 @@ async fn an_open_srs_recording_survives_restarts() {
     let dir = s.stop();
     let s = Server::start_in(dir, &["--hook-secret", SECRET, "--srs-hls-grace", "1"]);
     assert_eq!(srs(&s, &json!({"action": "on_publish", "client_id": "r3", "stream": "rin"})).await.0, 200);
-    assert_eq!(replays_until(&s, "rin", |i| i.len() == 2).await.len(), 2);
+    wait_for_playlists(&s, "rin", 2).await;
+    // Seconds after the first publish, within the broadcast gap: the same broadcast (the
+    // recording's wall-clock span, compressed here, lies inside the first's: an alternate).
+    let items = replays_until(&s, "rin", |_| true).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["duration_secs"], 9.5);
 }
 
 /// Reconciliation lists a missed `.m3u8` recording as HLS, with its playlist's duration.
@@ -406,6 +449,9 @@ async fn reconciliation_finds_missed_hls_recordings() {
     let api = format!("http://{}/common_access", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let s = Server::start_with(&[
+        // The push below left no file here: its broadcast goes at once.
+        "--broadcast-settle",
+        "1",
         "--tencent-callback-key",
         common::CALLBACK_KEY,
         "--tencent-appid",

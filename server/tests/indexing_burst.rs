@@ -86,11 +86,12 @@ async fn a_burst_of_flv_callbacks_is_answered_at_once_and_every_index_is_built()
     let flv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/night-studio.flv")).unwrap();
     let (cdn_base, cdn) = start_cdn(flv[..16 * 1024].to_vec()).await;
     let s = Server::start_with(&["--tencent-callback-key", common::CALLBACK_KEY, "--hook-rate-limit", "0"]);
-    let t = now() - 3600;
+    // Far enough apart (over --broadcast-gap) that each file is its own broadcast.
+    let t = now() - 3600 - CALLBACKS as i64 * 1000;
 
     let flv_callbacks = (0..CALLBACKS)
         .map(|i| {
-            let mut p = recording("burst", &format!("flv-{i}"), t + i as i64, 60);
+            let mut p = recording("burst", &format!("flv-{i}"), t + i as i64 * 1000, 60);
             p["file_format"] = json!("flv");
             p["video_url"] = json!(format!("{cdn_base}/{i}.flv"));
             p
@@ -98,7 +99,7 @@ async fn a_burst_of_flv_callbacks_is_answered_at_once_and_every_index_is_built()
         .collect();
     let flv_rate = burst(&s, flv_callbacks).await;
     let mp4_callbacks =
-        (0..MP4_CALLBACKS).map(|i| recording("mp4-burst", &format!("mp4-{i}"), t + i as i64, 60)).collect();
+        (0..MP4_CALLBACKS).map(|i| recording("mp4-burst", &format!("mp4-{i}"), t + i as i64 * 1000, 60)).collect();
     let mp4_rate = burst(&s, mp4_callbacks).await;
     let build = if cfg!(debug_assertions) { "debug" } else { "release" };
     eprintln!(

@@ -138,7 +138,10 @@ async fn nginx_publish_events_set_live_status() {
 async fn srs_dvr_and_publish_payloads() {
     let s = server();
     let media = s.path("media");
-    recording(&s, "srs/live/eva.1700000000000.flv", DEMO_FLV);
+    // An hour apart (a file's time is its modification time): two broadcasts.
+    let flv = recording(&s, "srs/live/eva.1700000000000.flv", DEMO_FLV);
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&flv).unwrap().set_modified(hour_ago).unwrap();
     recording(&s, "srs/live/eva.1700000100000.mp4", DEMO_MP4);
     let hook = |body: serde_json::Value, secret: &str| {
         let url = s.url(&format!("/hooks/srs?secret={secret}"));

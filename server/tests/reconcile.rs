@@ -61,6 +61,9 @@ async fn missed_files_appear_once_despite_api_errors_and_timeouts() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let s = Server::start_with(&[
+        // The push below left no file of its own: its broadcast goes at once.
+        "--broadcast-settle",
+        "1",
         "--tencent-callback-key",
         common::CALLBACK_KEY,
         "--tencent-appid",

@@ -23,8 +23,8 @@ async fn ingest_many(s: &Server, stream: &str, prefix: &str, starts: impl Iterat
 async fn pages_have_no_duplicates_or_gaps_while_recordings_arrive() {
     let s = Server::start();
     let base = now() - 1_000_000;
-    // 250 recordings, some sharing a start time so the id breaks ties.
-    ingest_many(&s, "pager", "old", (0..250).map(|i| base + (i / 2) * 60)).await;
+    // 250 recordings far enough apart (over --broadcast-gap) to be 250 broadcasts.
+    ingest_many(&s, "pager", "old", (0..250).map(|i| base + i * 1000)).await;
 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -77,7 +77,8 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn hidden_replays_vanish_from_public_reads() {
     let s = Server::start();
-    ingest_many(&s, "hider", "f", [now() - 300, now() - 200, now() - 100].into_iter()).await;
+    // Hours apart: three broadcasts.
+    ingest_many(&s, "hider", "f", [now() - 30_000, now() - 20_000, now() - 10_000].into_iter()).await;
     let (_, page) = s.get("/api/v1/streamers/hider/replays").await;
     let id = page["items"][1]["id"].as_i64().unwrap();
 
@@ -180,8 +181,11 @@ async fn openapi_document_describes_the_api() {
         "/api/v1/streamers/{id}/replays",
         "/api/v1/replays/{id}",
         "/api/v1/streamers/{id}/push-url",
+        "/api/v1/replays/{id}/parts/{part_id}",
     ] {
         assert!(doc["paths"][path].is_object(), "missing {path}");
     }
     assert!(doc["components"]["schemas"]["Replay"]["properties"]["duration_secs"].is_object());
+    assert!(doc["components"]["schemas"]["ReplayPart"]["properties"]["offset_secs"].is_object());
+    assert!(doc["info"]["description"].as_str().unwrap().contains("A replay is one broadcast"));
 }

@@ -103,7 +103,8 @@ async fn bad_signatures_are_refused_and_store_nothing() {
 #[tokio::test]
 async fn repeated_callbacks_store_one_replay() {
     let s = Server::start();
-    let p = signed(recording("dup", "same-file", now() - 100, 60));
+    // Hours apart: each file its own broadcast.
+    let p = signed(recording("dup", "same-file", now() - 30_000, 60));
     for _ in 0..5 {
         assert_eq!(s.post_json("/hooks/tencent", &p).await, (200, json!({"code": 0})));
     }
@@ -112,8 +113,8 @@ async fn repeated_callbacks_store_one_replay() {
         assert_eq!((status, body), (200, json!({"code": 0})));
     }
     // A second file arriving concurrently with repeats of a third.
-    let p2 = signed(recording("dup", "other-file", now() - 50, 60));
-    let p3 = signed(recording("dup", "third-file", now() - 40, 60));
+    let p2 = signed(recording("dup", "other-file", now() - 20_000, 60));
+    let p3 = signed(recording("dup", "third-file", now() - 10_000, 60));
     let mixed = (0..10).map(|i| s.post_json("/hooks/tencent", if i % 2 == 0 { &p2 } else { &p3 }));
     futures::future::join_all(mixed).await;
     assert_eq!(replay_count(&s, "dup").await, 3);
@@ -177,7 +178,7 @@ async fn live_status_follows_event_order_not_arrival_order() {
     assert_eq!(s.get("/api/v1/streamers/live_one").await.1["live"], false);
 
     // Other event types are acknowledged and change nothing.
-    let (status, body) = s.tencent(json!({"event_type": 332, "stream_id": "live_one"})).await;
+    let (status, body) = s.tencent(json!({"event_type": 321, "stream_id": "live_one"})).await;
     assert_eq!((status, body), (200, json!({"code": 0})));
 }
 

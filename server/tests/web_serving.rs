@@ -65,9 +65,11 @@ async fn demo_data_is_seeded_once_with_playable_files() {
     let formats: Vec<&str> = items.iter().map(|r| r["format"].as_str().unwrap()).collect();
     assert!(formats.contains(&"mp4") && formats.contains(&"flv") && formats.contains(&"hls"), "{formats:?}");
 
-    // The files play from this server, with byte ranges.
+    // The files play from this server, with byte ranges: every part of every replay.
     let client = reqwest::Client::new();
-    for r in items {
+    let parts: Vec<&serde_json::Value> = items.iter().flat_map(|r| r["parts"].as_array().unwrap()).collect();
+    assert!(parts.len() > items.len(), "one replay has several parts");
+    for r in parts {
         let url = s.url(r["url"].as_str().unwrap());
         let resp = client.get(&url).header("range", "bytes=0-15").send().await.unwrap();
         assert_eq!(resp.status(), 206, "{url}");
@@ -96,17 +98,43 @@ async fn demo_data_is_seeded_once_with_playable_files() {
         assert_eq!(resp.bytes().await.unwrap()[0], 0x47, "{}", seg.url);
     }
 
+    // A broadcast in three FLV parts, with a gap between the second and the third.
+    let relay = items.iter().find(|r| r["parts"].as_array().unwrap().len() == 3).unwrap();
+    let offsets: Vec<f64> =
+        relay["parts"].as_array().unwrap().iter().map(|p| p["offset_secs"].as_f64().unwrap()).collect();
+    assert_eq!(offsets, [0.0, 10.0, 20.0]);
+    assert_eq!(relay["gaps"], serde_json::json!([{"at_secs": 20.0, "duration_secs": 90.0}]));
+    assert_eq!((relay["duration_secs"].as_f64(), relay["status"].as_str()), (Some(30.0), Some("ready")));
+    let part = &relay["parts"][1];
+    assert_eq!(part["keyframes_url"], format!("/api/v1/replays/{}/keyframes", part["id"]));
+    assert_eq!(s.get(part["keyframes_url"].as_str().unwrap()).await.0, 200);
+    // A part's id finds its broadcast.
+    assert_eq!(s.get(&format!("/api/v1/replays/{}", part["id"])).await.1["replay"]["id"], relay["id"]);
+
+    // chen_music is live, and being recorded: listed first, without a file yet.
+    let (_, chen) = s.get("/api/v1/streamers/chen_music").await;
+    assert_eq!(chen["live"], true);
+    let (_, page) = s.get("/api/v1/streamers/chen_music/replays").await;
+    let live = &page["items"][0];
+    assert_eq!((live["status"].as_str(), live["parts"].as_array().map(Vec::len)), (Some("recording"), Some(0)));
+    let chen_count = page["items"].as_array().unwrap().len();
+
     // A restart with --demo adds nothing twice.
     let count = items.len();
     let dir = s.stop();
     let s = Server::start_in(dir, &["--demo"]);
     let (_, page) = s.get("/api/v1/streamers/xiaoyu/replays").await;
     assert_eq!(page["items"].as_array().unwrap().len(), count);
+    let (_, page) = s.get("/api/v1/streamers/chen_music/replays").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), chen_count);
 }
 
 #[tokio::test]
 async fn public_url_makes_local_links_absolute() {
     let s = Server::start_with(&["--demo", "--public-url", "https://replay.example.com/"]);
     let (_, page) = s.get("/api/v1/streamers/chen_music/replays").await;
-    assert!(page["items"][0]["url"].as_str().unwrap().starts_with("https://replay.example.com/media/demo/"));
+    // The first is being recorded (no file yet); the next one's links.
+    let r = &page["items"][1];
+    assert!(r["url"].as_str().unwrap().starts_with("https://replay.example.com/media/demo/"));
+    assert!(r["parts"][0]["url"].as_str().unwrap().starts_with("https://replay.example.com/media/demo/"));
 }

@@ -225,14 +225,16 @@ fn outcome(stored: Ingest, file: String) -> Outcome {
     }
 }
 
-/// How often broadcasts waiting for files are looked at.
+/// How often broadcasts waiting for files are looked at (more often with a settle time
+/// under 40 s, as tests use).
 pub const PROMOTE_EVERY: Duration = Duration::from_secs(10);
 
 /// Moves broadcasts whose files are all in (or whose settle time passed) to `ready`, and
 /// removes pushes that left no file, every [`PROMOTE_EVERY`]. Each ingest does the same
 /// for the broadcast it touched; this catches the ones that wait for time alone.
 pub async fn promote_forever(app: AppState) {
-    let mut every = tokio::time::interval(PROMOTE_EVERY);
+    let quarter = Duration::from_secs((app.config.broadcast_settle / 4).max(1) as u64);
+    let mut every = tokio::time::interval(PROMOTE_EVERY.min(quarter));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
