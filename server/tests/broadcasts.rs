@@ -266,7 +266,7 @@ async fn deleting_a_part_shortens_its_broadcast_and_the_last_one_deletes_it() {
     let s = &s;
     let delete = |path: String| async move { s.admin(Method::DELETE, &path, Some(ADMIN_TOKEN), None).await };
     assert_eq!(delete(format!("/api/v1/replays/{id}/parts/{}", parts[1])).await.0, 204);
-    let (_, r) = replay(&s, &id).await;
+    let (_, r) = replay(s, &id).await;
     assert_eq!((part_ids(&r), r["duration_secs"].as_f64()), (vec![parts[0], parts[2]], Some(1200.0)));
     assert_eq!(r["gaps"], json!([{"at_secs": 600.0, "duration_secs": 600.0}]), "the time lost is a gap now");
     assert_eq!(delete(format!("/api/v1/replays/{id}/parts/{}", parts[1])).await.0, 404, "gone already");
@@ -277,10 +277,10 @@ async fn deleting_a_part_shortens_its_broadcast_and_the_last_one_deletes_it() {
     assert_eq!(part_ids(&replay(s, &id).await.1), vec![parts[0], parts[2]]);
     // The first part (whose id is the broadcast's) and then the last one.
     assert_eq!(delete(format!("/api/v1/replays/{id}/parts/{}", parts[0])).await.0, 204);
-    assert_eq!(replay(&s, &id).await.0, 200, "the broadcast keeps its id");
+    assert_eq!(replay(s, &id).await.0, 200, "the broadcast keeps its id");
     assert_eq!(delete(format!("/api/v1/replays/{id}/parts/{}", parts[2])).await.0, 204);
-    assert_eq!(replay(&s, &id).await.0, 404);
-    assert!(replays(&s, "del").await.is_empty());
+    assert_eq!(replay(s, &id).await.0, 404);
+    assert!(replays(s, "del").await.is_empty());
     assert_eq!(s.get("/api/v1/streamers/del").await.1["replay_count"], 0);
 }
 
