@@ -253,11 +253,16 @@ export function publishHls(server, hls, name) {
 
 export const COLOURS = { red: [255, 0, 0], lime: [0, 255, 0], blue: [0, 0, 255], white: [255, 255, 255] };
 
-/** The ffmpeg input arguments of `seconds` of each colour in turn (with a tone), concatenated, cut at `total` seconds. */
-export function colourInputs(colours, seconds, total = colours.length * seconds) {
-  const inputs = colours.flatMap((c) => ['-f', 'lavfi', '-i', `color=c=${c}:size=320x180:rate=25:duration=${seconds}`]);
+/**
+ * The ffmpeg input arguments of `seconds` of each colour in turn (with a tone), concatenated,
+ * cut at `total` seconds; `realtime`: every input read at its own pace (`-re` is per input),
+ * for a push.
+ */
+export function colourInputs(colours, seconds, total = colours.length * seconds, { realtime = false } = {}) {
+  const re = realtime ? ['-re'] : [];
+  const inputs = colours.flatMap((c) => [...re, '-f', 'lavfi', '-i', `color=c=${c}:size=320x180:rate=25:duration=${seconds}`]);
   const concat = `${colours.map((_, i) => `[${i}:v]`).join('')}concat=n=${colours.length}:v=1:a=0,format=yuv420p[v]`;
-  return [...inputs, ...tone(523), '-filter_complex', concat, '-map', '[v]', '-map', `${colours.length}:a`, '-t', String(total)];
+  return [...inputs, ...re, ...tone(523), '-filter_complex', concat, '-map', '[v]', '-map', `${colours.length}:a`, '-t', String(total)];
 }
 
 /** A file of `seconds` of each colour, FLV or MP4 by its name; MP4s keep moov at the end unless `faststart`. */
