@@ -1,0 +1,72 @@
+//! Placing a recording: stored once, then joined to its broadcast (by session, else by
+//! time), merging what it bridges.
+
+use rusqlite::{Connection, params};
+
+use super::{Fresh, alive, insert, map_session, merge, nearby, refresh, session, set_status, state, timeline_spans};
+use crate::ingest::broadcast::{self as rules, Signal, Span};
+use crate::store::sqlite::sql::{ensure_streamer, insert_part, part};
+use crate::store::{Grouping, Ingest, NewReplay, StoreError};
+use relive_api::ReplayStatus;
+
+/// Stores a recording once and places it in its broadcast (see `crate::ingest::broadcast`).
+pub fn record_part(c: &Connection, r: &NewReplay, g: &Grouping, now: i64) -> Result<Ingest, StoreError> {
+    ensure_streamer(c, &r.streamer_id, now)?;
+    let Some(id) = insert_part(c, r, now)? else {
+        let id = c.query_row(
+            "SELECT id FROM replays WHERE source = ?1 AND source_file_id = ?2",
+            params![r.source, r.source_file_id],
+            |row| row.get(0),
+        )?;
+        return Ok(Ingest::Duplicate(id));
+    };
+    let span = Span::new(r.start_time, r.end_time);
+    let mut keyed = None;
+    for k in &r.sessions {
+        if let Some(s) = session(c, &r.streamer_id, k)?
+            && let Some(b) = alive(c, s.broadcast_id)?
+        {
+            keyed = Some(b);
+            break;
+        }
+    }
+    let placement = rules::place(g, span, keyed.as_ref(), &nearby(c, &r.streamer_id, span, g)?);
+    let target = match placement.join {
+        Some(b) => b,
+        // No push was heard of: nothing more is known to come.
+        None => insert(
+            c,
+            Fresh {
+                id,
+                streamer: &r.streamer_id,
+                title: r.title.as_deref(),
+                sort_time: span.start,
+                status: ReplayStatus::Ready,
+                started_at: None,
+                ended_at: None,
+                extent: span,
+            },
+            now,
+        )?,
+    };
+    merge(c, target, &placement.merge, now)?;
+    let alternate = rules::is_alternate(span, &timeline_spans(c, target)?);
+    c.prepare_cached("UPDATE replays SET broadcast_id = ?2, alternate = ?3 WHERE id = ?1")?
+        .execute(params![id, target, alternate])?;
+    for k in &r.sessions {
+        map_session(c, &r.streamer_id, k, target)?;
+    }
+    if r.title.is_some() {
+        c.execute("UPDATE broadcasts SET title = COALESCE(title, ?2) WHERE id = ?1", params![target, r.title])?;
+    }
+    let s = state(c, target)?;
+    let status = rules::next_status(s.status, Signal::Part);
+    if status != s.status {
+        set_status(c, target, status, now)?;
+        // A failed broadcast whose push end is unknown: this file is as far as it goes.
+        c.execute("UPDATE broadcasts SET ended_at = COALESCE(ended_at, ?2) WHERE id = ?1", params![target, span.end])?;
+    }
+    refresh(c, target, g, now)?;
+    let row = part(c, id)?.ok_or_else(|| StoreError::Database(format!("part {id} vanished")))?;
+    Ok(Ingest::Stored(row))
+}
