@@ -230,6 +230,35 @@ async fn a_push_restarted_within_the_gap_is_one_broadcast_and_after_it_two() {
     assert!(items.iter().all(|r| r["status"] == "ready" && part_ids(r).len() == 1 && r["gaps"] == json!([])));
 }
 
+/// Cuts that come late: one of a push already replaced by a restart within the gap
+/// does not end the broadcast; one of a push whose cut was lost, after the next push
+/// began hours later, tells when that broadcast really ended.
+#[tokio::test]
+async fn late_cuts_neither_end_a_restarted_broadcast_nor_get_lost() {
+    let s = Server::start();
+    // Recent enough that --broadcast-settle (2100 s) has not passed since.
+    let t = now() - 1500;
+    ok(&s, push("late", true, "1", t)).await;
+    ok(&s, push("late", true, "2", t + 200)).await;
+    ok(&s, push("late", false, "1", t + 150)).await;
+    let items = replays(&s, "late").await;
+    assert_eq!((items.len(), items[0]["status"].as_str()), (1, Some("recording")), "{items:?}");
+    ok(&s, push("late", false, "2", t + 800)).await;
+    assert_eq!(replays(&s, "late").await[0]["status"], "processing");
+
+    // Push 11's cut is lost for now; push 12 begins over an hour later: 11's broadcast ended.
+    let t = now() - 6000;
+    ok(&s, push("lost", true, "11", t)).await;
+    ok(&s, recording("lost", "l-1", t, 600)).await;
+    ok(&s, push("lost", true, "12", t + 5000)).await;
+    let items = replays(&s, "lost").await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!((items[0]["status"].as_str(), items[1]["status"].as_str()), (Some("recording"), Some("processing")));
+    // The retried cut says it ended at t + 600: its file covers it, so it is ready.
+    ok(&s, push("lost", false, "11", t + 600)).await;
+    assert_eq!(replays(&s, "lost").await[1]["status"], "ready");
+}
+
 #[tokio::test]
 async fn a_late_part_bridging_two_broadcasts_merges_them_and_the_old_id_still_resolves() {
     let s = Server::start_with(&["--tencent-callback-key", common::CALLBACK_KEY, "--admin-token", ADMIN_TOKEN]);

@@ -18,6 +18,9 @@
 //! Live starts (a push, a publish, Tencent's `record_start_succeeded`/`record_resumed`)
 //! go the same way, as an instant: a start within `gap` of a broadcast reopens it (a
 //! push cut and restarted within the gap is one broadcast with a gap in its timeline).
+//! A stream pushes once at a time: a broadcast still being recorded for another push of
+//! the same service lost that push's end; a start places itself against what is known
+//! of it ([`for_start`]), and, if it goes elsewhere, ends it.
 //!
 //! # Timeline
 //! Parts lie end to end in start order. A part whose time overlaps a part already on
@@ -123,6 +126,23 @@ pub fn place(g: &Grouping, span: Span, keyed: Option<&Candidate>, nearby: &[Cand
             Placement { join: Some(id), merge: group.iter().map(|c| c.id).filter(|&c| c != id).collect() }
         }
     }
+}
+
+/// The candidates a new start is placed among. A broadcast being recorded for another
+/// push of the same service (`replaced`: ids) is, for this start, closed at its known
+/// extent: a stream pushes once at a time, so that push ended, and its end was lost. A
+/// restart within the gap of what is known still joins it; a push hours later does not.
+pub fn for_start(nearby: &[Candidate], replaced: &[i64]) -> Vec<Candidate> {
+    nearby
+        .iter()
+        .map(|c| {
+            let mut c = *c;
+            if replaced.contains(&c.id) {
+                c.extent.open = false;
+            }
+            c
+        })
+        .collect()
 }
 
 /// Which broadcast an end (of a push, or of a recording) with no mapped session belongs
@@ -345,6 +365,15 @@ mod tests {
             place(&G, Span::new(3200, 3800), Some(&keyed), &[restarted]),
             Placement { join: Some(1), merge: vec![5] }
         );
+    }
+
+    #[test]
+    fn a_start_does_not_join_a_broadcast_another_push_kept_open_hours_ago() {
+        let open = cand(1, 1000, 1000, 2000, true);
+        let near = for_start(&[open], &[1]);
+        assert_eq!(place(&G, Span::at(2200), None, &near).join, Some(1), "a restart within the gap");
+        assert_eq!(place(&G, Span::at(9000), None, &near).join, None, "hours later");
+        assert_eq!(place(&G, Span::at(9000), None, &for_start(&[open], &[])).join, Some(1), "its own push");
     }
 
     #[test]

@@ -509,14 +509,17 @@ mod tests {
         let c = Connection::open(&path).unwrap();
         let plan = |sql: &str| -> String {
             let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let rows = stmt.query_map(params!["alice", 1, 2, 3], |r| r.get::<_, String>(3)).unwrap();
+            let n = stmt.parameter_count();
+            let values: [&dyn rusqlite::ToSql; 4] = [&"alice", &1, &2, &3];
+            let rows = stmt.query_map(&values[..n], |r| r.get::<_, String>(3)).unwrap();
             rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
         };
         let page = plan(&broadcast_page_sql());
         assert!(page.contains("USING COVERING INDEX broadcasts_page"), "{page}");
         assert!(!page.contains("TEMP B-TREE"), "sorts instead of walking the index: {page}");
-        let parts = plan(&format!("{} -- ?2 ?3 ?4", timeline_parts_sql()).replace("-- ?2 ?3 ?4", "LIMIT ?2 + ?3 + ?4"));
+        let parts = plan(&timeline_parts_sql());
         assert!(parts.contains("USING COVERING INDEX replays_timeline"), "{parts}");
+        assert!(!parts.contains("TEMP B-TREE"), "sorts instead of walking the index: {parts}");
         let profile = plan(&format!("SELECT {STREAMER_COLUMNS} FROM streamers s WHERE s.id = ?1 AND ?2 AND ?3 AND ?4"));
         assert_eq!(profile.matches("COVERING INDEX broadcasts_page").count(), 2, "{profile}");
         assert!(profile.contains("COVERING INDEX replays_timeline"), "{profile}");

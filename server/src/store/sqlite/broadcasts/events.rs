@@ -99,7 +99,23 @@ fn start(
         }
     }
     let span = Span::at(t);
-    let placement = rules::place(g, span, keyed.as_ref(), &nearby(c, streamer, span, g)?);
+    let nearby = nearby(c, streamer, span, g)?;
+    // Broadcasts being recorded for another push of the same service (see rules::for_start).
+    let mut replaced = Vec::new();
+    if let Some(k) = key {
+        for b in nearby.iter().filter(|b| b.extent.open) {
+            let other = c
+                .prepare_cached(
+                    "SELECT 1 FROM broadcast_sessions WHERE broadcast_id = ?1 AND source = ?2 AND key != ?3
+                     AND started_at IS NOT NULL AND ended_at IS NULL",
+                )?
+                .exists(params![b.id, k.source, k.key])?;
+            if other {
+                replaced.push(b.id);
+            }
+        }
+    }
+    let placement = rules::place(g, span, keyed.as_ref(), &rules::for_start(&nearby, &replaced));
     let target = match placement.join {
         Some(b) => b,
         None => {
@@ -119,7 +135,9 @@ fn start(
     };
     merge(c, target, &placement.merge, now)?;
     // A stream pushes once at a time: a broadcast of it still being recorded that began
-    // before this start lost its end, and so did this broadcast's earlier sessions.
+    // before this start lost its end (at the latest now). Its sessions stay open: should
+    // their real end come after all, it says when the push ended. (On this broadcast, an
+    // end of an earlier session of the same source is superseded by this one: `finish`.)
     let lost: Vec<i64> = c
         .prepare_cached(
             "SELECT id FROM broadcasts WHERE streamer_id = ?1 AND status = 'recording' AND id != ?2
@@ -130,18 +148,9 @@ fn start(
     for b in lost {
         tracing::warn!(broadcast = b, stream = streamer, "a new push began before this broadcast's end was heard");
         c.execute("UPDATE broadcasts SET status = 'processing', ended_at = ?2 WHERE id = ?1", params![b, t])?;
-        c.execute(
-            "UPDATE broadcast_sessions SET ended_at = ?2 WHERE broadcast_id = ?1 AND started_at IS NOT NULL AND ended_at IS NULL",
-            params![b, t],
-        )?;
         refresh(c, b, g, now)?;
     }
     if let Some(k) = key {
-        c.execute(
-            "UPDATE broadcast_sessions SET ended_at = ?4 WHERE broadcast_id = ?1 AND source = ?2 AND key != ?3
-             AND started_at IS NOT NULL AND ended_at IS NULL",
-            params![target, k.source, k.key, t],
-        )?;
         map_session(c, streamer, k, target)?;
         c.execute(
             "UPDATE broadcast_sessions SET started_at = ?4, ended_at = NULL WHERE streamer_id = ?1 AND source = ?2 AND key = ?3",
