@@ -2,7 +2,7 @@
 -- recordings ("parts") of one push, or of pushes restarted within --broadcast-gap.
 -- The rules are src/ingest/broadcast.rs; the store applies them (src/store/sqlite/broadcasts.rs).
 -- After this file, migrations.rs groups the existing recordings (one broadcast each
--- group of adjacent ones), in the same transaction.
+-- group of adjacent ones), in the same transaction; 0007 then indexes the parts.
 CREATE TABLE broadcasts (
     -- One id space with the parts (replays.id): a broadcast made with its first part
     -- takes that part's id; one made before any part (by a live event) takes a fresh
@@ -69,11 +69,6 @@ CREATE INDEX broadcast_sessions_by_broadcast ON broadcast_sessions (broadcast_id
 ALTER TABLE replays ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts (id);
 -- 1: the same time recorded again, kept off the timeline (src/ingest/broadcast.rs).
 ALTER TABLE replays ADD COLUMN alternate INTEGER NOT NULL DEFAULT 0;
--- A page's parts, and a broadcast's timeline, from the index alone.
-CREATE INDEX replays_timeline ON replays (
-    broadcast_id, start_time, id, format, url, end_time, duration_ms, size_bytes, codecs, width, height, streamer_id,
-    deleted_at, alternate
-) WHERE deleted_at IS NULL AND alternate = 0;
-CREATE INDEX replays_by_broadcast ON replays (broadcast_id);
+-- (Their indexes: 0007.)
 -- Lists read broadcasts now; replays.status is unused too (a part is a file).
 DROP INDEX replays_visible_page;

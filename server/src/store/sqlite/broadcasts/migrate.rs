@@ -32,19 +32,27 @@ pub fn group_existing(c: &Connection) -> Result<(), StoreError> {
                 members.iter().map(|&j| group[j].3).min().unwrap_or(first.3),
                 members.iter().map(|&j| group[j].4.max(group[j].3)).max().unwrap_or(first.4),
             );
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO broadcasts (id, streamer_id, title, hidden, status, sort_time, ext_start, ext_end,
                      created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 'ready', ?5, ?6, ?7, ?8, ?9)",
-                params![first.0, first.1, first.5, first.2, first.3, extent.start, extent.end, first.6, now],
-            )?;
+            )?
+            .execute(params![
+                first.0,
+                first.1,
+                first.5,
+                first.2,
+                first.3,
+                extent.start,
+                extent.end,
+                first.6,
+                now
+            ])?;
             let parts: Vec<PartSpan> = members.iter().map(|&j| PartSpan { id: group[j].0, span: spans[j] }).collect();
             let alternates = rules::alternates(&parts);
             for p in &parts {
-                c.execute(
-                    "UPDATE replays SET broadcast_id = ?2, alternate = ?3 WHERE id = ?1",
-                    params![p.id, first.0, alternates.contains(&p.id)],
-                )?;
+                c.prepare_cached("UPDATE replays SET broadcast_id = ?2, alternate = ?3 WHERE id = ?1")?
+                    .execute(params![p.id, first.0, alternates.contains(&p.id)])?;
             }
             i += members.len();
         }
