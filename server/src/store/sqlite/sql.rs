@@ -120,6 +120,8 @@ pub fn set_replay_duration(c: &Connection, id: i64, duration_ms: u64, g: &Groupi
     if n > 0
         && let Some(b) = broadcast
     {
+        // Its span changed: which parts are the same recording again may too.
+        broadcasts::recompute_alternates(c, b)?;
         broadcasts::refresh(c, b, g, unix_now())?;
     }
     Ok(n > 0)
