@@ -193,7 +193,7 @@ fn finish(
     if let Some(k) = key
         && let Some(s) = session(c, streamer, k)?
     {
-        // A repeated push end (a retry, or a session ended by a newer push).
+        // A repeated push end (Tencent retries, nginx-rtmp and SRS may call twice).
         if end.signal == Signal::End && !end.keep_earlier_end && s.ended_at.is_some() {
             return Ok(BroadcastChange::Stale);
         }
@@ -234,6 +234,8 @@ fn finish(
             insert(c, fresh, now)?
         }
     };
+    // When the push began, if the end tells (Tencent's push_duration).
+    let began = (span.start < span.end).then_some(span.start);
     let s = state(c, target)?;
     let status = rules::next_status(s.status, end.signal);
     let ended_at = match s.ended_at {
@@ -243,7 +245,7 @@ fn finish(
     c.execute(
         "UPDATE broadcasts SET status = ?2, ended_at = ?3, failure = COALESCE(?4, failure),
              started_at = COALESCE(started_at, ?5), updated_at = ?6 WHERE id = ?1",
-        params![target, status_text(status), ended_at, end.failure, span.start, now],
+        params![target, status_text(status), ended_at, end.failure, began, now],
     )?;
     if let Some(k) = key {
         map_session(c, streamer, k, target)?;
@@ -251,7 +253,7 @@ fn finish(
             "UPDATE broadcast_sessions SET started_at = COALESCE(started_at, ?4),
                  ended_at = CASE WHEN ?5 THEN COALESCE(ended_at, ?6) ELSE ended_at END
              WHERE streamer_id = ?1 AND source = ?2 AND key = ?3",
-            params![streamer, k.source, k.key, span.start, end.session_ends, t],
+            params![streamer, k.source, k.key, began, end.session_ends, t],
         )?;
     }
     Ok(match refresh(c, target, g, now)? {
