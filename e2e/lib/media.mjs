@@ -274,6 +274,19 @@ export function testColours(name, colours, seconds, { faststart = false } = {}) 
   ]));
 }
 
+/** An HLS VOD (4-second TS segments) of `seconds` of each colour; described like the other HLS makers. */
+export function testColoursHls(name, colours, seconds) {
+  const dir = cached(name, (tmp) => {
+    mkdirSync(tmp, { recursive: true });
+    ffmpeg([
+      ...colourInputs(colours, seconds), ...H264, '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', ...AAC,
+      '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod',
+      '-hls_segment_filename', join(tmp, 'seg%d.ts'), join(tmp, 'index.m3u8'),
+    ]);
+  });
+  return describeHls(dir);
+}
+
 /**
  * In the page: the colour at the centre of the player's video (drawn into a canvas),
  * as the name in COLOURS nearest to it.

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startServer, ROOT } from '../lib/server.mjs';
 import { ENGINES, launch } from '../lib/browser.mjs';
-import { colourInputs, testColours, publish, SAMPLE_COLOUR } from '../lib/media.mjs';
+import { colourInputs, testColours, testColoursHls, publish, publishHls, SAMPLE_COLOUR } from '../lib/media.mjs';
 
 const SECRET = 'e2e-hook-secret';
 // Short, so a push restarted after it makes a second broadcast within the test.
@@ -32,6 +32,14 @@ function push(stream, args) {
     ], (err, _out, stderr) => (err ? fail(new Error(`ffmpeg push failed: ${stderr}`)) : ok()));
   });
 }
+
+/** In the page: records in `window.__stalls` how long each wait for data lasted (ms). */
+const STALLS = `(() => {
+  const v = document.querySelector('.player video');
+  window.__stalls = []; let since = null;
+  v.addEventListener('waiting', () => { since = performance.now(); });
+  v.addEventListener('playing', () => { if (since !== null) { window.__stalls.push(performance.now() - since); since = null; } });
+})()`;
 
 const pattern = (seconds) => ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', String(seconds)];
 
@@ -102,21 +110,39 @@ test('a push cut and restarted within the gap is one broadcast with a marked gap
   assert.deepEqual(items.map((b) => b.parts.length), [1, 2], 'newest first');
 });
 
-test('an FLV part and a moov-at-end MP4 part of one Tencent session are one broadcast', async () => {
-  const flv = publish(server, testColours('red-6s.flv', ['red'], 6), 'mixed-1.flv');
-  const mp4 = publish(server, testColours('lime-6s-moov-last.mp4', ['lime'], 6), 'mixed-2.mp4');
+test('FLV, moov-at-end MP4 and FLV parts of one Tencent session are one broadcast', async () => {
+  // 40 s each: longer together than the player buffers ahead (60 s), so seeks open parts.
+  const files = [
+    ['mixed-1', 'flv', publish(server, testColours('red-40s.flv', ['red'], 40), 'mixed-1.flv')],
+    ['mixed-2', 'mp4', publish(server, testColours('lime-40s-moov-last.mp4', ['lime'], 40), 'mixed-2.mp4')],
+    ['mixed-3', 'flv', publish(server, testColours('blue-40s.flv', ['blue'], 40), 'mixed-3.flv')],
+  ];
   const start = Math.floor(Date.now() / 1000) - 3600;
   const ext = JSON.stringify({ session_id: 'e2e-mixed-session' });
   // In reverse order, as Tencent may deliver them.
-  await server.tencent({ event_type: 100, stream_id: 'mixed', channel_id: 'mixed', file_id: 'mixed-2', file_format: 'mp4',
-    start_time: start + 6, end_time: start + 12, duration: 6, file_size: 1, video_url: mp4, callback_ext: ext });
-  await server.tencent({ event_type: 100, stream_id: 'mixed', channel_id: 'mixed', file_id: 'mixed-1', file_format: 'flv',
-    start_time: start, end_time: start + 6, duration: 6, file_size: 1, video_url: flv, callback_ext: ext });
-  const items = await until('mixed', (l) => l.length === 1 && l[0].parts.length === 2);
+  for (const [i, [id, format, url]] of [...files.entries()].reverse()) {
+    await server.tencent({ event_type: 100, stream_id: 'mixed', channel_id: 'mixed', file_id: id, file_format: format,
+      start_time: start + 40 * i, end_time: start + 40 * (i + 1), duration: 40, file_size: 1, video_url: url, callback_ext: ext });
+  }
+  const items = await until('mixed', (l) => l.length === 1 && l[0].parts.length === 3);
   assert.equal(items.length, 1);
-  assert.deepEqual(items[0].parts.map((p) => p.format), ['flv', 'mp4'], 'in time order');
+  assert.deepEqual(items[0].parts.map((p) => p.format), ['flv', 'mp4', 'flv'], 'in time order');
   assert.deepEqual(items[0].formats, ['flv', 'mp4']);
   found.mixed = items[0];
+});
+
+test('an HLS part and an FLV part of one session are one broadcast', async () => {
+  const hls = publishHls(server, testColoursHls('blue-8s-hls', ['blue'], 8), 'mixed-hls');
+  const flv = publish(server, testColours('white-6s.flv', ['white'], 6), 'mixedhls-2.flv');
+  const start = Math.floor(Date.now() / 1000) - 7200;
+  const ext = JSON.stringify({ session_id: 'e2e-hls-session' });
+  await server.tencent({ event_type: 100, stream_id: 'mixedhls', channel_id: 'mixedhls', file_id: 'mixedhls-1', file_format: 'hls',
+    start_time: start, end_time: start + 8, duration: 8, file_size: 1, video_url: hls, callback_ext: ext });
+  await server.tencent({ event_type: 100, stream_id: 'mixedhls', channel_id: 'mixedhls', file_id: 'mixedhls-2', file_format: 'flv',
+    start_time: start + 8, end_time: start + 14, duration: 6, file_size: 1, video_url: flv, callback_ext: ext });
+  const items = await until('mixedhls', (l) => l.length === 1 && l[0].parts.length === 2);
+  assert.deepEqual(items[0]?.parts.map((p) => p.format), ['hls', 'flv']);
+  found.mixedHls = items[0];
 });
 
 for (const engine of ENGINES) describe(`a broadcast plays as one video (${engine})`, () => {
@@ -136,16 +162,10 @@ for (const engine of ENGINES) describe(`a broadcast plays as one video (${engine
     await page.waitFor(`${SAMPLE_COLOUR} === 'blue'`, 10000);
 
     // From 7 s, across the first part boundary (10 s): any stall is short.
-    await page.evaluate(`(() => {
-      const v = document.querySelector('.player video');
-      window.__stalls = []; let since = null;
-      v.addEventListener('waiting', () => { since = performance.now(); });
-      v.addEventListener('playing', () => { if (since !== null) { window.__stalls.push(performance.now() - since); since = null; } });
-      window.__since = () => since;
-    })()`);
+    await page.evaluate(STALLS);
     await page.video('v.currentTime = 7');
     await page.waitVideo('!v.seeking && v.readyState >= 2', 20000);
-    await page.video('v.muted = true; v.play()');
+    await page.video('(v.muted = true, v.play(), true)');
     await page.waitVideo('v.currentTime > 12.5', 20000);
     await page.waitFor(`${SAMPLE_COLOUR} === 'lime'`, 5000);
     const stalls = await page.evaluate('window.__stalls');
@@ -154,24 +174,54 @@ for (const engine of ENGINES) describe(`a broadcast plays as one video (${engine
     assert.deepEqual(page.errors, []);
   });
 
-  test('an FLV part then a moov-at-end MP4 part play across the boundary', async () => {
+  test('seeks open the part holding the target (FLV from its head, MP4 through its moov at the end), and a hole left by a seek is filled before playback gets there', async () => {
     const r = found.mixed;
     assert.ok(r, 'the parts were announced (the test before)');
     const page = await browser.newPage();
     await page.goto(`${server.base}/u/mixed/replays/${r.id}`);
     await page.waitVideo('v.readyState >= 2');
     await page.waitFor(`${SAMPLE_COLOUR} === 'red'`, 10000);
-    await page.video('v.currentTime = 4.5');
+    // Part 3, not read yet: its head, then the keyframe before 85 s.
+    await page.video('(v.pause(), v.currentTime = 85)');
+    await page.waitVideo('!v.seeking && v.readyState >= 2 && v.currentTime >= 84.9', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'blue'`, 5000);
+    // Back into what is still buffered of part 2 (65–80 s): nothing was read between its
+    // end and 85 s, and playing on from there must not stall at that hole.
+    await page.evaluate(STALLS);
+    await page.video('v.currentTime = 72');
     await page.waitVideo('!v.seeking && v.readyState >= 2', 20000);
-    await page.video('v.muted = true; v.play()');
-    await page.waitVideo('v.currentTime > 7.5', 20000);
     await page.waitFor(`${SAMPLE_COLOUR} === 'lime'`, 5000);
-    // A seek into the MP4 part from the start: its keyframe, read through its moov.
-    await page.video('v.currentTime = 1');
-    await page.waitVideo('!v.seeking && v.currentTime < 3', 20000);
-    await page.video('v.currentTime = 10');
-    await page.waitVideo('!v.seeking && v.readyState >= 2 && v.currentTime >= 9.9', 20000);
+    await page.video('(v.muted = true, v.play(), true)');
+    await page.waitVideo('v.currentTime > 82', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'blue'`, 5000);
+    const stalls = await page.evaluate('window.__stalls');
+    assert.ok(stalls.every((ms) => ms < 1000), `stalls ${JSON.stringify(stalls)}`);
+    // Part 2, evicted by now: its moov (at the end), then the keyframe before 10 s of it.
+    await page.video('(v.pause(), v.currentTime = 50)');
+    await page.waitVideo('!v.seeking && v.readyState >= 2 && v.currentTime >= 49.9 && v.currentTime < 55', 20000);
     await page.waitFor(`${SAMPLE_COLOUR} === 'lime'`, 5000);
+    await page.video('(v.pause(), v.currentTime = 5)');
+    await page.waitVideo('!v.seeking && v.readyState >= 2 && v.currentTime < 10', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'red'`, 5000);
+    assert.equal(await page.count('.player-error'), 0);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('an HLS part then an FLV part play across the boundary, and a seek back lands in the playlist', async () => {
+    const r = found.mixedHls;
+    assert.ok(r, 'the parts were announced (the test before)');
+    const page = await browser.newPage();
+    await page.goto(`${server.base}/u/mixedhls/replays/${r.id}`);
+    await page.waitVideo('v.readyState >= 2');
+    await page.waitFor(`${SAMPLE_COLOUR} === 'blue'`, 10000);
+    await page.video('v.currentTime = 6.5');
+    await page.waitVideo('!v.seeking && v.readyState >= 2', 20000);
+    await page.video('(v.muted = true, v.play(), true)');
+    await page.waitVideo('v.currentTime > 9', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'white'`, 5000);
+    await page.video('(v.pause(), v.currentTime = 5)');
+    await page.waitVideo('!v.seeking && v.readyState >= 2 && v.currentTime < 8', 20000);
+    await page.waitFor(`${SAMPLE_COLOUR} === 'blue'`, 5000);
     assert.equal(await page.count('.player-error'), 0);
     assert.deepEqual(page.errors, []);
   });

@@ -57,6 +57,9 @@ pub struct MediaBuffer {
     duration: Cell<Option<f64>>,
     /// End (seconds) of the newest segment remuxed, appended or still queued.
     queued_end: Cell<f64>,
+    /// Where (seconds) the reading under way started: media before it comes from
+    /// earlier reads, and what was never read there is not coming.
+    read_from: Cell<f64>,
     /// Everything up to the end of the file is queued.
     done: Cell<bool>,
     /// Where a segment's buffer goes once appended (back to the worker, for reuse).
@@ -83,6 +86,7 @@ impl MediaBuffer {
             queue: RefCell::new(VecDeque::new()),
             duration: Cell::new(None),
             queued_end: Cell::new(0.0),
+            read_from: Cell::new(0.0),
             done: Cell::new(false),
             recycle: RefCell::new(None),
         })
@@ -232,6 +236,7 @@ impl MediaBuffer {
             }
             None => {
                 if self.done.get() && self.media_source.ready_state() == MediaSourceReadyState::Open {
+                    web_sys::console::debug_1(&"end of stream".into());
                     let _ = self.media_source.end_of_stream();
                 }
             }
@@ -297,5 +302,20 @@ impl MediaBuffer {
             let _ = sb.abort();
         }
         self.queued_end.set(time);
+        self.read_from.set(time);
+    }
+
+    /// Where the reading under way started (seconds).
+    pub fn read_from(&self) -> f64 {
+        self.read_from.get()
+    }
+
+    /// The end of the buffered range holding `t`, if one does.
+    pub fn range_end(&self, t: f64) -> Option<f64> {
+        let ranges = self.video.buffered();
+        (0..ranges.length()).find_map(|i| match (ranges.start(i), ranges.end(i)) {
+            (Ok(a), Ok(b)) if a <= t && t < b => Some(b),
+            _ => None,
+        })
     }
 }

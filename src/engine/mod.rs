@@ -51,6 +51,10 @@ use crate::i18n::Key;
 
 pub use self::buffer::supported;
 
+/// Seconds of buffer left ahead of the playhead when a hole after it (nothing being
+/// read there) starts being filled.
+const FILL_AHEAD: f64 = 10.0;
+
 /// The containers the engine remuxes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Demux {
@@ -163,6 +167,9 @@ pub struct Engine {
     parts: Vec<Part>,
     /// The part being read.
     current: Cell<usize>,
+    /// Its worker has read its head (an init segment came): a seek inside it can go
+    /// straight to a keyframe. Before that, a seek opens it again at the target.
+    head_read: Cell<bool>,
     on_error: Box<dyn Fn(Key)>,
     /// Bumped at each seek, each new part and on failure: older download loops stop
     /// and the workers' answers for older data are ignored.
@@ -225,6 +232,7 @@ impl Engine {
             workers,
             parts,
             current: Cell::new(0),
+            head_read: Cell::new(false),
             on_error: Box::new(on_error),
             generation: Cell::new(0),
             truncated: Cell::new(false),
@@ -251,9 +259,15 @@ impl Engine {
         let e = engine.clone();
         engine.listeners.add(video.clone().into(), "seeking", move || e.clone().on_seeking());
         let e = engine.clone();
-        engine.listeners.add(video.clone().into(), "timeupdate", move || e.buffer.maintain());
+        engine.listeners.add(video.clone().into(), "timeupdate", move || {
+            e.buffer.maintain();
+            e.clone().fill_ahead();
+        });
         let e = engine.clone();
-        engine.listeners.add(video.clone().into(), "waiting", move || e.buffer.skip_hole());
+        engine.listeners.add(video.clone().into(), "waiting", move || {
+            e.buffer.skip_hole();
+            e.clone().fill_ahead();
+        });
         let e = engine.clone();
         engine.listeners.add(video.clone().into(), "ended", move || {
             if e.truncated.get() {
@@ -338,10 +352,13 @@ impl Engine {
     fn open_part(self: Rc<Self>, i: usize, start_ms: i64, seek: bool) {
         self.abort_input();
         self.current.set(i);
+        self.head_read.set(false);
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         let part = &self.parts[i].source;
         let place_ms = part.offset_ms;
+        // Tests and curious developers read this in the console.
+        web_sys::console::debug_1(&format!("part {i} ({}) opened at {start_ms} ms of it", part.demux.name()).into());
         if seek {
             self.buffer.restart_at((place_ms + start_ms) as f64 / 1000.0);
             self.truncated.set(false);
@@ -501,6 +518,7 @@ impl Engine {
         };
         match msg {
             FromWorker::Init { mime, data, .. } => {
+                self.head_read.set(true);
                 if let Err(key) = self.buffer.init(&mime, data, &self.listeners, self.on_update()) {
                     self.fail(key);
                     return;
@@ -548,10 +566,36 @@ impl Engine {
         if self.buffer.is_buffered(t) {
             return;
         }
+        self.read_at(t);
+    }
+
+    /// Playback nears the end of what is buffered where no reading is under way (a seek
+    /// back before media read after a later seek, a part never read): read from there,
+    /// as after a seek, so playing on does not stall.
+    fn fill_ahead(self: Rc<Self>) {
+        if self.failed.get() || self.video.seeking() {
+            return;
+        }
+        let t = self.video.current_time();
+        let end = match self.buffer.range_end(t) {
+            Some(end) if end - t < FILL_AHEAD => end,
+            Some(_) => return,
+            // In no range (stalled at a hole wider than the ones skipped).
+            None => t,
+        };
+        let duration = self.video.duration();
+        if end + buffer::MAX_HOLE < self.buffer.read_from() && (duration.is_nan() || end < duration - 0.5) {
+            web_sys::console::debug_1(&format!("reading again from {end:.3} s").into());
+            self.read_at(end);
+        }
+    }
+
+    /// Reads from `t` seconds on: in the part holding it, from its keyframe at or before.
+    fn read_at(self: Rc<Self>, t: f64) {
         let ms = (t * 1000.0) as i64;
         let i = self.parts.partition_point(|p| p.source.offset_ms <= ms).saturating_sub(1);
         let start_ms = (ms - self.parts[i].source.offset_ms).max(0);
-        if i != self.current.get() {
+        if i != self.current.get() || (!self.head_read.get() && self.hls().is_none()) {
             return self.open_part(i, start_ms, true);
         }
         if let Some(hls) = self.hls() {
