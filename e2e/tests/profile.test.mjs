@@ -11,7 +11,8 @@ const now = Math.floor(Date.now() / 1000);
 before(async () => {
   server = await startServer();
   browser = await launch();
-  // 30 replays: the profile shows 12 a page.
+  // 30 replays, and (the push event below) a 31st being recorded now: the profile shows
+  // 12 a page.
   for (let i = 0; i < 30; i++) {
     await server.tencentRecording({
       streamId: 'lin', fileId: `lin-${i}`, start: now - (i + 1) * 7200, duration: 3600 + i,
@@ -38,8 +39,10 @@ test('profile shows name, bio with safe links, figures and replays', async () =>
   assert.match(await link.getAttribute('rel'), /noopener/);
   assert.match(await link.getAttribute('rel'), /nofollow/);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
-  assert.match(await page.locator('.profile-stats').innerText(), /30 replays · \d+ hours recorded/);
-  assert.equal(await page.locator('h1.profile-name .live-badge').innerText(), 'LIVE');
+  assert.match(await page.locator('.profile-stats').innerText(), /31 replays · \d+ hours recorded/);
+  // Live and recording: one badge says both.
+  assert.equal(await page.locator('h1.profile-name .live-badge').innerText(), 'Recording now');
+  assert.equal(await page.locator('.replay-card').first().locator('.status-badge[data-status=recording]').count(), 1, 'the newest card is being recorded');
   await page.locator('.replay-card:not(.skeleton)').first().waitFor();
   // The first page has 12; the next may already be on its way (it loads ahead of the scroll).
   assert.ok((await page.locator('.replay-card:not(.skeleton)').count()) >= 12);
@@ -51,13 +54,13 @@ test('scrolling loads the next pages with no duplicates', async () => {
   await page.goto(`${server.base}/u/lin`);
   const cards = page.locator('.replay-grid .replay-card:not(.skeleton)');
   await cards.first().waitFor();
-  for (let i = 0; i < 10 && (await cards.count()) < 30; i++) {
+  for (let i = 0; i < 10 && (await cards.count()) < 31; i++) {
     await page.mouse.wheel(0, 4000);
     await page.waitForTimeout(300);
   }
   const hrefs = await cards.evaluateAll((els) => els.map((e) => e.getAttribute('href')));
-  assert.equal(hrefs.length, 30);
-  assert.equal(new Set(hrefs).size, 30, 'no duplicates');
+  assert.equal(hrefs.length, 31);
+  assert.equal(new Set(hrefs).size, 31, 'no duplicates');
   await page.locator('.list-footer', { hasText: "That's all of them." }).waitFor();
 });
 
@@ -80,9 +83,9 @@ test('the load-more button works without scrolling', async () => {
       await page.waitForTimeout(100);
     }
   }
-  assert.ok(clicks > 0 || (await cards.count()) === 30, 'the button loaded pages, or there was no need');
+  assert.ok(clicks > 0 || (await cards.count()) === 31, 'the button loaded pages, or there was no need');
   await page.locator('.list-footer', { hasText: "That's all of them." }).waitFor();
-  assert.equal(await cards.count(), 30);
+  assert.equal(await cards.count(), 31);
 });
 
 test('a streamer without replays shows the empty state', async () => {
@@ -122,7 +125,7 @@ test('zh-CN viewers get Chinese, and the choice of language is remembered', asyn
   const page = await newPage(browser, { locale: 'zh-CN' });
   await page.goto(`${server.base}/u/lin`);
   await page.getByRole('heading', { name: '历史回放' }).waitFor();
-  assert.match(await page.locator('.profile-stats').innerText(), /30 个回放 · 共录制 \d+ 小时/);
+  assert.match(await page.locator('.profile-stats').innerText(), /31 个回放 · 共录制 \d+ 小时/);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   await page.getByLabel('语言').selectOption('en');
   await page.getByRole('heading', { name: 'History replays' }).waitFor();
