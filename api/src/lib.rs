@@ -133,8 +133,10 @@ impl ReplayStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Replay {
-    /// Stable: the id of the broadcast's first recording. The id of any of its parts
-    /// also finds it (`GET /api/v1/replays/{id}`).
+    /// Stable: the id of the recording that made the broadcast (for a replay from
+    /// before broadcasts, its own id), or a fresh one when a push started it before any
+    /// file. Ids of parts and broadcasts never collide: the id of any of its parts, and
+    /// of a broadcast merged into it, also finds it (`GET /api/v1/replays/{id}`).
     pub id: i64,
     pub streamer_id: String,
     /// The admin's title, or else the start time written as `YYYY-MM-DD HH:MM UTC`.
