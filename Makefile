@@ -67,6 +67,7 @@ bench: setup
 	@bench/make-media.sh
 	cargo bench -p relive-media --bench remux
 	@if grep -q '^name = "ts"' media/Cargo.toml; then cargo bench -p relive-media --bench ts; fi
+	cargo bench -p relive-media --bench mp4
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	node bench/browser-bench.mjs
 	cargo build --quiet -p relive-server
@@ -80,7 +81,7 @@ bench-server:
 	@bench/server/run.sh
 
 ## fuzz: a media parser under libFuzzer for FUZZ_SECONDS (media/fuzz/README.md): FUZZ_TARGET
-## remux (FLV, the default) or ts (MPEG-TS); stable Rust, so no sanitizer (-s none); lowest
+## remux (FLV, the default), ts (MPEG-TS) or mp4 (progressive MP4); stable Rust, so no sanitizer (-s none); lowest
 ## priority, one process. Not part of `make test`.
 FUZZ_SECONDS ?= 600
 FUZZ_TARGET ?= remux
