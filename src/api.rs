@@ -67,6 +67,11 @@ pub fn keyframes_url(id: i64) -> String {
     format!("{API}/replays/{id}/keyframes")
 }
 
+/// The whole broadcast as one MP4, remuxed by the server as it streams (a download).
+pub fn download_url(id: i64) -> String {
+    format!("{API}/replays/{id}/download.mp4")
+}
+
 /// The server's progressive MP4 of an FLV replay, for browsers without MSE.
 pub fn mp4_url(id: i64) -> String {
     format!("{API}/replays/{id}/mp4")

@@ -88,6 +88,10 @@ fn WatchLoaded(detail: ReplayDetail, #[prop(into)] on_change: Callback<()>) -> i
                         <time datetime=format::iso(replay.start_time)>{move || format::date_time(r.read_value().start_time, offset, i18n.get())}</time>
                         {(replay.duration_secs > 0.0).then(|| view! { " · " {move || format::duration_words(r.read_value().duration_secs, i18n.get())} })}
                     </span>
+                    // Streamers keep their own copy: every part in one file.
+                    {(!replay.parts.is_empty()).then(|| view! {
+                        <a class="download-link" href=crate::api::download_url(replay.id) download="">{move || i18n.t(Key::DownloadMp4)}</a>
+                    })}
                 </p>
             </div>
             <aside class="watch-side" aria-labelledby="more-heading">
