@@ -145,6 +145,48 @@ test('an HLS part and an FLV part of one session are one broadcast', async () =>
   found.mixedHls = items[0];
 });
 
+/** Tencent's event 332 (recording status) of `session` on `stream`. */
+const recordStatus = (stream, session, event, seq, time) => server.tencent({
+  appid: 123456789, appname: 'live', domain: 'x.livepush.myqcloud.com', event_type: 332, stream_id: stream,
+  session_id: session, record_event: event, seq: String(seq), event_time: time,
+  record_detail: JSON.stringify({ file_format: 1, record_bps: 0, start_model: 1, record_content: 1, source_type: 1, codec_temp_id: 0 }),
+});
+
+for (const engine of ENGINES) describe(`a broadcast's status in the page (${engine})`, () => {
+  let browser;
+  before(async () => { browser = await launch(engine); });
+  after(async () => { await browser?.close(); });
+
+  test('Tencent 332 events and the file make the card go recording → processing → ready; a failed start is failed with its reason', async () => {
+    const stream = `status-${engine}`;
+    const now = Math.floor(Date.now() / 1000);
+    const badge = `.replay-card .status-badge`;
+    const page = await browser.newPage();
+    await recordStatus(stream, `${stream}-s`, 'record_start_succeeded', 1, now - 60);
+    await page.goto(`${server.base}/u/${stream}`);
+    await page.waitSelector(`${badge}[data-status=recording]`);
+    await recordStatus(stream, `${stream}-s`, 'record_ended', 2, now - 5);
+    await page.reload();
+    await page.waitSelector(`${badge}[data-status=processing]`);
+    const flv = publish(server, testColours('red-6s.flv', ['red'], 6), `${stream}.flv`);
+    await server.tencent({ event_type: 100, stream_id: stream, channel_id: stream, file_id: `${stream}-1`, file_format: 'flv',
+      start_time: now - 60, end_time: now - 5, duration: 55, file_size: 1, video_url: flv,
+      callback_ext: JSON.stringify({ session_id: `${stream}-s` }) });
+    await page.reload();
+    await page.waitSelector('.replay-card');
+    await page.waitFor(`document.querySelectorAll('.replay-card .status-badge').length === 0`);
+    assert.equal(await page.count('.replay-card'), 1, 'one card, ready');
+
+    const failed = `failed-${engine}`;
+    await recordStatus(failed, `${failed}-s`, 'record_start_failed', 1, now - 30);
+    await page.goto(`${server.base}/u/${failed}`);
+    await page.waitSelector(`${badge}[data-status=failed]`);
+    const reason = await page.attr(`${badge}[data-status=failed]`, 'title');
+    assert.match(reason ?? '', /record_start_failed/, `the reason: ${reason}`);
+    assert.deepEqual(page.errors, []);
+  });
+});
+
 for (const engine of ENGINES) describe(`a broadcast plays as one video (${engine})`, () => {
   let browser;
   before(async () => { browser = await launch(engine); });
