@@ -78,18 +78,23 @@ class Browser {
    * A fresh page in a fresh profile (cookies, storage), for the adapter. One at a time:
    * the pages opened before it are closed first, so their videos stop playing and do not
    * load the machine during later tests. `locale` other than en-US is Chromium only.
+   * `initScript` (JavaScript source) runs in every document of the page before its own
+   * scripts: to take an API away, say (`delete window.MediaSource`).
    */
-  async newPage({ locale = 'en-US' } = {}) {
+  async newPage({ locale = 'en-US', initScript } = {}) {
     await this.closePages();
     if (this.engine === 'chromium') {
       const context = await this.native.newContext({ locale, viewport: VIEWPORT });
       this.contexts.push(context);
+      if (initScript) await context.addInitScript({ content: initScript });
       return new Page(this, await context.newPage());
     }
     if (locale !== 'en-US') throw new Error('Firefox pages are en-US here (FIREFOX_PREFS)');
     const context = await this.native.createBrowserContext();
     this.contexts.push(context);
-    return new Page(this, await context.newPage());
+    const page = await context.newPage();
+    if (initScript) await page.evaluateOnNewDocument(initScript);
+    return new Page(this, page);
   }
 
   async closePages() {

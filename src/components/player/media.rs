@@ -10,14 +10,15 @@ use crate::i18n::Key;
 impl PlayerState {
     fn on_loaded(self) {
         let Some(v) = self.video() else { return };
-        if v.duration().is_finite() && v.duration() > 0.0 {
-            self.duration.set(v.duration());
-        }
+        self.on_duration();
         let d = self.duration.get_untracked();
         if let Some(t) = self.pending_seek.get_value() {
             self.pending_seek.set_value(None);
-            v.set_current_time(if d > 0.0 { t.min(d) } else { t });
-            self.current.set(v.current_time());
+            let t = if d > 0.0 { t.min(d) } else { t };
+            // A sequence's part: the time in it (the part holding `t` is the one loaded).
+            let offset = self.sequence.with_value(|s| s.as_ref().map_or(0.0, |s| s.part().offset));
+            v.set_current_time((t - offset).max(0.0));
+            self.current.set(self.timeline(v.current_time()));
         } else if let Some(saved) = browser::storage_get(&resume_key(self.replay_id)).and_then(|s| parse_decimal(&s))
             && saved > RESUME_MARGIN
             && (d <= 0.0 || saved < d - RESUME_MARGIN)
@@ -26,9 +27,22 @@ impl PlayerState {
         }
     }
 
+    /// The element's duration, unless it plays one part of a sequence (whose duration is
+    /// the broadcast's, all along).
+    fn on_duration(self) {
+        let Some(v) = self.video() else { return };
+        if v.duration().is_finite() && v.duration() > 0.0 && !self.in_sequence() {
+            self.duration.set(v.duration());
+        }
+    }
+
     fn on_time(self) {
         let Some(v) = self.video() else { return };
-        let t = v.current_time();
+        // A part loading for a seek: its target stays shown until the seek is made.
+        if self.in_sequence() && self.pending_seek.get_value().is_some() {
+            return;
+        }
+        let t = self.timeline(v.current_time());
         self.current.set(t);
         // Remember the position every few seconds of playback.
         if (t - self.last_saved.get_value()).abs() >= 3.0 && t > RESUME_MARGIN {
@@ -40,8 +54,11 @@ impl PlayerState {
     fn on_progress(self) {
         let Some(v) = self.video() else { return };
         let ranges = v.buffered();
-        self.buffered
-            .set((0..ranges.length()).filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?))).collect());
+        self.buffered.set(
+            (0..ranges.length())
+                .filter_map(|i| Some((self.timeline(ranges.start(i).ok()?), self.timeline(ranges.end(i).ok()?))))
+                .collect(),
+        );
     }
 
     fn on_media_error(self) {
@@ -61,6 +78,14 @@ impl PlayerState {
     }
 
     fn on_ended(self) {
+        // A sequence's part ended: the next one plays from its start at once.
+        let next = self.sequence.with_value(|s| s.as_ref().and_then(|s| Some((s.next()?, s.start(s.next()?)))));
+        if let (Some((index, at)), Some(v)) = (next, self.video()) {
+            self.pending_seek.set_value(Some(at));
+            self.current.set(at);
+            self.open_part(&v, index, true);
+            return;
+        }
         self.ended.set(true);
         self.playing.set(false);
         browser::storage_remove(&resume_key(self.replay_id));
@@ -90,9 +115,7 @@ pub fn PlayerVideo() -> impl IntoView {
             }
             on:dblclick=move |_| p.toggle_fullscreen()
             on:loadedmetadata=move |_| p.on_loaded()
-            on:durationchange=move |_| {
-                if let Some(d) = video().map(|v| v.duration()).filter(|d| d.is_finite() && *d > 0.0) { p.duration.set(d) }
-            }
+            on:durationchange=move |_| p.on_duration()
             on:timeupdate=move |_| p.on_time()
             on:progress=move |_| p.on_progress()
             on:play=move |_| p.on_play()

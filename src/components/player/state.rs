@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
-use super::source::{Attached, Source};
+use super::source::{Attached, Sequence, Source};
 use crate::browser;
 use crate::components::broadcast::Mark;
 use crate::format::decimal;
@@ -79,6 +79,10 @@ pub struct PlayerState {
     /// The last pointer was a finger.
     pub touch_input: StoredValue<bool>,
     source: StoredValue<Source>,
+    /// A broadcast played part after part through `src` (no MSE): the part in the
+    /// element. `current`, `duration`, `buffered` and every seek are on the broadcast's
+    /// timeline; the element's time is the part's.
+    pub(super) sequence: StoredValue<Option<Sequence>>,
     /// What plays in the element now; replaced on retry, stopped when the player goes.
     attached: StoredValue<Option<Attached>, LocalStorage>,
 }
@@ -89,6 +93,11 @@ pub fn use_player() -> PlayerState {
 
 impl PlayerState {
     pub fn new(replay_id: i64, duration: f64, source: Source, start_at: Option<f64>) -> Self {
+        let sequence = match &source {
+            Source::Parts(parts) => Sequence::new(parts.clone()),
+            _ => None,
+        };
+        let duration = sequence.as_ref().map_or(duration, Sequence::duration);
         PlayerState {
             video_ref: NodeRef::new(),
             root_ref: NodeRef::new(),
@@ -116,6 +125,7 @@ impl PlayerState {
             hide_timer: StoredValue::new(None),
             touch_input: StoredValue::new(false),
             source: StoredValue::new(source),
+            sequence: StoredValue::new(sequence),
             attached: StoredValue::new_local(None),
         }
     }
@@ -131,13 +141,58 @@ impl PlayerState {
     }
 
     /// The element's own time: the last `timeupdate` may not have been handled yet.
+    /// (A broadcast's part: on the broadcast; while a part loads for a seek, its target.)
     pub fn now(self) -> f64 {
-        self.video().map_or_else(|| self.current.get_untracked(), |v| v.current_time())
+        match self.video() {
+            Some(_) if self.in_sequence() && self.pending_seek.get_value().is_some() => self.current.get_untracked(),
+            Some(v) => self.timeline(v.current_time()),
+            None => self.current.get_untracked(),
+        }
+    }
+
+    /// Whether a broadcast plays part after part through `src` ([`Sequence`]).
+    pub fn in_sequence(self) -> bool {
+        self.sequence.with_value(Option::is_some)
+    }
+
+    /// The element's time `local` on the replay's timeline: past the offset of the
+    /// part in it, for a sequence.
+    pub fn timeline(self, local: f64) -> f64 {
+        self.sequence.with_value(|s| s.as_ref().map_or(local, |s| s.to_broadcast(local)))
+    }
+
+    /// Puts part `index` of the sequence in the element, playing if `resume`. Where to
+    /// go in it is the caller's `pending_seek` (broadcast time), made once its metadata
+    /// is in (`on_loaded`). The speed stays (a new `src` resets it to the default).
+    pub(super) fn open_part(self, v: &HtmlVideoElement, index: usize, resume: bool) {
+        let url = self.sequence.try_update_value(|s| {
+            s.as_mut().map(|s| {
+                s.go(index);
+                s.part().url.clone()
+            })
+        });
+        let Some(url) = url.flatten() else { return };
+        let rate = v.playback_rate();
+        v.set_default_playback_rate(rate);
+        v.set_src(&url);
+        v.set_playback_rate(rate);
+        self.buffered.set(Vec::new());
+        if resume {
+            self.waiting.set(true);
+            play(v);
+        }
     }
 
     /// Points the element at the source (again, on retry).
     pub fn attach(self, v: &HtmlVideoElement) {
         self.detach();
+        // A sequence: the part holding where to start (`?t=`, or where a retry left off).
+        let at = self.pending_seek.get_value().unwrap_or(0.0);
+        if let Some((index, _)) = self.sequence.with_value(|s| s.as_ref().map(|s| s.locate(at))) {
+            self.open_part(v, index, false);
+            self.attached.set_value(Some(Attached::Element));
+            return;
+        }
         let (error, playing) = (self.error, self.playing);
         let result = self.source.with_value(|s| {
             s.attach(v, move |key| {
@@ -162,6 +217,10 @@ impl PlayerState {
         self.with_video(|v| {
             if v.paused() || v.ended() {
                 self.resume_offer.set(None);
+                // A sequence's last part ended: again from the broadcast's start.
+                if v.ended() && self.in_sequence() {
+                    self.seek_to(0.0);
+                }
                 play(v);
             } else {
                 let _ = v.pause();
@@ -173,7 +232,18 @@ impl PlayerState {
         self.with_video(|v| {
             let d = self.duration.get_untracked();
             let t = if d > 0.0 { t.clamp(0.0, d) } else { t.max(0.0) };
-            v.set_current_time(t);
+            let place = self.sequence.with_value(|s| s.as_ref().map(|s| (s.index(), s.locate(t))));
+            match place {
+                None => v.set_current_time(t),
+                // Another part: load it, playing on if it played, and go there once loaded.
+                Some((now, (index, _))) if index != now => {
+                    self.pending_seek.set_value(Some(t));
+                    self.open_part(v, index, !v.paused());
+                }
+                // The part being loaded: go there once it is.
+                Some(_) if v.ready_state() == 0 => self.pending_seek.set_value(Some(t)),
+                Some((_, (_, local))) => v.set_current_time(local),
+            }
             self.current.set(t);
             self.ended.set(false);
             self.resume_offer.set(None);
@@ -191,8 +261,9 @@ impl PlayerState {
             self.retry();
             return;
         }
-        // HAVE_NOTHING: a seek now would be lost; `on_loaded` makes it.
-        if v.ready_state() == 0 {
+        // HAVE_NOTHING: a seek now would be lost; `on_loaded` makes it. (A sequence's
+        // `seek_to` sees to that itself, and to the part holding `t`.)
+        if v.ready_state() == 0 && !self.in_sequence() {
             self.pending_seek.set_value(Some(t));
             self.current.set(t);
             self.ended.set(false);
