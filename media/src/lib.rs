@@ -24,6 +24,8 @@
 //!   - [`mp4::demux`]: progressive MP4 (`moov` + `mdat`) → fragmented MP4 incrementally
 //!     ([`mp4::demux::Mp4Remuxer`]): where the `moov` is ([`mp4::demux::locate_moov`]),
 //!     each track's sample tables (checked, compact), a seek index, restarts.
+//!   - [`mp4::join`]: several remuxers' outputs (a broadcast's parts) as one file: one
+//!     init segment, `mfhd` sequence numbers renumbered ([`mp4::join::Joiner`]).
 //! - [`codec`]: H.264 and AAC configurations, RFC 6381 codec strings.
 //! - [`hls`]: m3u8 playlists ([`hls::parse`]): master (variants, [`hls::pick_variant`]) and
 //!   media (segments with start times, byte ranges, discontinuities, `EXT-X-MAP`), every

@@ -9,6 +9,7 @@
 //!
 //! - [`config`]: command-line flags and their environment variables.
 //! - [`demo`]: the demo streamers and replays of `--demo`.
+//! - [`download`]: a whole broadcast as one MP4, remuxed from its parts while it is sent.
 //! - [`error`]: `Failure`, the one error handlers return (status + JSON body).
 //! - [`files`]: durable writes under the media folder (fsync, rename, folder fsync).
 //! - [`hooks`]: callbacks from Tencent, nginx-rtmp and SRS (`/hooks/...`).
@@ -26,6 +27,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod download;
 pub mod error;
 pub mod files;
 pub mod hooks;
@@ -82,8 +84,13 @@ pub fn app(state: AppState) -> Router {
 /// JSON responses compressed at level 2 (brotli, gzip, zstd alike). A page of 20 replays
 /// (5.9 KB) is 822 B at brotli 2 against 796 B at tower-http's default brotli 4, and the
 /// server answers ~11,000 instead of ~9,000 list requests/s from browsers (bench/server).
-fn api_compression() -> CompressionLayer {
-    CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(2))
+/// Video (`/mp4`, `/download.mp4`) is left as it is: it does not compress, and a download
+/// streamed without a length would be compressed chunk by chunk for nothing.
+fn api_compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    CompressionLayer::new()
+        .quality(tower_http::CompressionLevel::Precise(2))
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("video/")))
 }
 
 fn hooks_router(state: &AppState) -> Router<AppState> {

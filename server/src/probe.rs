@@ -165,6 +165,25 @@ pub async fn hls_url(client: &reqwest::Client, url: &str) -> Result<HlsFacts, St
     }
 }
 
+/// A remote HLS recording's media playlist (a master playlist's first variant followed),
+/// its URIs resolved.
+pub async fn hls_playlist_url(client: &reqwest::Client, url: &str) -> Result<MediaPlaylist, String> {
+    match first_playlist(&fetch_text(client, url).await?, url)? {
+        Step::Media(m) => Ok(m),
+        Step::Follow(v) => variant_playlist(&fetch_text(client, &v.url).await?, &v.url),
+    }
+}
+
+/// A local HLS recording's media playlist (a master playlist's first variant followed):
+/// the playlist at `path` under the media folder `root` (canonical), whose address is
+/// `url` (`/media/...`), which its URIs are resolved against.
+pub fn hls_playlist_file(root: &Path, path: &Path, url: &str) -> Result<MediaPlaylist, String> {
+    match first_playlist(&read_text(path)?, url)? {
+        Step::Media(m) => Ok(m),
+        Step::Follow(v) => variant_playlist(&read_text(&local_file(root, &v.url)?)?, &v.url),
+    }
+}
+
 async fn fetch_text(client: &reqwest::Client, url: &str) -> Result<String, String> {
     let resp = client.get(url).send().await.map_err(|e| format!("cannot fetch the playlist {url}: {e}"))?;
     if !resp.status().is_success() {

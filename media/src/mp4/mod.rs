@@ -22,10 +22,14 @@
 //! Demuxing — [`demux`]: a progressive MP4's sample tables, where its `moov` is
 //! ([`demux::locate_moov`]), and [`demux::Mp4Remuxer`], progressive → fragmented MP4
 //! incrementally, for the player.
+//!
+//! Joining — [`join`]: several remuxers' fragmented MP4 (a broadcast's parts) as one
+//! file: one init segment (with the whole duration), `mfhd` sequence numbers renumbered.
 
 pub mod demux;
 pub mod fragmented;
 pub mod init;
+pub mod join;
 pub mod probe;
 pub mod progressive;
 pub mod read;

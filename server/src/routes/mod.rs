@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/replays/{id}/parts/{part_id}", delete(admin::delete_part))
         .route("/replays/{id}/keyframes", get(crate::playback::keyframes))
         .route("/replays/{id}/mp4", get(crate::playback::mp4))
+        .route("/replays/{id}/download.mp4", get(crate::download::download))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { Failure::not_found("no such API endpoint") })
 }

@@ -11,7 +11,7 @@ use super::{admin, public};
     info(title = "Relive API", description = DESCRIPTION),
     paths(
         public::streamers, public::streamer, public::streamer_replays, public::replay,
-        crate::playback::keyframes, crate::playback::mp4,
+        crate::playback::keyframes, crate::playback::mp4, crate::download::download,
         admin::put_streamer, admin::patch_replay, admin::delete_replay, admin::delete_part, admin::push_url,
     ),
     components(schemas(
@@ -47,6 +47,9 @@ of a replay later merged into it, finds it too. `/replays/{id}/keyframes` and \
 `/replays/{id}/mp4` are per file: `{id}` is a part's id (a part's `keyframes_url`).
 - Lists are ordered by when a replay was first known (`next_cursor` stays valid while \
 parts arrive); a streamer's `replay_count` and `total_duration_secs` count replays, not files.
+- `GET /replays/{id}/download.mp4` (any of the replay's ids) is the whole replay as one \
+MP4, remuxed from its parts while it is sent (chunked, no length; a failure after the \
+first byte ends it early).
 - Admin: `PATCH`/`DELETE /replays/{id}` act on the whole replay; \
 `DELETE /replays/{id}/parts/{part_id}` removes one part.";
 

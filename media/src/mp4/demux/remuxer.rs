@@ -284,6 +284,32 @@ impl Mp4Remuxer {
         self.pos
     }
 
+    /// The bytes the samples lie in: from the first byte of the earliest sample to the
+    /// end of the last one (each track's samples are in file order). Reading only these
+    /// — [`start_at`](Self::start_at) the first, stop at the second — gives every sample
+    /// and skips the `ftyp`, a `moov` before or after them, and trailing boxes.
+    pub fn sample_span(&self) -> (u64, u64) {
+        let mut span = (u64::MAX, 0);
+        for t in self.tracks.iter().flatten() {
+            if let Some(first) = t.table.get(&t.table.cursor(0)) {
+                span.0 = span.0.min(first.offset);
+            }
+            if let Some(last) = t.table.get(&t.table.cursor(t.table.len() - 1)) {
+                span.1 = span.1.max(last.end());
+            }
+        }
+        if span.0 > span.1 { (0, 0) } else { span }
+    }
+
+    /// Before the first push: the next byte pushed is the file's byte at `offset`, at or
+    /// before the first sample (`sample_span().0`), and nothing is dropped: the output is
+    /// the same as reading from byte 0. (Unlike [`restart_at`](Self::restart_at), which
+    /// starts again at a seek point.) Samples that begin before `offset` are left out.
+    pub fn start_at(&mut self, offset: u64) {
+        self.pos = offset;
+        self.origin = offset;
+    }
+
     /// Continues from `offset`: the next byte pushed is the file's byte at `offset`.
     /// Samples not yet given out are dropped; the timeline stays. Output starts again
     /// with the seek point whose offset (from [`keyframes`](Self::keyframes)) is

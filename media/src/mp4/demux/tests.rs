@@ -459,6 +459,38 @@ fn restart_at_starts_at_the_next_point_with_its_audio() {
 }
 
 #[test]
+fn reading_only_the_sample_span_gives_the_same_output() {
+    let (m, f) = interleaved();
+    let (whole, _) = run(&m, &f, 0, f.len());
+    let r = Mp4Remuxer::new(&m).unwrap();
+    let t = tables(&m, 1000);
+    let (video, audio) = (all(t[0].as_ref().unwrap()), all(t[1].as_ref().unwrap()));
+    let (from, to) = r.sample_span();
+    assert_eq!(from, 100);
+    assert_eq!(to, video.last().unwrap().end().max(audio.last().unwrap().end()));
+    assert!(to < f.len() as u64);
+    for chunk in [1, 7, 4096] {
+        let mut r = Mp4Remuxer::new(&m).unwrap();
+        r.start_at(from);
+        let mut out = Vec::new();
+        for c in f[from as usize..to as usize].chunks(chunk) {
+            r.push(c).unwrap();
+            out.extend(r.take_output());
+        }
+        r.finish().unwrap();
+        out.extend(r.take_output());
+        assert_eq!(out, whole, "{chunk}-byte chunks");
+    }
+    // Starting past the first sample leaves it out (and the rest comes).
+    let mut r = Mp4Remuxer::new(&m).unwrap();
+    r.start_at(from + 1);
+    r.push(&f[from as usize + 1..to as usize]).unwrap();
+    r.finish().unwrap();
+    let s = samples(&r.take_output());
+    assert_eq!(s.len(), samples(&whole).len() - 1);
+}
+
+#[test]
 fn finish_says_truncated_when_samples_never_came() {
     let (m, f) = interleaved();
     let mut r = Mp4Remuxer::new(&m).unwrap();
