@@ -207,7 +207,9 @@ impl MediaBuffer {
         let ranges = sb.as_ref().and_then(|b| b.buffered().ok());
         let end = ranges.and_then(|r| r.length().checked_sub(1).and_then(|i| r.end(i).ok())).unwrap_or(0.0);
         let d = d.max(end);
-        if (self.media_source.duration() - d).abs() > 1e-3 {
+        // NaN until first set: an init segment appended then would make it Infinity.
+        let current = self.media_source.duration();
+        if current.is_nan() || (current - d).abs() > 1e-3 {
             // Through Reflect: a refusal is an exception, which must not reach the page.
             let _ = js_sys::Reflect::set(&self.media_source, &"duration".into(), &d.into());
         }
