@@ -173,9 +173,10 @@ for (const engine of ENGINES) describe(`a broadcast's status in the page (${engi
       start_time: now - 60, end_time: now - 5, duration: 55, file_size: 1, video_url: flv,
       callback_ext: JSON.stringify({ session_id: `${stream}-s` }) });
     await page.reload();
-    await page.waitSelector('.replay-card');
+    // (Skeleton cards stand in while the list loads: wait for the real one.)
+    await page.waitSelector('.replay-card:not(.skeleton)');
     await page.waitFor(`document.querySelectorAll('.replay-card .status-badge').length === 0`);
-    assert.equal(await page.count('.replay-card'), 1, 'one card, ready');
+    assert.equal(await page.count('.replay-card:not(.skeleton)'), 1, 'one card, ready');
 
     const failed = `failed-${engine}`;
     await recordStatus(failed, `${failed}-s`, 'record_start_failed', 1, now - 30);
