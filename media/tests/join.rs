@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+mod common;
+
 use relive_media::hls::{self, Playlist};
 use relive_media::mp4::demux::{MoovLocation, Mp4Remuxer, locate_moov};
 use relive_media::mp4::join::{Joiner, describe, same_configuration};
@@ -14,16 +16,11 @@ use relive_media::ts::TsRemuxer;
 use relive_media::{Output, Remuxer};
 use serde_json::Value;
 
+/// 6 s of test pattern and tone, H.264 + AAC, in the container `args` and `out` say.
 fn ffmpeg(args: &[&str], out: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine", "-t", "6"])
-        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac"])
-        .args(args)
-        .arg(out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg made {}", out.display());
+    let input = ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine", "-t", "6"];
+    let codecs = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac"];
+    common::ffmpeg(&[&input[..], &codecs, args].concat(), out);
 }
 
 fn media() -> &'static Path {

@@ -4,7 +4,7 @@
 //! packet by an independent reader: ffprobe.
 
 mod common;
-use common::{flip_bytes, probe};
+use common::{ffmpeg, flip_bytes, probe};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,16 +21,6 @@ const AENC: [&str; 2] = ["-c:a", "aac"];
 
 fn venc(bframes: &'static str) -> Vec<&'static str> {
     vec!["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50", "-bf", bframes]
-}
-
-fn ffmpeg(args: &[&str], out: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .arg(out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg made {}", out.display());
 }
 
 /// The H.264 + AAC files: B-frames or not, faststart or `moov` at the end.

@@ -2,7 +2,7 @@
 //! output checked by an independent reader: ffprobe.
 
 mod common;
-use common::{Probe, flip_bytes, probe};
+use common::{Probe, ffmpeg, flip_bytes, probe};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,16 +18,6 @@ const AENC: [&str; 4] = ["-c:a", "aac", "-b:a", "64k"];
 
 fn venc(bframes: &'static str) -> Vec<&'static str> {
     vec!["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "25", "-bf", bframes]
-}
-
-fn ffmpeg(args: &[&str], out: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .arg(out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg made {}", out.display());
 }
 
 /// A folder of test media, made once per test run.

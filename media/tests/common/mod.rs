@@ -1,9 +1,22 @@
-//! What the ffmpeg-made media tests share (`mod common;` in each test file).
+//! What the ffmpeg-made media tests share (`mod common;` in each test file; each uses
+//! its own share of it).
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+
+/// Runs ffmpeg with `args`, writing `out`.
+pub fn ffmpeg(args: &[&str], out: &Path) {
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(out)
+        .status()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    assert!(status.success(), "ffmpeg made {}", out.display());
+}
 
 /// What ffprobe finds in a file, per stream type: frames, and the presentation span
 /// (first frame's start to last frame's end, seconds).
