@@ -4,34 +4,16 @@
 // parts (an FLV and a moov-at-end MP4) stitched across formats.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { startServer, ROOT } from '../lib/server.mjs';
+import { startServer } from '../lib/server.mjs';
+import { startNginx, pattern } from '../lib/nginx.mjs';
 import { ENGINES, launch } from '../lib/browser.mjs';
 import { colourInputs, testColours, testColoursHls, publish, publishHls, SAMPLE_COLOUR } from '../lib/media.mjs';
 
 const SECRET = 'e2e-hook-secret';
 // Short, so a push restarted after it makes a second broadcast within the test.
 const GAP = 6;
-let server, nginx, rtmpPort;
+let server, nginx;
 const found = {};
-
-const freePort = () => new Promise((ok) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-});
-
-/** Pushes `args` (ffmpeg inputs) to `stream` in real time. */
-function push(stream, args) {
-  return new Promise((ok, fail) => {
-    execFile('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-re', ...args,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '25',
-      '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${stream}`,
-    ], (err, _out, stderr) => (err ? fail(new Error(`ffmpeg push failed: ${stderr}`)) : ok()));
-  });
-}
 
 /** In the page: records in `window.__stalls` how long each wait for data lasted (ms). */
 const STALLS = `(() => {
@@ -41,7 +23,7 @@ const STALLS = `(() => {
   v.addEventListener('playing', () => { if (since !== null) { window.__stalls.push(performance.now() - since); since = null; } });
 })()`;
 
-const pattern = (seconds) => ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', String(seconds)];
+const push = (stream, inputs) => nginx.push(stream, inputs);
 
 async function replays(streamer) {
   const r = await fetch(`${server.base}/api/v1/streamers/${encodeURIComponent(streamer)}/replays`);
@@ -62,17 +44,10 @@ async function until(streamer, done, timeout = 30000) {
 
 before(async () => {
   server = await startServer({ args: ['--hook-secret', SECRET, '--broadcast-gap', String(GAP)] });
-  rtmpPort = await freePort();
-  nginx = spawn(join(ROOT, 'deploy', 'run-nginx-rtmp.sh'), [join(server.dir, 'media'), server.base, SECRET, `127.0.0.1:${rtmpPort}`], {
-    env: { ...process.env, RELIVE_NGINX_SINGLE_PROCESS: '1', RELIVE_NGINX_RECORD_INTERVAL: '10s' }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((ok, fail) => {
-    nginx.on('exit', (code) => fail(new Error(`nginx exited with ${code}`)));
-    nginx.stdout.once('data', () => setTimeout(ok, 500));
-  });
+  nginx = await startNginx(server, SECRET, { RELIVE_NGINX_RECORD_INTERVAL: '10s' });
 });
 after(async () => {
-  nginx?.kill('SIGTERM');
+  nginx?.stop();
   await server?.stop();
 });
 

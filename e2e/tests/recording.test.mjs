@@ -2,30 +2,14 @@
 // pushing H.264/AAC with ?record=flv and ?record=mp4, and each engine playing the replays.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { startServer, ROOT } from '../lib/server.mjs';
+import { startServer } from '../lib/server.mjs';
 import { ENGINES, launch } from '../lib/browser.mjs';
+import { startNginx, pattern } from '../lib/nginx.mjs';
 
 const SECRET = 'e2e-hook-secret';
-let server, nginx, rtmpPort, recorded;
+let server, nginx, recorded;
 
-const freePort = () => new Promise((ok) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-});
-
-function push(stream, seconds) {
-  return new Promise((ok, fail) => {
-    execFile('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '25',
-      '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${stream}`,
-    ], (err, _out, stderr) => (err ? fail(new Error(`ffmpeg push failed: ${stderr}`)) : ok()));
-  });
-}
+const push = (stream, seconds) => nginx.push(stream, pattern(seconds));
 
 async function replays(streamer) {
   const r = await fetch(`${server.base}/api/v1/streamers/${streamer}/replays`);
@@ -34,17 +18,10 @@ async function replays(streamer) {
 
 before(async () => {
   server = await startServer({ args: ['--hook-secret', SECRET] });
-  rtmpPort = await freePort();
-  nginx = spawn(join(ROOT, 'deploy', 'run-nginx-rtmp.sh'), [join(server.dir, 'media'), server.base, SECRET, `127.0.0.1:${rtmpPort}`], {
-    env: { ...process.env, RELIVE_NGINX_SINGLE_PROCESS: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((ok, fail) => {
-    nginx.on('exit', (code) => fail(new Error(`nginx exited with ${code}`)));
-    nginx.stdout.once('data', () => setTimeout(ok, 500));
-  });
+  nginx = await startNginx(server, SECRET);
 });
 after(async () => {
-  nginx?.kill('SIGTERM');
+  nginx?.stop();
   await server?.stop();
 });
 
