@@ -2,7 +2,7 @@
 //! the output checked by an independent reader: ffprobe.
 
 mod common;
-use common::{Probe, flip_bytes, probe};
+use common::{Probe, flip_bytes, fmp4_bytes, probe};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -51,17 +51,6 @@ fn write(name: &str, bytes: &[u8]) -> PathBuf {
     let p = media().join(name);
     std::fs::write(&p, bytes).unwrap();
     p
-}
-
-fn fmp4_bytes(outputs: &[Output]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for o in outputs {
-        match o {
-            Output::Init { data, .. } | Output::Media { data, .. } => v.extend_from_slice(data),
-            Output::Metadata(_) => {}
-        }
-    }
-    v
 }
 
 /// Frame counts equal, and each stream's span within one frame (40 ms video, 24 ms

@@ -93,6 +93,15 @@ fn join(j: &mut Joiner, outs: Vec<Output>, file: &mut Vec<u8>) {
     }
 }
 
+/// Joins `outs` into `file`, keeping each init segment apart (to compare parts' configurations).
+fn take(j: &mut Joiner, outs: Vec<Output>, inits: &mut Vec<Vec<u8>>, file: &mut Vec<u8>) {
+    inits.extend(outs.iter().filter_map(|o| match o {
+        Output::Init { data, .. } => Some(data.clone()),
+        _ => None,
+    }));
+    join(j, outs, file);
+}
+
 #[test]
 fn flv_mp4_and_hls_parts_join_into_one_mp4() {
     let dir = media();
@@ -107,12 +116,7 @@ fn flv_mp4_and_hls_parts_join_into_one_mp4() {
     r.set_place(at(&j, 0));
     for chunk in flv.chunks(65_536) {
         r.push(chunk).unwrap();
-        let outs = r.take_output();
-        inits.extend(outs.iter().filter_map(|o| match o {
-            Output::Init { data, .. } => Some(data.clone()),
-            _ => None,
-        }));
-        join(&mut j, outs, &mut file);
+        take(&mut j, r.take_output(), &mut inits, &mut file);
     }
     r.finish().unwrap();
     join(&mut j, r.take_output(), &mut file);
@@ -133,12 +137,7 @@ fn flv_mp4_and_hls_parts_join_into_one_mp4() {
     r.start_at(from);
     for chunk in mp4[from as usize..to as usize].chunks(65_536) {
         r.push(chunk).unwrap();
-        let outs = r.take_output();
-        inits.extend(outs.iter().filter_map(|o| match o {
-            Output::Init { data, .. } => Some(data.clone()),
-            _ => None,
-        }));
-        join(&mut j, outs, &mut file);
+        take(&mut j, r.take_output(), &mut inits, &mut file);
     }
     r.finish().unwrap();
     join(&mut j, r.take_output(), &mut file);
@@ -153,12 +152,7 @@ fn flv_mp4_and_hls_parts_join_into_one_mp4() {
         let ts = std::fs::read(dir.join(seg.url.trim_start_matches('/'))).unwrap();
         for chunk in ts.chunks(65_536) {
             r.push(chunk).unwrap();
-            let outs = r.take_output();
-            inits.extend(outs.iter().filter_map(|o| match o {
-                Output::Init { data, .. } => Some(data.clone()),
-                _ => None,
-            }));
-            join(&mut j, outs, &mut file);
+            take(&mut j, r.take_output(), &mut inits, &mut file);
         }
         r.end_segment().unwrap();
         join(&mut j, r.take_output(), &mut file);

@@ -4,7 +4,7 @@
 //! packet by an independent reader: ffprobe.
 
 mod common;
-use common::{ffmpeg, flip_bytes, probe};
+use common::{ffmpeg, flip_bytes, fmp4_bytes, probe};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -98,16 +98,6 @@ fn packets(path: &Path) -> Vec<Packet> {
             pos: num(p, "pos").map(|p| p as u64),
         })
         .collect()
-}
-
-fn fmp4_bytes(outputs: &[Output]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for o in outputs {
-        if let Output::Init { data, .. } | Output::Media { data, .. } = o {
-            v.extend_from_slice(data);
-        }
-    }
-    v
 }
 
 fn write(name: &str, bytes: &[u8]) -> PathBuf {

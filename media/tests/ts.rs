@@ -2,7 +2,7 @@
 //! output checked by an independent reader: ffprobe.
 
 mod common;
-use common::{Probe, ffmpeg, flip_bytes, probe};
+use common::{Probe, ffmpeg, flip_bytes, fmp4_bytes, probe};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,16 +60,6 @@ fn media() -> &'static Path {
         hls("hls2", "352x288", "6", "5000");
         dir
     })
-}
-
-fn fmp4_bytes(outputs: &[Output]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for o in outputs {
-        if let Output::Init { data, .. } | Output::Media { data, .. } = o {
-            v.extend_from_slice(data);
-        }
-    }
-    v
 }
 
 fn write(name: &str, bytes: &[u8]) -> PathBuf {

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use relive_media::Output;
 use serde_json::Value;
 
 /// Runs ffmpeg with `args`, writing `out`.
@@ -16,6 +17,17 @@ pub fn ffmpeg(args: &[&str], out: &Path) {
         .status()
         .expect("ffmpeg runs (scripts/setup.sh installs it)");
     assert!(status.success(), "ffmpeg made {}", out.display());
+}
+
+/// The bytes of a remuxer's outputs as one fragmented MP4 file (init and media segments).
+pub fn fmp4_bytes(outputs: &[Output]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for o in outputs {
+        if let Output::Init { data, .. } | Output::Media { data, .. } = o {
+            v.extend_from_slice(data);
+        }
+    }
+    v
 }
 
 /// What ffprobe finds in a file, per stream type: frames, and the presentation span
