@@ -178,6 +178,22 @@ pub struct Replay {
     /// Where the recording stopped between two parts and for how long.
     #[serde(default)]
     pub gaps: Vec<ReplayGap>,
+    /// A picture of the broadcast for cards, the player before playback and link
+    /// previews: a frame a few seconds into the first part that has one (made by the
+    /// server), else the recording service's first good screenshot of the broadcast
+    /// (Tencent's event 200). Absent until one is made, or when nothing can make one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_url: Option<String>,
+    /// A WebVTT storyboard on the replay's timeline: one cue per tile, its text an image
+    /// URL with a `#xywh=x,y,w,h` fragment (a tile of a sprite sheet, or a whole
+    /// screenshot). Absent when there is nothing to preview.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storyboard_url: Option<String>,
+    /// Admin views only: when the server found the broadcast's files gone (the host
+    /// answered 404 or 410, or the recording service's storage time ran out), Unix
+    /// seconds. Such a replay has left the public lists and pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone_at: Option<i64>,
 }
 
 /// One recording (file or playlist) of a broadcast.
@@ -202,6 +218,15 @@ pub struct ReplayPart {
     pub keyframes_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codecs: Option<String>,
+    /// When `url` stops working, Unix seconds: it is signed for a CDN's hotlink
+    /// protection (Tencent VOD's Key). A request answered 403 then means "ask again":
+    /// `GET /api/v1/replays/{id}` gives freshly signed URLs, and playback goes on from
+    /// where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_expires_at: Option<i64>,
+    /// Admin views only: when the server found this file gone (see `Replay::gone_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone_at: Option<i64>,
 }
 
 /// Time the recording lost between two parts: the timeline goes on from `at_secs`

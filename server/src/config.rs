@@ -103,6 +103,37 @@ pub struct Config {
     #[arg(long, env = "RELIVE_BROADCAST_SETTLE", default_value_t = 2100, value_parser = clap::value_parser!(i64).range(0..=7 * 86_400))]
     pub broadcast_settle: i64,
 
+    /// Tencent VOD's Key hotlink protection key ("Key 防盗链", 8–20 letters or digits):
+    /// with it, every remote recording URL the server hands out or fetches is signed
+    /// (`t`, `us`, `sign`; see `signing::tencent_vod_sign`). Never sent to browsers.
+    #[arg(long, env = "RELIVE_TENCENT_VOD_KEY", hide_env_values = true)]
+    pub tencent_vod_key: Option<String>,
+
+    /// How long a signed VOD URL stays valid, in seconds. The player asks for a fresh
+    /// one when a request is refused, so this need not cover a whole viewing.
+    #[arg(long, env = "RELIVE_TENCENT_VOD_SIGN_TTL", default_value_t = 7200, value_parser = clap::value_parser!(i64).range(10..=31_536_000))]
+    pub tencent_vod_sign_ttl: i64,
+
+    /// Signed URLs' preview length in seconds (`exper`; 0 = the whole video).
+    #[arg(long, env = "RELIVE_TENCENT_VOD_EXPER", default_value_t = 0)]
+    pub tencent_vod_exper: u32,
+
+    /// Signed URLs' limit of distinct client IPs (`rlimit`, 1–9; Tencent advises 3 for
+    /// one viewer, whose mobile IP may change). Unset: no limit.
+    #[arg(long, env = "RELIVE_TENCENT_VOD_RLIMIT", value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub tencent_vod_rlimit: Option<u8>,
+
+    /// Only URLs on these hosts (comma-separated) are signed; unset: every remote
+    /// recording URL is (remote recordings come from Tencent).
+    #[arg(long, env = "RELIVE_TENCENT_VOD_DOMAINS", value_delimiter = ',')]
+    pub tencent_vod_domains: Vec<String>,
+
+    /// Tencent's recording template `StorageTime` in seconds (0 = kept forever): a
+    /// Tencent recording leaves the public lists this long after its end, when VOD
+    /// deletes it.
+    #[arg(long, env = "RELIVE_TENCENT_STORAGE_TIME", default_value_t = 0)]
+    pub tencent_storage_time: i64,
+
     /// Bearer token for the admin API; without it the admin API is closed.
     #[arg(long, env = "RELIVE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -121,6 +152,35 @@ impl Config {
     /// How recordings are grouped into broadcasts.
     pub fn grouping(&self) -> Grouping {
         Grouping { gap_secs: self.broadcast_gap, settle_secs: self.broadcast_settle }
+    }
+
+    /// A recording's URL as it may be fetched or handed out now: signed for Tencent
+    /// VOD's Key hotlink protection when a key is configured and the URL is remote (on
+    /// one of `--tencent-vod-domains`, if given), with the signature's expiry; else as
+    /// it is, with `None`.
+    pub fn vod_url(&self, url: &str, now: i64) -> (String, Option<i64>) {
+        let Some(key) = self.tencent_vod_key.as_deref() else { return (url.to_string(), None) };
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .and_then(|r| r.split(['/', '?', '#']).next())
+            .map(|h| h.rsplit_once('@').map_or(h, |(_, h)| h))
+            .map(|h| h.split(':').next().unwrap_or(h));
+        let listed = |h: &str| {
+            self.tencent_vod_domains.is_empty() || self.tencent_vod_domains.iter().any(|d| d.eq_ignore_ascii_case(h))
+        };
+        match host.filter(|h| listed(h)) {
+            Some(_) => {
+                let expires_at = now + self.tencent_vod_sign_ttl;
+                let exper = if self.tencent_vod_exper == 0 { String::new() } else { self.tencent_vod_exper.to_string() };
+                let rlimit = self.tencent_vod_rlimit.map(|r| r.to_string()).unwrap_or_default();
+                match crate::signing::tencent_vod_sign(url, key, expires_at, &exper, &rlimit, &crate::signing::link_id()) {
+                    Some(signed) => (signed, Some(expires_at)),
+                    None => (url.to_string(), None),
+                }
+            }
+            None => (url.to_string(), None),
+        }
     }
 
     /// The public URL without a trailing slash, if one is configured.

@@ -284,6 +284,8 @@ mod tests {
             end_time: 0,
             keyframes_url: None,
             codecs: None,
+            url_expires_at: None,
+            gone_at: None,
         }
     }
 
@@ -307,6 +309,9 @@ mod tests {
             height: None,
             parts,
             gaps: Vec::new(),
+            poster_url: None,
+            storyboard_url: None,
+            gone_at: None,
         }
     }
 

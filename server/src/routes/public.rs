@@ -119,8 +119,13 @@ pub fn replay_json(b: BroadcastRow, public_base: Option<&str>) -> Replay {
                 end_time: p.end_time,
                 keyframes_url: (p.format == ReplayFormat::Flv).then(|| format!("/api/v1/replays/{}/keyframes", p.id)),
                 codecs: p.facts.map(|f| f.codecs).filter(|c| !c.is_empty()),
+                url_expires_at: None,
+                gone_at: None,
             })
             .collect(),
+        poster_url: None,
+        storyboard_url: None,
+        gone_at: None,
     }
 }
 

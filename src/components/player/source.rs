@@ -181,6 +181,8 @@ fn playable_parts(r: &Replay) -> Vec<ReplayPart> {
         end_time: r.end_time,
         keyframes_url: None,
         codecs: r.codecs.clone(),
+        url_expires_at: None,
+        gone_at: None,
     }]
 }
 
@@ -270,6 +272,8 @@ mod tests {
             end_time: 0,
             keyframes_url: None,
             codecs: None,
+            url_expires_at: None,
+            gone_at: None,
         }
     }
 
