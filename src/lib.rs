@@ -12,7 +12,8 @@
 //! - [`engine`]: plays what the browser cannot (FLV) through Media Source Extensions,
 //!   with a remuxing Web Worker (`src/bin/file_worker.rs`) spoken to in
 //!   [`engine::protocol`].
-//! - [`i18n`]: zh-CN and English catalogs; [`format`]: pure formatting and parsing.
+//! - [`i18n`]: zh-CN and English catalogs; [`format`]: pure formatting and parsing;
+//!   [`storyboard`]: the seek bar's previews (a WebVTT of sprite-sheet tiles).
 //! - [`browser`]: thin wrappers over the web APIs used.
 
 pub mod api;
@@ -24,6 +25,7 @@ pub mod i18n;
 pub mod pages;
 pub mod paging;
 pub mod router;
+pub mod storyboard;
 
 use leptos::prelude::*;
 
