@@ -74,6 +74,29 @@ impl AvcConfig {
     pub fn codec_string(&self) -> String {
         format!("avc1.{:02x}{:02x}{:02x}", self.profile, self.compatibility, self.level)
     }
+
+    /// Every SPS, then every PPS, of the record (NAL units, header byte included): what a
+    /// decoder fed Annex B needs before an IDR picture. [`AvcConfig::parse`] read only
+    /// the first SPS; a record cut in its later lists is an error here.
+    pub fn parameter_sets(&self) -> Result<Vec<&[u8]>, ErrorKind> {
+        let bad = ErrorKind::BadCodecConfig;
+        let r = &self.record;
+        let mut sets = Vec::new();
+        // Each list is a count, then (u16 length, NAL unit) pairs: the SPS count is the
+        // low 5 bits of byte 5, the PPS count a whole byte after the SPS list.
+        let mut at = 5;
+        for mask in [0x1f, 0xff] {
+            let count = r.get(at).ok_or(bad("AVC configuration ends early"))? & mask;
+            at += 1;
+            for _ in 0..count {
+                let len = r.get(at..at + 2).ok_or(bad("AVC parameter set length ends early"))?;
+                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                sets.push(r.get(at + 2..at + 2 + len).ok_or(bad("AVC parameter set ends early"))?);
+                at += 2 + len;
+            }
+        }
+        Ok(sets)
+    }
 }
 
 /// AAC configuration: the AudioSpecificConfig (which goes into `esds`) and what it says.
@@ -328,6 +351,29 @@ mod tests {
         assert_eq!(c.codec_string(), "avc1.4d401e");
         assert!(AvcConfig::parse(&record[..12]).is_err());
         assert!(AvcConfig::parse(&[]).is_err());
+    }
+
+    #[test]
+    fn parameter_sets_of_a_record() {
+        let c = AvcConfig::parse(&hex(crate::flv::testing::AVC_640X360)).unwrap();
+        let sets = c.parameter_sets().unwrap();
+        assert_eq!(sets.len(), 2);
+        assert_eq!((sets[0][0] & 0x1f, sets[0].len()), (7, 24));
+        assert_eq!(sets[1], &hex("68e97b2c80")[..]);
+        // Two SPS and no PPS is read as such; a record cut inside its PPS list is refused.
+        let mut two = c.record[..6].to_vec();
+        two[5] = 0xe2;
+        for _ in 0..2 {
+            two.extend_from_slice(&c.record[6..8 + 24]);
+        }
+        two.push(0);
+        let two = AvcConfig::parse(&two).unwrap();
+        assert_eq!(two.parameter_sets().unwrap().len(), 2);
+        let mut cut = c.clone();
+        cut.record.truncate(cut.record.len() - 1);
+        assert!(matches!(cut.parameter_sets(), Err(ErrorKind::BadCodecConfig(_))));
+        cut.record.truncate(8 + 24);
+        assert!(cut.parameter_sets().is_err(), "no PPS count");
     }
 
     #[test]

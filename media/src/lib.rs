@@ -42,6 +42,7 @@
 pub mod codec;
 mod error;
 pub mod flv;
+pub mod frames;
 pub mod hls;
 pub mod mp4;
 pub mod remux;

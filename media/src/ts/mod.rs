@@ -18,7 +18,7 @@ pub mod pes;
 pub mod psi;
 pub mod remux;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 

@@ -54,7 +54,7 @@ pub fn unwrap_timestamp(ts: i64, reference: i64) -> i64 {
 }
 
 /// 90 kHz ticks to milliseconds, rounded.
-fn ticks_to_ms(ticks: i64) -> i64 {
+pub(crate) fn ticks_to_ms(ticks: i64) -> i64 {
     (2 * ticks + 90).div_euclid(180)
 }
 

@@ -14,13 +14,14 @@
 
 mod locate;
 mod remuxer;
-mod table;
+pub(crate) mod table;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 
 pub use locate::{MoovLocation, locate_moov};
+pub(crate) use remuxer::first_entry;
 pub use remuxer::{AUDIO_SEEK_INTERVAL_MS, Mp4Remuxer};
 pub use table::MAX_SAMPLES;
 

@@ -441,8 +441,8 @@ impl Mp4Remuxer {
     }
 }
 
-/// The first sample entry in `mdia`'s `stsd`.
-fn first_entry<'a>(mdia: &Mp4Box<'a>) -> Result<Mp4Box<'a>> {
+/// The first sample entry in `mdia`'s `stsd` (`crate::frames` reads it too).
+pub(crate) fn first_entry<'a>(mdia: &Mp4Box<'a>) -> Result<Mp4Box<'a>> {
     let stbl = mdia.require(b"minf", "mdia without minf")?.require(b"stbl", "minf without stbl")?;
     let stsd = stbl.require(b"stsd", "stbl without stsd")?;
     let (_, _, mut f) = Fields::of(&stsd, "stsd shorter than its fields")?;
