@@ -34,6 +34,7 @@ pub mod hooks;
 pub mod ingest;
 pub mod jobs;
 pub mod media;
+pub mod meta;
 pub mod playback;
 pub mod probe;
 pub mod reconcile;
@@ -76,7 +77,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/hooks", hooks_router(&state))
         .route("/healthz", get(healthz))
         .route("/media/{*path}", get(media::serve))
-        .merge(web::spa(&state.config.dist))
+        .merge(web::spa(&state.config.dist, state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }

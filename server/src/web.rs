@@ -4,11 +4,12 @@
 //! - Client routes (`/u/alice`, any path without a file extension) get `index.html`.
 //! - trunk puts a content hash in asset names: those are cached for a year, immutable;
 //!   `index.html` is revalidated on every load so a deploy shows at once.
+//! - A replay's or profile's page gets `index.html` with link-preview tags (`crate::meta`).
 
 use std::path::Path;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -17,10 +18,10 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::AppState;
 
-pub fn spa(dist: &Path) -> Router<AppState> {
+pub fn spa(dist: &Path, state: AppState) -> Router<AppState> {
     let index = dist.join("index.html");
     let assets = ServeDir::new(dist).precompressed_br().precompressed_gzip().append_index_html_on_directories(false);
-    let fallback = move |req: Request| {
+    let fallback = move |State(app): State<AppState>, req: Request| {
         let index = index.clone();
         async move {
             let path = req.uri().path();
@@ -35,6 +36,14 @@ pub fn spa(dist: &Path) -> Router<AppState> {
                 )
                     .into_response();
             }
+            // A page with a link preview: the file with its tags (not precompressed).
+            if let Some(origin) = crate::meta::origin(&app, req.headers())
+                && let Some(preview) = crate::meta::preview(&app, path, &origin).await
+                && let Ok(html) = tokio::fs::read_to_string(&index).await
+            {
+                let headers = [(header::CONTENT_TYPE, "text/html; charset=utf-8")];
+                return (headers, crate::meta::inject(&html, &preview)).into_response();
+            }
             match ServeFile::new(&index).precompressed_br().precompressed_gzip().oneshot(req).await {
                 Ok(r) => r.into_response(),
                 Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
@@ -42,7 +51,7 @@ pub fn spa(dist: &Path) -> Router<AppState> {
         }
     };
     Router::new()
-        .fallback_service(assets.fallback(axum::routing::any(fallback).with_state(())))
+        .fallback_service(assets.fallback(axum::routing::any(fallback).with_state(state)))
         .layer(middleware::from_fn(cache_headers))
 }
 

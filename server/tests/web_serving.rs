@@ -45,6 +45,44 @@ async fn spa_routes_fall_back_to_index_and_assets_are_cached() {
 }
 
 #[tokio::test]
+async fn replay_and_profile_pages_carry_link_previews() {
+    use common::{ADMIN_TOKEN, CALLBACK_KEY, now, recording};
+    let s = Server::start_in(with_dist(), &["--tencent-callback-key", CALLBACK_KEY, "--admin-token", ADMIN_TOKEN]);
+    let profile = serde_json::json!({"display_name": "小美 \"Mei\"", "avatar_url": "https://cdn.example.com/a.png", "bio": "Songs <3"});
+    let (status, _) = s.admin(reqwest::Method::PUT, "/api/v1/streamers/mei", Some(ADMIN_TOKEN), Some(profile)).await;
+    assert_eq!(status, 200);
+    let (status, _) = s.tencent(recording("mei", "f1", now() - 3600, 65)).await;
+    assert_eq!(status, 200);
+    let (_, list) = s.get("/api/v1/streamers/mei/replays").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let client = reqwest::Client::new();
+
+    let page = |path: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(path).header("accept-encoding", "br").send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()["cache-control"], "no-cache");
+            assert!(r.headers().get("content-encoding").is_none(), "made for the page, not the precompressed file");
+            r.text().await.unwrap()
+        }
+    };
+    let html = page(s.url("/u/mei")).await;
+    assert!(html.contains(r#"<meta property="og:title" content="小美 &quot;Mei&quot;" />"#), "{html}");
+    assert!(html.contains(r#"<meta property="og:image" content="https://cdn.example.com/a.png" />"#), "{html}");
+    assert!(html.contains(r#"content="Songs &lt;3""#), "{html}");
+    for path in [format!("/u/mei/replays/{id}"), format!("/embed/replays/{id}")] {
+        let html = page(s.url(&path)).await;
+        assert!(html.contains(r#"<meta property="og:type" content="video.other" />"#), "{html}");
+        assert!(html.contains("1:05 · Relive"), "the duration in the description: {html}");
+        assert!(html.contains(&format!(r#"<meta property="og:url" content="{}" />"#, s.url(&path))), "{html}");
+    }
+    // No such replay: the plain page (the app says it is not found).
+    let html = page(s.url("/u/mei/replays/999999")).await;
+    assert!(!html.contains("og:title"), "{html}");
+}
+
+#[tokio::test]
 async fn unbuilt_app_says_how_to_build_it() {
     let s = Server::start();
     let r = reqwest::get(s.url("/u/alice")).await.unwrap();

@@ -1,0 +1,209 @@
+//! Link previews: the web app's `index.html` with Open Graph and Twitter card tags for
+//! the page asked for, so a replay or profile link pasted into a chat or a social site
+//! shows its title, the replay's poster (or the streamer's photo) and a description.
+//! Crawlers do not run the app's WebAssembly: these tags are all they read.
+//!
+//! Only the pages with something to show get tags: a replay (`/u/{streamer}/replays/{id}`,
+//! `/embed/replays/{id}`) and a profile (`/u/{streamer}`, `/embed/u/{streamer}`). The
+//! same public reads as the API make them (`routes::public`), so a hidden or gone
+//! replay previews as nothing. Any other path, or a failed read, gets the plain file.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+
+use crate::AppState;
+use crate::routes::public;
+
+/// What a page previews as.
+#[derive(Debug, Default, PartialEq)]
+pub struct Preview {
+    pub title: String,
+    pub description: String,
+    /// Absolute.
+    pub image: Option<String>,
+    /// Absolute.
+    pub url: String,
+    pub video: bool,
+}
+
+/// The page a path names, as far as previews care.
+#[derive(Debug, PartialEq)]
+enum Page<'a> {
+    Replay(&'a str),
+    Profile(&'a str),
+}
+
+fn page(path: &str) -> Option<Page<'_>> {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    match parts.as_slice() {
+        ["u", s, "replays", id] if !s.is_empty() => Some(Page::Replay(id)),
+        ["embed", "replays", id] => Some(Page::Replay(id)),
+        ["u", s] | ["embed", "u", s] if !s.is_empty() => Some(Page::Profile(s)),
+        _ => None,
+    }
+}
+
+/// The preview of `path`, if it is a page with one. `origin` is this server's public
+/// origin (`--public-url`, else the request's `Host`), to make paths absolute.
+pub async fn preview(app: &AppState, path: &str, origin: &str) -> Option<Preview> {
+    let absolute = |u: &str| if u.starts_with('/') { format!("{origin}{u}") } else { u.to_string() };
+    let url = format!("{origin}{path}");
+    match page(path)? {
+        Page::Replay(id) => {
+            let Json(d) = public::replay(State(app.clone()), Path(id.to_string())).await.ok()?;
+            let r = d.replay;
+            let name = if d.streamer.display_name.is_empty() { d.streamer.id.clone() } else { d.streamer.display_name };
+            Some(Preview {
+                title: format!("{} · {name}", r.title),
+                description: format!("{name} · {} · Relive", clock(r.duration_secs)),
+                image: r.poster_url.as_deref().map(absolute),
+                url,
+                video: true,
+            })
+        }
+        Page::Profile(s) => {
+            let decoded = percent_decode(s)?;
+            let Json(st) = public::streamer(State(app.clone()), Path(decoded)).await.ok()?;
+            let name = if st.display_name.is_empty() { st.id.clone() } else { st.display_name };
+            Some(Preview {
+                title: name.clone(),
+                description: if st.bio.trim().is_empty() { format!("{name} · Relive") } else { st.bio },
+                image: st.avatar_url.as_deref().map(absolute),
+                url,
+                video: false,
+            })
+        }
+    }
+}
+
+/// `https://host` from `--public-url`, else `http://` + the request's Host.
+pub fn origin(app: &AppState, headers: &HeaderMap) -> Option<String> {
+    if let Some(base) = app.config.public_base() {
+        return Some(base);
+    }
+    let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
+    // A Host with anything but a name and a port would end up in the page.
+    host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)).then(|| format!("http://{host}"))
+}
+
+/// `index.html` with the preview's tags added at the end of its `<head>`.
+pub fn inject(index: &str, p: &Preview) -> String {
+    let mut tags = String::new();
+    let mut meta = |attr: &str, name: &str, content: &str| {
+        tags.push_str(&format!("<meta {attr}=\"{name}\" content=\"{}\" />", escape(content)));
+    };
+    meta("property", "og:site_name", "Relive");
+    meta("property", "og:type", if p.video { "video.other" } else { "profile" });
+    meta("property", "og:title", &p.title);
+    meta("property", "og:description", &p.description);
+    meta("property", "og:url", &p.url);
+    if let Some(image) = &p.image {
+        meta("property", "og:image", image);
+    }
+    meta("name", "twitter:card", if p.image.is_some() && p.video { "summary_large_image" } else { "summary" });
+    meta("name", "twitter:title", &p.title);
+    if let Some(image) = &p.image {
+        meta("name", "twitter:image", image);
+    }
+    let title = format!("<title>{} · Relive</title>", escape(&p.title));
+    let html = match (index.find("<title>"), index.find("</title>")) {
+        (Some(a), Some(b)) if a < b => format!("{}{title}{}", &index[..a], &index[b + "</title>".len()..]),
+        _ => index.to_string(),
+    };
+    match html.find("</head>") {
+        Some(at) => format!("{}{tags}{}", &html[..at], &html[at..]),
+        None => html,
+    }
+}
+
+/// `1:02:03` or `2:03`.
+fn clock(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+}
+
+/// Text as an HTML attribute value or element content.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `%XX` sequences of a path segment decoded (a streamer id with non-ASCII letters).
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_with_previews() {
+        assert_eq!(page("/u/mei/replays/42"), Some(Page::Replay("42")));
+        assert_eq!(page("/embed/replays/42/"), Some(Page::Replay("42")));
+        assert_eq!(page("/u/mei"), Some(Page::Profile("mei")));
+        assert_eq!(page("/embed/u/mei"), Some(Page::Profile("mei")));
+        for none in ["/", "/u", "/u/", "/u/mei/x/1", "/embed", "/404", "/u//replays/1"] {
+            assert_eq!(page(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn tags_go_in_the_head_escaped() {
+        let index = "<html><head><title>Relive</title><link rel=x></head><body></body></html>";
+        let p = Preview {
+            title: "Night \"drive\" <live>".into(),
+            description: "d & more".into(),
+            image: Some("https://x/images/1/poster.jpg".into()),
+            url: "https://x/u/a/replays/1".into(),
+            video: true,
+        };
+        let html = inject(index, &p);
+        assert!(html.contains("<title>Night &quot;drive&quot; &lt;live&gt; · Relive</title>"), "{html}");
+        assert!(html.contains(r#"<meta property="og:image" content="https://x/images/1/poster.jpg" />"#));
+        assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image" />"#));
+        assert!(html.contains(r#"content="d &amp; more""#));
+        assert!(html.find("og:title").unwrap() < html.find("</head>").unwrap());
+        assert_eq!(html.matches("<title>").count(), 1);
+    }
+
+    #[test]
+    fn clocks() {
+        assert_eq!(clock(0.0), "0:00");
+        assert_eq!(clock(125.4), "2:05");
+        assert_eq!(clock(3723.0), "1:02:03");
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("%E5%B0%8F%E9%B1%BC").as_deref(), Some("小鱼"));
+        assert_eq!(percent_decode("mei").as_deref(), Some("mei"));
+        assert_eq!(percent_decode("%G1"), None);
+        assert_eq!(percent_decode("%E5"), None);
+    }
+}
