@@ -1,12 +1,15 @@
 use leptos::prelude::*;
 use relive_api::Replay;
+use wasm_bindgen::JsCast;
 
 use super::broadcast::{StatusBadge, card_formats, status_key};
 use crate::browser;
 use crate::format::{self, hue};
 use crate::i18n::{Key, fill, use_i18n};
 
-/// A replay (a broadcast) in a grid or list: generated poster with duration, formats
+/// A replay (a broadcast) in a grid or list: its poster (the picture the server made,
+/// lazy-loaded over the generated gradient, which stays while it loads, when there is
+/// none or when it fails) with duration, formats
 /// and status, title, when, how many parts, size. The relative date shows the absolute
 /// one on hover and focus. A broadcast with nothing in yet links to its page too.
 #[component]
@@ -21,6 +24,7 @@ pub fn ReplayCard(replay: Replay, href: String, #[prop(optional)] current: bool)
     let parts = r.read_value().parts.len();
     let formats = card_formats(&r.read_value());
     let offset = browser::utc_offset_minutes();
+    let poster_img = r.read_value().poster_url.clone().map(|src| view! { <PosterImage src/> });
     let label = move || match status_key(status) {
         Some(k) => fill(i18n.t(Key::WatchReplayStatus), &[("title", &title()), ("status", i18n.t(k))]),
         None => fill(i18n.t(Key::WatchReplay), &[("title", &title())]),
@@ -30,6 +34,7 @@ pub fn ReplayCard(replay: Replay, href: String, #[prop(optional)] current: bool)
             aria-current=move || current.then_some("true")
             aria-label=label>
             <span class="poster" style=poster_style aria-hidden="true">
+                {poster_img}
                 <svg class="poster-play" viewBox="0 0 24 24"><path d="M8 5v14l11-7z"/></svg>
                 {(duration > 0.0).then(|| view! { <span class="badge duration">{format::clock(duration)}</span> })}
                 <span class="poster-tags">
@@ -50,6 +55,21 @@ pub fn ReplayCard(replay: Replay, href: String, #[prop(optional)] current: bool)
                 </span>
             </span>
         </a>
+    }
+}
+
+/// A poster over the generated gradient: decorative (what it shows is in the label
+/// around it), filling the box it is in; hidden if it fails to load, so the gradient
+/// shows.
+#[component]
+pub fn PosterImage(src: String) -> impl IntoView {
+    view! {
+        <img class="poster-img" src=src alt="" loading="lazy" decoding="async"
+            on:error=|ev| {
+                if let Some(img) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    img.set_hidden(true);
+                }
+            }/>
     }
 }
 

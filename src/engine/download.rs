@@ -1,8 +1,11 @@
 //! The download: the file fetched as a stream from an offset (a `Range` request),
 //! read while the engine wants more, handed on in pieces; and the recovery from
-//! network failures, which the engine continues from a keyframe.
+//! network failures, which the engine continues from a keyframe. A signed URL
+//! ([`SignedUrl`]) is renewed before a read when it is about to expire, and once after
+//! a 403, the same range then read again.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
@@ -10,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{AbortController, ReadableStreamDefaultReader, RequestInit, Response};
 
+use super::signed::{SignedUrl, Verdict, verdict};
 use crate::browser;
 use crate::i18n::Key;
 
@@ -33,7 +37,7 @@ pub trait Feed {
 }
 
 pub struct Download {
-    url: String,
+    url: Rc<SignedUrl>,
     /// How console messages name the file's format.
     name: &'static str,
     abort: RefCell<Option<AbortController>>,
@@ -42,7 +46,7 @@ pub struct Download {
 }
 
 impl Download {
-    pub fn new(url: String, name: &'static str) -> Self {
+    pub fn new(url: Rc<SignedUrl>, name: &'static str) -> Self {
         Download { url, name, abort: RefCell::new(None), retries: Cell::new(0) }
     }
 
@@ -76,7 +80,7 @@ impl Download {
             old.abort();
         }
         let range = (offset > 0).then(|| format!("bytes={offset}-"));
-        let resp = fetch(&self.url, range.as_deref(), controller.as_ref()).await.map_err(|_| Key::ErrNetwork)?;
+        let resp = fetch_signed(&self.url, range.as_deref(), controller.as_ref()).await?;
         // Tests and curious developers read this in the console.
         web_sys::console::debug_1(&format!("{} download from byte {offset}: HTTP {}", self.name, resp.status()).into());
         let mut skip = match resp.status() {
@@ -145,9 +149,9 @@ impl Download {
 }
 
 /// Bytes `[start, end)` of a file, whole (a file's head: small).
-pub(super) async fn fetch_range(url: &str, start: u64, end: u64) -> Result<Uint8Array, Key> {
+pub(super) async fn fetch_range(url: &SignedUrl, start: u64, end: u64) -> Result<Uint8Array, Key> {
     let range = format!("bytes={start}-{}", end.max(start + 1) - 1);
-    let resp = fetch(url, Some(&range), None).await.map_err(|_| Key::ErrNetwork)?;
+    let resp = fetch_signed(url, Some(&range), None).await?;
     let skip = match resp.status() {
         206 => 0,
         200 => start, // the server ignored the range
@@ -159,6 +163,33 @@ pub(super) async fn fetch_range(url: &str, start: u64, end: u64) -> Result<Uint8
     let all = Uint8Array::new(&buffer);
     let end = (skip + (end - start)).min(u64::from(all.length()));
     Ok(all.slice(skip as u32, end as u32))
+}
+
+/// A read of a part's URL (renewed first if about to expire); after a 403 on a signed
+/// URL, renewed and read again, once: refused again, [`Key::ErrRefused`].
+pub(super) async fn fetch_signed(
+    url: &SignedUrl,
+    range: Option<&str>,
+    abort: Option<&AbortController>,
+) -> Result<Response, Key> {
+    let mut renewed = false;
+    loop {
+        let resp = fetch(&url.fresh().await, range, abort).await.map_err(|_| Key::ErrNetwork)?;
+        match verdict(resp.status(), url.signed(), renewed) {
+            Verdict::Read => return Ok(resp),
+            Verdict::Refused => return Err(Key::ErrRefused),
+            Verdict::Renew => {
+                // Tests and curious developers read this in the console.
+                web_sys::console::warn_1(
+                    &format!("HTTP 403 for {}: renewing its URL", range.unwrap_or("the file")).into(),
+                );
+                renewed = true;
+                if !url.renew().await {
+                    return Err(Key::ErrNetwork);
+                }
+            }
+        }
+    }
 }
 
 pub(super) async fn fetch(

@@ -13,6 +13,13 @@
 //! (the last one starting at or before it); the browser then decodes from that
 //! segment's first keyframe. A segment that fails is fetched again [`NETWORK_RETRIES`]
 //! times, a little later each time, before the player shows the error (with Retry).
+//!
+//! A signed playlist (its URL expires, see [`super::signed`]): its segments' URLs carry
+//! its query (`relive_media::hls` resolves them so), and expire with it. When it is
+//! about to expire before a segment is fetched, or a playlist or segment read is
+//! refused (403), the playlist's URL is renewed, the playlist read again, and reading
+//! goes on with the same segment; refused again before a segment came in, the player
+//! shows the error.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -27,6 +34,7 @@ use super::Engine;
 use super::buffer::MAX_AHEAD;
 use super::download::{NETWORK_RETRIES, cancel, fetch, sleep};
 use super::protocol::{InitSection, SegmentInfo, ToWorker};
+use super::signed::SignedUrl;
 use super::worker::MAX_IN_FLIGHT;
 use crate::browser;
 use crate::i18n::Key;
@@ -39,11 +47,27 @@ enum Failure {
     Network,
     Missing,
     Aborted,
+    /// 403 on a signed URL: renew it.
+    Refused,
+}
+
+/// How a segment's fetch ended.
+enum Fetched {
+    Sent,
+    /// This generation ended (a seek, or the failure shown).
+    Stopped,
+    /// The playlist's URL expires or was refused: renew it and read it again.
+    Resign {
+        refused: bool,
+    },
 }
 
 /// An HLS playback's own state; the engine holds it.
 pub struct HlsInput {
-    url: String,
+    /// The playlist's URL (a master playlist's, when it is one).
+    url: Rc<SignedUrl>,
+    /// A refusal renewed the URL, and no segment has come in since.
+    renewed: Cell<bool>,
     /// The media playlist's segments, once read.
     segments: RefCell<Option<Rc<Vec<SegmentInfo>>>>,
     /// Master playlists followed so far (a variant that is a master again is refused).
@@ -66,9 +90,10 @@ pub struct HlsInput {
 }
 
 impl HlsInput {
-    pub fn new(url: String) -> Self {
+    pub fn new(url: Rc<SignedUrl>) -> Self {
         HlsInput {
             url,
+            renewed: Cell::new(false),
             segments: RefCell::new(None),
             hops: Cell::new(0),
             prefetch: RefCell::new(None),
@@ -120,26 +145,61 @@ impl Engine {
         hls.init_sent.borrow_mut().take();
         match hls.segment_for(at_ms as f64 / 1000.0) {
             Some((segment, start)) => self.hls_restart(segment, start),
-            None => self.hls_load(hls.url.clone()),
+            None => self.hls_load(None, true),
         }
     }
 
-    fn hls_load(self: &Rc<Self>, url: String) {
+    /// Fetches a playlist (`None`: the part's own, renewed first if it is about to
+    /// expire) and hands it to the worker; `prefetch`: fetch its first segment meanwhile.
+    fn hls_load(self: &Rc<Self>, variant: Option<String>, prefetch: bool) {
         let e = self.clone();
         spawn_local(async move {
-            match fetch_text(&url).await {
+            let Some(hls) = e.hls() else { return };
+            let url = match variant {
+                Some(url) => url,
+                None => hls.url.fresh().await,
+            };
+            match fetch_text(&url, hls.url.signed()).await {
                 Ok(text) => {
                     // While the worker starts and reads the playlist, the first segment
                     // is already on its way.
-                    if let (Some(hls), Some(first)) = (e.hls(), first_segment_url(&text, &url)) {
+                    if let (true, Some(first)) = (prefetch, first_segment_url(&text, &url)) {
                         let promise = browser::window().fetch_with_str(&first);
                         *hls.prefetch.borrow_mut() = Some((first, promise));
                     }
                     e.worker().send(ToWorker::Playlist { url, text })
                 }
+                Err(Key::ErrRefused) => e.clone().hls_resign(hls.start_ms.get(), true).await,
                 Err(key) => e.fail(key),
             }
         });
+    }
+
+    /// Renews the playlist's URL (after a refusal: once, until a segment comes in) and
+    /// reads the playlist again; reading goes on from `at_ms` on the timeline (or where
+    /// a seek meanwhile asked).
+    async fn hls_resign(self: Rc<Self>, at_ms: i64, refused: bool) {
+        let Some(hls) = self.hls() else { return };
+        if refused && hls.renewed.replace(true) {
+            return self.fail(Key::ErrRefused);
+        }
+        web_sys::console::warn_1(
+            &format!("HLS playlist URL {}: renewing it", if refused { "refused" } else { "about to expire" }).into(),
+        );
+        let part = self.current.get();
+        // Until the playlist is read again, a seek only moves where reading starts.
+        hls.start_ms.set(at_ms);
+        hls.segments.borrow_mut().take();
+        hls.prefetch.borrow_mut().take();
+        let renewed = hls.url.renew().await;
+        if self.failed.get() || self.current.get() != part {
+            return;
+        }
+        if refused && !renewed {
+            return self.fail(Key::ErrNetwork);
+        }
+        hls.hops.set(0);
+        self.hls_load(None, false);
     }
 
     /// The worker read a master playlist: play the first variant this browser decodes.
@@ -148,7 +208,7 @@ impl Engine {
         let playable = |c: &str| c.is_empty() || MediaSource::is_type_supported(&format!("video/mp4; codecs=\"{c}\""));
         let pick = urls.into_iter().zip(codecs).find(|(_, c)| playable(c));
         match pick {
-            Some((url, _)) if hls.hops.replace(hls.hops.get() + 1) == 0 => self.hls_load(url),
+            Some((url, _)) if hls.hops.replace(hls.hops.get() + 1) == 0 => self.hls_load(Some(url), true),
             Some(_) => self.fail(Key::ErrCorrupt),
             None => self.fail(Key::ErrUnsupported),
         }
@@ -174,6 +234,20 @@ impl Engine {
         hls.end_ms.set(end_ms + place);
         let (e, generation) = (self.clone(), self.generation.get());
         spawn_local(async move { e.hls_run(generation).await });
+    }
+
+    /// A seek while the playlist is being read again ([`Engine::hls_resign`]): reading
+    /// starts at `ms` on the timeline once it is.
+    pub(super) fn hls_seek_pending(self: &Rc<Self>, ms: i64) {
+        let Some(hls) = self.hls() else { return };
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        hls.abort();
+        hls.sent.borrow_mut().clear();
+        hls.start_ms.set(ms);
+        self.worker().send(ToWorker::Restart { offset: 0, generation });
+        self.buffer.restart_at(ms as f64 / 1000.0);
+        self.buffer.set_done(false);
     }
 
     /// Continues from segment `index` after a seek.
@@ -206,52 +280,64 @@ impl Engine {
                     return;
                 }
             }
+            // A signed playlist about to expire: its segments' URLs expire with it.
+            if hls.url.expiring() {
+                return self.clone().hls_resign(segment.start_ms, false).await;
+            }
             // fMP4 segments: their init section first, when it is not the one in force.
             if let Some(init) = &segment.init
                 && hls.init_sent.borrow().as_ref() != Some(init)
             {
                 let section = SegmentInfo { url: init.0.clone(), range: init.1, init: None, ..segment.clone() };
-                if !self.hls_fetch(i, &section, segment.start_ms, &current).await {
-                    return;
+                match self.hls_fetch(i, &section, segment.start_ms, &current).await {
+                    Fetched::Sent => {}
+                    Fetched::Stopped => return,
+                    Fetched::Resign { refused } => return self.clone().hls_resign(segment.start_ms, refused).await,
                 }
                 hls.sent.borrow_mut().push_back(None);
                 *hls.init_sent.borrow_mut() = Some(init.clone());
             }
             let end_ms = segments.get(i + 1).map_or(hls.end_ms.get(), |s| s.start_ms);
-            if !self.hls_fetch(i, segment, end_ms, &current).await {
-                return;
+            match self.hls_fetch(i, segment, end_ms, &current).await {
+                Fetched::Sent => {}
+                Fetched::Stopped => return,
+                Fetched::Resign { refused } => return self.clone().hls_resign(segment.start_ms, refused).await,
             }
+            hls.renewed.set(false);
             hls.sent.borrow_mut().push_back(Some(i));
             hls.next.set(i + 1);
         }
     }
 
-    /// Streams a segment into the worker, fetching it again after failures; `false`
-    /// when this generation ended (a seek, or the failure shown).
-    async fn hls_fetch(&self, i: usize, segment: &SegmentInfo, end_ms: i64, current: &dyn Fn() -> bool) -> bool {
-        let Some(hls) = self.hls() else { return false };
+    /// Streams a segment into the worker, fetching it again after failures.
+    async fn hls_fetch(&self, i: usize, segment: &SegmentInfo, end_ms: i64, current: &dyn Fn() -> bool) -> Fetched {
+        let Some(hls) = self.hls() else { return Fetched::Stopped };
         let mut attempt = 0;
         loop {
             let controller = AbortController::new().ok();
             *hls.abort.borrow_mut() = controller.clone();
             match self.hls_stream(i, segment, end_ms, controller.as_ref(), current).await {
-                Ok(()) => return true,
-                Err(_) if !current() => return false,
-                Err(Failure::Aborted) => return false,
+                Ok(()) => return Fetched::Sent,
+                Err(_) if !current() => return Fetched::Stopped,
+                Err(Failure::Aborted) => return Fetched::Stopped,
+                Err(Failure::Refused) => {
+                    web_sys::console::warn_1(&format!("HLS segment {i}: HTTP 403").into());
+                    return Fetched::Resign { refused: true };
+                }
                 Err(failure) => {
                     attempt += 1;
                     if attempt > NETWORK_RETRIES {
                         let key =
                             if matches!(failure, Failure::Missing) { Key::ErrPartMissing } else { Key::ErrNetwork };
                         self.fail(key);
-                        return false;
+                        return Fetched::Stopped;
                     }
                     web_sys::console::warn_1(
                         &format!("HLS segment {i} failed; fetching it again (attempt {attempt})").into(),
                     );
                     sleep(500 * attempt).await;
                     if !current() {
-                        return false;
+                        return Fetched::Stopped;
                     }
                 }
             }
@@ -288,6 +374,7 @@ impl Engine {
             (200, Some((o, n))) => (o, n),
             (200 | 206, None) => (0, u64::MAX),
             (404 | 410, _) => return Err(Failure::Missing),
+            (403, _) if self.hls().is_some_and(|h| h.url.signed()) => return Err(Failure::Refused),
             _ => return Err(Failure::Network),
         };
         let body = resp.body().ok_or(Failure::Network)?;
@@ -377,8 +464,9 @@ fn first_segment_url(text: &str, playlist: &str) -> Option<String> {
     Some(url.href())
 }
 
-/// A playlist's text, fetched again after network failures.
-async fn fetch_text(url: &str) -> Result<String, Key> {
+/// A playlist's text, fetched again after network failures; a 403 on a `signed` URL
+/// is [`Key::ErrRefused`] at once.
+async fn fetch_text(url: &str, signed: bool) -> Result<String, Key> {
     let mut attempt = 0;
     loop {
         let failure = match fetch(url, None, None).await {
@@ -390,6 +478,7 @@ async fn fetch_text(url: &str) -> Result<String, Key> {
                 Err(_) => Failure::Network,
             },
             Ok(resp) if matches!(resp.status(), 404 | 410) => return Err(Key::ErrUnsupported),
+            Ok(resp) if resp.status() == 403 && signed => return Err(Key::ErrRefused),
             _ => Failure::Network,
         };
         attempt += 1;

@@ -18,7 +18,9 @@
 //! - [`buffer`]: the `MediaSource`, its `SourceBuffer`, the append queue, eviction, and
 //!   the skipping of small holes where parts meet;
 //! - [`seek_index`]: a file's keyframe index (the server's, else the file's own) and the
-//!   lookup of the keyframe before a time.
+//!   lookup of the keyframe before a time;
+//! - [`signed`]: a part's URL when a CDN signs it, renewed through the player's
+//!   [`Refresh`] when it is about to expire or is refused (403), reading on from there.
 //!
 //! Seeking outside what is buffered finds the keyframe at or before the target, aborts
 //! the download and continues with a `Range` request from that keyframe's byte offset.
@@ -31,6 +33,7 @@ pub mod download;
 pub mod hls;
 pub mod protocol;
 pub mod seek_index;
+pub mod signed;
 pub mod worker;
 
 use std::cell::{Cell, RefCell};
@@ -46,6 +49,8 @@ use self::buffer::{MAX_AHEAD, MediaBuffer};
 use self::download::{Download, Feed};
 use self::protocol::{FileFormat, FromWorker, RemuxError, ToWorker};
 use self::seek_index::SeekIndex;
+use self::signed::SignedUrl;
+pub use self::signed::{PartUrl, Refresh};
 use self::worker::{MAX_IN_FLIGHT, RemuxWorker};
 use crate::i18n::Key;
 
@@ -98,6 +103,9 @@ pub struct PartSource {
     pub offset_ms: i64,
     /// Its length (ms; 0 when unknown).
     pub duration_ms: i64,
+    /// When `url` stops working (Unix seconds): a CDN signed it, and the engine renews
+    /// it through its [`Refresh`].
+    pub expires_at: Option<i64>,
 }
 
 /// What the engine plays: parts end to end on one timeline (one, for a single file).
@@ -108,8 +116,8 @@ pub struct EngineSource {
 
 impl EngineSource {
     /// One file or playlist, its length left to the media to say.
-    pub fn single(demux: Demux, url: String, index_url: Option<String>) -> Self {
-        EngineSource { parts: vec![PartSource { demux, url, index_url, offset_ms: 0, duration_ms: 0 }] }
+    pub fn single(demux: Demux, url: String, index_url: Option<String>, expires_at: Option<i64>) -> Self {
+        EngineSource { parts: vec![PartSource { demux, url, index_url, offset_ms: 0, duration_ms: 0, expires_at }] }
     }
 
     /// The part holding `ms` on the timeline (the first before the start, the last past
@@ -131,6 +139,8 @@ enum Input {
 
 struct Part {
     source: PartSource,
+    /// Its URL as it is now (`source.url`, renewed when signed).
+    url: Rc<SignedUrl>,
     input: Input,
     /// The server's keyframe index has been asked for.
     index_asked: Cell<bool>,
@@ -181,11 +191,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts playing `source` in `video`; `on_error` shows a message in the player.
+    /// Starts playing `source` in `video`; `on_error` shows a message in the player;
+    /// `refresh` gives a part's freshly signed URL (see [`signed`]).
     pub fn start(
         video: &HtmlVideoElement,
         source: EngineSource,
         on_error: impl Fn(Key) + 'static,
+        refresh: Option<Refresh>,
     ) -> Result<Rc<Self>, Key> {
         if source.parts.is_empty() {
             return Err(Key::ErrUnsupported);
@@ -215,15 +227,17 @@ impl Engine {
         let parts = source
             .parts
             .into_iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
+                let url = Rc::new(SignedUrl::new(i, p.url.clone(), p.expires_at, refresh.clone()));
                 let input = match p.demux {
                     Demux::Flv | Demux::Mp4 => Input::File {
-                        download: Download::new(p.url.clone(), p.demux.name()),
+                        download: Download::new(url.clone(), p.demux.name()),
                         index: SeekIndex::default(),
                     },
-                    Demux::Hls => Input::Hls(hls::HlsInput::new(p.url.clone())),
+                    Demux::Hls => Input::Hls(hls::HlsInput::new(url.clone())),
                 };
-                Part { source: p, input, index_asked: Cell::new(false) }
+                Part { source: p, url, input, index_asked: Cell::new(false) }
             })
             .collect();
         let engine = Rc::new(Engine {
@@ -395,8 +409,7 @@ impl Engine {
             Some((head, point)) => {
                 let open = ToWorker::Open { format: FileFormat::Flv, place_ms, start_ms: point.time_ms, generation };
                 self.worker().send(open);
-                let url = self.parts[i].source.url.clone();
-                match download::fetch_range(&url, 0, head).await {
+                match download::fetch_range(&self.parts[i].url, 0, head).await {
                     Ok(bytes) if self.generation.get() == generation => {
                         self.worker().push(bytes);
                         self.clone().download(point.offset, true);
@@ -599,8 +612,10 @@ impl Engine {
             return self.open_part(i, start_ms, true);
         }
         if let Some(hls) = self.hls() {
-            if let Some((segment, start)) = hls.segment_for(t) {
-                self.hls_restart(segment, start);
+            match hls.segment_for(t) {
+                Some((segment, start)) => self.hls_restart(segment, start),
+                // The playlist is being read (again, after its URL was renewed).
+                None => self.hls_seek_pending(ms),
             }
             return;
         }

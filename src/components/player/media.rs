@@ -67,6 +67,10 @@ impl PlayerState {
         if self.error.get_untracked().is_some() || v.src().is_empty() {
             return;
         }
+        // A signed URL that expired: a fresh one, and on from here.
+        if self.renew_src(&v) {
+            return;
+        }
         let key = match v.error().map(|e| e.code()) {
             Some(2) => Key::ErrNetwork,
             Some(3) => Key::ErrDecode,
@@ -110,6 +114,7 @@ pub fn PlayerVideo() -> impl IntoView {
             node_ref=p.video_ref
             playsinline=true
             preload="metadata"
+            poster=p.poster.get_value()
             on:click=move |_| {
                 if p.touch_input.get_value() && !p.show_controls() { p.poke() } else { p.play_pause() }
             }
@@ -122,7 +127,7 @@ pub fn PlayerVideo() -> impl IntoView {
             on:pause=move |_| { p.playing.set(false); p.controls_shown.set(true) }
             on:waiting=move |_| p.waiting.set(true)
             on:playing=move |_| p.waiting.set(false)
-            on:canplay=move |_| p.waiting.set(false)
+            on:canplay=move |_| { p.waiting.set(false); p.renewing.set_value(false) }
             on:volumechange=move |_| {
                 if let Some(v) = video() { p.volume.set(v.volume()); p.muted.set(v.muted()) }
             }

@@ -7,6 +7,11 @@
 //! the player keeps one timeline over them with a [`Sequence`] (which part is in the
 //! element, and where a time of the broadcast is), switching `src` at a part's end or
 //! on a seek into another part.
+//!
+//! A part's URL may be signed for a CDN's hotlink protection and expire
+//! (`ReplayPart::url_expires_at`): [`refresher`] asks the API for it again, for the
+//! engine (which renews before reads and after a 403) and for the element (which
+//! renews after a media error, [`PlayerState::renew_src`](super::PlayerState)).
 
 use std::rc::Rc;
 
@@ -14,13 +19,13 @@ use relive_api::{Replay, ReplayFormat, ReplayPart};
 use web_sys::HtmlVideoElement;
 
 use crate::api;
-use crate::engine::{self, Demux, Engine, EngineSource, PartSource};
+use crate::engine::{self, Demux, Engine, EngineSource, PartSource, PartUrl, Refresh};
 use crate::i18n::Key;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
-    /// The browser plays the file itself.
-    Progressive(String),
+    /// The browser plays the file itself (its `offset` is 0).
+    Progressive(ProgressivePart),
     /// A file the engine remuxes in the page.
     Engine(EngineSource),
     /// A broadcast without MSE: its parts one after another through `src`, each as the
@@ -35,6 +40,8 @@ pub struct ProgressivePart {
     /// Seconds into the broadcast where it starts.
     pub offset: f64,
     pub duration: f64,
+    /// When `url` stops working (a CDN signed it), Unix seconds.
+    pub expires_at: Option<i64>,
 }
 
 /// A broadcast played part after part through `src`: its parts and the one in the
@@ -68,6 +75,14 @@ impl Sequence {
     /// The part after the one in the element, if any.
     pub fn next(&self) -> Option<usize> {
         (self.index + 1 < self.parts.len()).then_some(self.index + 1)
+    }
+
+    /// Part `index` has a freshly signed URL.
+    pub fn renew(&mut self, index: usize, fresh: PartUrl) {
+        if let Some(p) = self.parts.get_mut(index) {
+            p.url = fresh.url;
+            p.expires_at = fresh.expires_at;
+        }
     }
 
     /// Where part `index` starts on the broadcast.
@@ -121,7 +136,28 @@ impl Source {
             [_, _, ..] if !mse => Source::Parts(parts.iter().map(progressive_part).collect()),
             // A part the engine cannot read (AAC): the first part alone.
             [first, ..] => Source::for_part(first, mse),
-            [] => Source::Progressive(r.url.clone()),
+            [] => Source::Progressive(ProgressivePart {
+                url: r.url.clone(),
+                offset: 0.0,
+                duration: 0.0,
+                expires_at: None,
+            }),
+        }
+    }
+
+    /// The file the element plays itself, when a CDN signed its URL: its part's index.
+    pub fn signed_progressive(&self) -> Option<usize> {
+        match self {
+            Source::Progressive(p) if p.expires_at.is_some() => Some(0),
+            _ => None,
+        }
+    }
+
+    /// The file the element plays has a freshly signed URL.
+    pub fn renew(&mut self, fresh: PartUrl) {
+        if let Source::Progressive(p) = self {
+            p.url = fresh.url;
+            p.expires_at = fresh.expires_at;
         }
     }
 
@@ -129,27 +165,36 @@ impl Source {
     fn for_part(p: &ReplayPart, mse: bool) -> Source {
         match p.format {
             ReplayFormat::Flv if mse => {
-                Source::Engine(EngineSource::single(Demux::Flv, p.url.clone(), Some(keyframes(p))))
+                Source::Engine(EngineSource::single(Demux::Flv, p.url.clone(), Some(keyframes(p)), p.url_expires_at))
             }
-            // No Media Source Extensions (iPhone Safari before 17.1): the server's MP4 of it.
-            ReplayFormat::Flv => Source::Progressive(api::mp4_url(p.id)),
             // HLS through our own remuxer wherever MSE (or ManagedMediaSource) exists, even
             // where the browser claims native HLS: Chromium's is not reliable yet.
-            ReplayFormat::Hls if mse => Source::Engine(EngineSource::single(Demux::Hls, p.url.clone(), None)),
-            // Neither: the browser's own HLS (Safari on iPhones before iOS 17.1).
-            ReplayFormat::Mp4 | ReplayFormat::Aac | ReplayFormat::Hls => Source::Progressive(p.url.clone()),
+            ReplayFormat::Hls if mse => {
+                Source::Engine(EngineSource::single(Demux::Hls, p.url.clone(), None, p.url_expires_at))
+            }
+            // No Media Source Extensions (iPhone Safari before 17.1): the server's MP4 of an
+            // FLV; the browser's own HLS (Safari on iPhones before iOS 17.1).
+            ReplayFormat::Flv | ReplayFormat::Mp4 | ReplayFormat::Aac | ReplayFormat::Hls => {
+                Source::Progressive(progressive_part(p))
+            }
         }
     }
 
     /// Points the element at this source. `on_error` shows a message in the player
-    /// for failures found after this returns (a corrupt FLV, say).
-    pub fn attach(&self, video: &HtmlVideoElement, on_error: impl Fn(Key) + 'static) -> Result<Attached, Key> {
+    /// for failures found after this returns (a corrupt FLV, say); `refresh` renews
+    /// signed URLs the engine reads.
+    pub fn attach(
+        &self,
+        video: &HtmlVideoElement,
+        on_error: impl Fn(Key) + 'static,
+        refresh: Option<Refresh>,
+    ) -> Result<Attached, Key> {
         match self {
-            Source::Progressive(url) => {
-                video.set_src(url);
+            Source::Progressive(p) => {
+                video.set_src(&p.url);
                 Ok(Attached::Element)
             }
-            Source::Engine(source) => Engine::start(video, source.clone(), on_error).map(Attached::Engine),
+            Source::Engine(source) => Engine::start(video, source.clone(), on_error, refresh).map(Attached::Engine),
             // The first part; the player moves on through the others (`PlayerState::attach`
             // starts at the part holding a pending seek instead).
             Source::Parts(parts) => {
@@ -189,11 +234,32 @@ fn playable_parts(r: &Replay) -> Vec<ReplayPart> {
 /// A part as the browser plays it without MSE: an FLV as the server's MP4 of it, the
 /// rest as they are (HLS natively, as Safari does).
 fn progressive_part(p: &ReplayPart) -> ProgressivePart {
-    let url = match p.format {
-        ReplayFormat::Flv => api::mp4_url(p.id),
-        ReplayFormat::Mp4 | ReplayFormat::Aac | ReplayFormat::Hls => p.url.clone(),
+    let (url, expires_at) = match p.format {
+        ReplayFormat::Flv => (api::mp4_url(p.id), None),
+        ReplayFormat::Mp4 | ReplayFormat::Aac | ReplayFormat::Hls => (p.url.clone(), p.url_expires_at),
     };
-    ProgressivePart { url, offset: p.offset_secs, duration: p.duration_secs }
+    ProgressivePart { url, offset: p.offset_secs, duration: p.duration_secs, expires_at }
+}
+
+/// Asks the API for part `index`'s URL again (freshly signed): the replay is fetched
+/// again and the part found by its id (a broadcast still recording may have more parts
+/// by then).
+pub fn refresher(r: &Replay) -> Refresh {
+    let ids: Rc<Vec<i64>> = Rc::new(playable_parts(r).iter().map(|p| p.id).collect());
+    let replay_id = r.id;
+    Rc::new(move |index| {
+        let ids = ids.clone();
+        Box::pin(async move {
+            let fresh = api::replay(replay_id).await.ok()?.replay;
+            fresh_url(&fresh, *ids.get(index)?)
+        })
+    })
+}
+
+/// Part `id`'s URL in a replay fetched again.
+fn fresh_url(r: &Replay, id: i64) -> Option<PartUrl> {
+    let part = playable_parts(r).into_iter().find(|p| p.id == id)?;
+    Some(PartUrl { url: part.url, expires_at: part.url_expires_at })
 }
 
 fn demux(f: ReplayFormat) -> Option<Demux> {
@@ -217,6 +283,7 @@ fn part_source(p: &ReplayPart) -> Option<PartSource> {
         index_url: (demux == Demux::Flv).then(|| keyframes(p)),
         offset_ms: (p.offset_secs * 1000.0).round() as i64,
         duration_ms: (p.duration_secs * 1000.0).round() as i64,
+        expires_at: p.url_expires_at,
     })
 }
 
@@ -225,7 +292,8 @@ mod tests {
     use super::*;
 
     fn sequence() -> Sequence {
-        let part = |url: &str, offset, duration| ProgressivePart { url: url.into(), offset, duration };
+        let part =
+            |url: &str, offset, duration| ProgressivePart { url: url.into(), offset, duration, expires_at: None };
         Sequence::new(vec![part("a", 0.0, 6.0), part("b", 6.0, 6.5), part("c", 12.5, 5.5)]).unwrap()
     }
 
@@ -281,10 +349,52 @@ mod tests {
     fn without_mse_a_part_plays_as_the_browser_can() {
         assert_eq!(
             progressive_part(&part(7, ReplayFormat::Flv, 6.0, 4.0)),
-            ProgressivePart { url: api::mp4_url(7), offset: 6.0, duration: 4.0 }
+            ProgressivePart { url: api::mp4_url(7), offset: 6.0, duration: 4.0, expires_at: None }
         );
         for f in [ReplayFormat::Mp4, ReplayFormat::Aac, ReplayFormat::Hls] {
             assert_eq!(progressive_part(&part(8, f, 0.0, 1.0)).url, "/media/8");
         }
+    }
+
+    #[test]
+    fn a_signed_part_keeps_its_expiry_and_is_found_again_by_id() {
+        let signed = |id, format| ReplayPart { url_expires_at: Some(1000 + id), ..part(id, format, 0.0, 1.0) };
+        assert_eq!(progressive_part(&signed(8, ReplayFormat::Mp4)).expires_at, Some(1008));
+        assert_eq!(progressive_part(&signed(7, ReplayFormat::Flv)).expires_at, None, "the server's MP4 of it");
+        assert_eq!(part_source(&signed(9, ReplayFormat::Hls)).unwrap().expires_at, Some(1009));
+
+        let mut s = Sequence::new(vec![progressive_part(&signed(8, ReplayFormat::Mp4))]).unwrap();
+        s.renew(0, PartUrl { url: "/media/8?sign=new".into(), expires_at: Some(2000) });
+        assert_eq!((s.part().url.as_str(), s.part().expires_at), ("/media/8?sign=new", Some(2000)));
+
+        let replay = |parts: Vec<ReplayPart>| Replay {
+            id: 3,
+            streamer_id: "mei".into(),
+            title: String::new(),
+            title_is_default: true,
+            format: ReplayFormat::Mp4,
+            formats: Vec::new(),
+            url: "/media/legacy?sign=x".into(),
+            start_time: 0,
+            end_time: 0,
+            duration_secs: 2.0,
+            size_bytes: 1,
+            status: relive_api::ReplayStatus::Ready,
+            failure: None,
+            codecs: None,
+            width: None,
+            height: None,
+            parts,
+            gaps: Vec::new(),
+            poster_url: None,
+            storyboard_url: None,
+            gone_at: None,
+        };
+        // A broadcast that grew meanwhile: the part is found by its id, not its place.
+        let grown = replay(vec![signed(5, ReplayFormat::Mp4), signed(8, ReplayFormat::Mp4)]);
+        assert_eq!(fresh_url(&grown, 8), Some(PartUrl { url: "/media/8".into(), expires_at: Some(1008) }));
+        assert_eq!(fresh_url(&grown, 6), None);
+        // A replay from before broadcasts is its own one part.
+        assert_eq!(fresh_url(&replay(Vec::new()), 3).map(|u| u.url), Some("/media/legacy?sign=x".into()));
     }
 }

@@ -11,6 +11,7 @@ use web_sys::HtmlVideoElement;
 use super::source::{Attached, Sequence, Source};
 use crate::browser;
 use crate::components::broadcast::Mark;
+use crate::engine::Refresh;
 use crate::format::decimal;
 use crate::i18n::Key;
 
@@ -85,6 +86,15 @@ pub struct PlayerState {
     pub(super) sequence: StoredValue<Option<Sequence>>,
     /// What plays in the element now; replaced on retry, stopped when the player goes.
     attached: StoredValue<Option<Attached>, LocalStorage>,
+    /// Asks the API for a part's freshly signed URL ([`super::source::refresher`]).
+    pub refresh: StoredValue<Option<Refresh>, LocalStorage>,
+    /// The element's signed `src` was renewed after an error and has not played since:
+    /// another error is shown, not renewed again.
+    pub renewing: StoredValue<bool>,
+    /// The picture shown before playback (`Replay::poster_url`).
+    pub poster: StoredValue<Option<String>>,
+    /// The seek bar's previews (`Replay::storyboard_url`), fetched on first hover.
+    pub storyboard_url: StoredValue<Option<String>>,
 }
 
 pub fn use_player() -> PlayerState {
@@ -127,6 +137,10 @@ impl PlayerState {
             source: StoredValue::new(source),
             sequence: StoredValue::new(sequence),
             attached: StoredValue::new_local(None),
+            refresh: StoredValue::new_local(None),
+            renewing: StoredValue::new(false),
+            poster: StoredValue::new(None),
+            storyboard_url: StoredValue::new(None),
         }
     }
 
@@ -194,16 +208,71 @@ impl PlayerState {
             return;
         }
         let (error, playing) = (self.error, self.playing);
+        let refresh = self.refresh.get_value();
         let result = self.source.with_value(|s| {
-            s.attach(v, move |key| {
-                let _ = error.try_set(Some(key));
-                let _ = playing.try_set(false);
-            })
+            s.attach(
+                v,
+                move |key| {
+                    let _ = error.try_set(Some(key));
+                    let _ = playing.try_set(false);
+                },
+                refresh,
+            )
         });
         match result {
             Ok(a) => self.attached.set_value(Some(a)),
             Err(why) => self.error.set(Some(why)),
         }
+    }
+
+    /// The element failed playing a signed URL through `src` (its signature expired,
+    /// most likely: the element does not tell a 403 from other network failures): asks
+    /// for a fresh one, puts it in and goes on from where it was. `false` (show the
+    /// error) when the URL is not signed, or was renewed for this very failure already.
+    pub(super) fn renew_src(self, v: &HtmlVideoElement) -> bool {
+        let Some(refresh) = self.refresh.get_value() else { return false };
+        let index = match self.sequence.with_value(|s| s.as_ref().map(|s| (s.index(), s.part().expires_at))) {
+            Some((index, Some(_))) => index,
+            Some((_, None)) => return false,
+            None => match self.source.with_value(Source::signed_progressive) {
+                Some(index) => index,
+                None => return false,
+            },
+        };
+        if self.renewing.get_value() {
+            self.renewing.set_value(false);
+            return false;
+        }
+        self.renewing.set_value(true);
+        let (at, resume) = (self.now(), !v.paused() || self.playing.get_untracked());
+        web_sys::console::warn_1(&format!("media error on a signed URL: renewing it, then on from {at:.1} s").into());
+        leptos::task::spawn_local(async move {
+            let fresh = refresh(index).await;
+            let Some(v) = self.video() else { return };
+            let Some(fresh) = fresh else {
+                let _ = self.error.try_set(Some(Key::ErrNetwork));
+                let _ = self.playing.try_set(false);
+                return;
+            };
+            self.pending_seek.set_value(Some(at));
+            if self.in_sequence() {
+                self.sequence.update_value(|s| {
+                    if let Some(s) = s {
+                        s.renew(index, fresh)
+                    }
+                });
+                self.open_part(&v, index, resume);
+            } else {
+                let url = fresh.url.clone();
+                self.source.update_value(|s| s.renew(fresh));
+                v.set_src(&url);
+                if resume {
+                    self.waiting.set(true);
+                    play(&v);
+                }
+            }
+        });
+        true
     }
 
     /// Stops what plays in the element.
