@@ -26,6 +26,8 @@
 //!     each track's sample tables (checked, compact), a seek index, restarts.
 //!   - [`mp4::join`]: several remuxers' outputs (a broadcast's parts) as one file: one
 //!     init segment, `mfhd` sequence numbers renumbered ([`mp4::join::Joiner`]).
+//! - [`frames`]: keyframes as Annex B access units that decode on their own (posters,
+//!   storyboards): from an FLV streamed in chunks, an MP4's `moov` (offsets to read), a TS segment.
 //! - [`codec`]: H.264 and AAC configurations, RFC 6381 codec strings.
 //! - [`hls`]: m3u8 playlists ([`hls::parse`]): master (variants, [`hls::pick_variant`]) and
 //!   media (segments with start times, byte ranges, discontinuities, `EXT-X-MAP`), every
