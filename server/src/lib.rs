@@ -31,6 +31,7 @@ pub mod download;
 pub mod error;
 pub mod files;
 pub mod hooks;
+pub mod images;
 pub mod ingest;
 pub mod jobs;
 pub mod media;
