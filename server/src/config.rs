@@ -134,6 +134,12 @@ pub struct Config {
     #[arg(long, env = "RELIVE_TENCENT_STORAGE_TIME", default_value_t = 0)]
     pub tencent_storage_time: i64,
 
+    /// Seconds between checks of each remote recording's file (a signed HEAD; 404 or 410:
+    /// the file is gone, and leaves the public lists — see `gone.rs`). 0 turns the
+    /// checks off.
+    #[arg(long, env = "RELIVE_CHECK_FILES_EVERY", default_value_t = 86_400)]
+    pub check_files_every: u64,
+
     /// Bearer token for the admin API; without it the admin API is closed.
     #[arg(long, env = "RELIVE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -172,15 +178,34 @@ impl Config {
         match host.filter(|h| listed(h)) {
             Some(_) => {
                 let expires_at = now + self.tencent_vod_sign_ttl;
-                let exper = if self.tencent_vod_exper == 0 { String::new() } else { self.tencent_vod_exper.to_string() };
+                let exper =
+                    if self.tencent_vod_exper == 0 { String::new() } else { self.tencent_vod_exper.to_string() };
                 let rlimit = self.tencent_vod_rlimit.map(|r| r.to_string()).unwrap_or_default();
-                match crate::signing::tencent_vod_sign(url, key, expires_at, &exper, &rlimit, &crate::signing::link_id()) {
+                match crate::signing::tencent_vod_sign(
+                    url,
+                    key,
+                    expires_at,
+                    &exper,
+                    &rlimit,
+                    &crate::signing::link_id(),
+                ) {
                     Some(signed) => (signed, Some(expires_at)),
                     None => (url.to_string(), None),
                 }
             }
             None => (url.to_string(), None),
         }
+    }
+
+    /// A URL the server itself fetches now: as [`Config::vod_url`], except that one that
+    /// carries a signature already (an HLS segment URI the CDN signed in its playlist) is
+    /// fetched as it is, not signed twice.
+    pub fn fetch_url(&self, url: &str, now: i64) -> String {
+        let query = url.split('#').next().unwrap_or(url).split_once('?').map_or("", |(_, q)| q);
+        if query.split('&').any(|kv| kv.starts_with("sign=")) {
+            return url.to_string();
+        }
+        self.vod_url(url, now).0
     }
 
     /// The public URL without a trailing slash, if one is configured.

@@ -68,7 +68,7 @@ use crate::error::Failure;
 use crate::ingest::broadcast;
 use crate::playback::{Location, locate};
 use crate::probe;
-use crate::store::ReplayRow;
+use crate::store::{ReplayRow, unix_now};
 
 /// Bytes read at a time from a local file (a remote one comes as the network gives it).
 pub const CHUNK: usize = 256 * 1024;
@@ -105,6 +105,9 @@ pub async fn download(State(app): State<AppState>, UrlPath(id): UrlPath<String>)
     let gone = || Failure::not_found("no such replay");
     let id: i64 = id.parse().map_err(|_| gone())?;
     let b = app.store.broadcast(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
+    if b.gone_at.is_some() {
+        return Err(Failure::new(StatusCode::GONE, "gone", "this replay's recordings are no longer available"));
+    }
     app.store.streamer(b.streamer_id.clone()).await?.ok_or_else(gone)?;
     if b.parts.is_empty() {
         return Err(Failure::new(StatusCode::CONFLICT, "no_parts", "this replay has no recording yet"));
@@ -288,12 +291,17 @@ impl Reader {
                 Ok(Reader::Local { file, left: len })
             }
             Source::Remote(url) => {
-                let mut req = app.jobs.http().get(url);
+                // Signed at each request (a long download outlives a signature); errors
+                // name the URL as stored.
+                let mut req = app.jobs.http().get(app.config.fetch_url(url, unix_now()));
                 if from > 0 || len.is_some() {
                     let end = len.map_or(String::new(), |n| (from + n.max(1) - 1).to_string());
                     req = req.header(header::RANGE, format!("bytes={from}-{end}"));
                 }
-                let resp = req.send().await.map_err(|e| PartError::upstream(format!("cannot fetch {url}: {e}")))?;
+                let resp = req
+                    .send()
+                    .await
+                    .map_err(|e| PartError::upstream(format!("cannot fetch {url}: {}", e.without_url())))?;
                 let status = resp.status();
                 let skip = match status {
                     StatusCode::PARTIAL_CONTENT => 0,
@@ -334,10 +342,9 @@ impl Reader {
                 if *left == Some(0) {
                     return Ok(None);
                 }
-                let Some(mut chunk) = resp
-                    .chunk()
-                    .await
-                    .map_err(|e| PartError::upstream(format!("the download of {url} broke off: {e}")))?
+                let Some(mut chunk) = resp.chunk().await.map_err(|e| {
+                    PartError::upstream(format!("the download of {url} broke off: {}", e.without_url()))
+                })?
                 else {
                     return Ok(None);
                 };
@@ -500,7 +507,9 @@ async fn hls_playlist(app: &AppState, url: &str) -> Result<(MediaPlaylist, Optio
             (m, Some(root))
         }
         (Source::Remote(url), _) => {
-            (probe::hls_playlist_url(app.jobs.http(), &url).await.map_err(PartError::unremuxable)?, None)
+            let config = app.config.clone();
+            let sign = move |u: &str| config.fetch_url(u, unix_now());
+            (probe::hls_playlist_url(app.jobs.http(), &url, &sign).await.map_err(PartError::unremuxable)?, None)
         }
         (Source::Local(_), None) => return Err(PartError::unremuxable("its playlist has no address")),
     };

@@ -30,6 +30,9 @@ pub enum Job {
     /// variant). Tried twice; if the playlist cannot be read, `fallback_ms` (the service's
     /// end − start, when it gave them) is kept instead.
     HlsDuration { replay: i64, url: String, fallback_ms: u64 },
+    /// Ask a remote part's host whether its file is still there (`crate::gone`): a
+    /// signed HEAD (or a one-byte GET where HEAD is refused); 404 or 410 mark it gone.
+    CheckFile { part: i64, url: String },
 }
 
 /// Pause before the second attempt at a playlist.
@@ -39,6 +42,8 @@ impl Job {
     fn key(&self) -> i64 {
         match self {
             Job::IndexKeyframes { replay, .. } | Job::HlsDuration { replay, .. } => *replay,
+            // Negative (ids are positive): a part's check is never taken for its index.
+            Job::CheckFile { part, .. } => -*part,
         }
     }
 }
@@ -92,6 +97,11 @@ impl Jobs {
         }
     }
 
+    /// Jobs waiting for a worker (not counting those running).
+    pub fn waiting(&self) -> usize {
+        self.lock().waiting.len()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.0.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -126,6 +136,7 @@ async fn run(app: AppState, job: Job) {
             let _ = crate::playback::build_index(&app, replay, &url).await;
         }
         Job::HlsDuration { replay, url, fallback_ms } => hls_duration(&app, replay, &url, fallback_ms).await,
+        Job::CheckFile { part, url } => crate::gone::check_file(&app, part, &url).await,
     }
 }
 

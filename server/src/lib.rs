@@ -12,6 +12,7 @@
 //! - [`download`]: a whole broadcast as one MP4, remuxed from its parts while it is sent.
 //! - [`error`]: `Failure`, the one error handlers return (status + JSON body).
 //! - [`files`]: durable writes under the media folder (fsync, rename, folder fsync).
+//! - [`gone`]: recordings whose files are gone (404/410, storage time): out of public lists.
 //! - [`hooks`]: callbacks from Tencent, nginx-rtmp and SRS (`/hooks/...`).
 //! - [`ingest`]: events from any service, applied.
 //! - [`jobs`]: the bounded background queue and the one shared HTTP client.
@@ -30,6 +31,7 @@ pub mod demo;
 pub mod download;
 pub mod error;
 pub mod files;
+pub mod gone;
 pub mod hooks;
 pub mod images;
 pub mod ingest;
@@ -153,6 +155,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tokio::spawn(ingest::srs_hls::sweep_forever(state.clone()));
     // Broadcasts whose files are all in, or whose settle time passed.
     tokio::spawn(ingest::promote_forever(state.clone()));
+    // Recordings past their storage time, and checks that remote files are still there.
+    tokio::spawn(gone::check_forever(state.clone()));
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     serve(listener, app(state)).await;

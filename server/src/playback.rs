@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::jobs::Job;
 use crate::probe;
-use crate::store::{KeyframeIndexState, ReplayRow};
+use crate::store::{KeyframeIndexState, ReplayRow, unix_now};
 
 /// Where a replay's file is.
 #[derive(Debug, PartialEq)]
@@ -54,7 +54,10 @@ pub async fn build_index(app: &AppState, replay: i64, url: &str) -> Result<Keyfr
             .await
             .unwrap_or_else(|e| Err(e.to_string()))
             .map(|flv| probe::keyframes(&flv)),
-        Some(Location::Remote(url)) => probe::flv_url(app.jobs.http(), &url).await.map(|flv| probe::keyframes(&flv)),
+        // Signed for the CDN's hotlink protection when configured (`Config::fetch_url`).
+        Some(Location::Remote(url)) => probe::flv_url(app.jobs.http(), &app.config.fetch_url(&url, unix_now()))
+            .await
+            .map(|flv| probe::keyframes(&flv)),
         None => Err("the recording's URL points outside the media folder".into()),
     };
     match &result {
@@ -83,7 +86,10 @@ pub async fn hls_facts(app: &AppState, url: &str) -> Result<probe::HlsFacts, Str
             .await
             .unwrap_or_else(|e| Err(e.to_string()))
         }
-        Some(Location::Remote(url)) => probe::hls_url(app.jobs.http(), &url).await,
+        Some(Location::Remote(url)) => {
+            let config = app.config.clone();
+            probe::hls_url(app.jobs.http(), &url, &move |u: &str| config.fetch_url(u, unix_now())).await
+        }
         None => Err("the recording's URL points outside the media folder".into()),
     }
 }
@@ -92,6 +98,9 @@ async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {
     let gone = || Failure::not_found("no such replay");
     let id: i64 = id.parse().map_err(|_| gone())?;
     let replay = app.store.part(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
+    if replay.gone_at.is_some() {
+        return Err(Failure::new(StatusCode::GONE, "gone", "this recording's file is no longer available"));
+    }
     if replay.format != ReplayFormat::Flv {
         return Err(Failure::new(
             StatusCode::CONFLICT,

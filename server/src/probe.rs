@@ -30,14 +30,14 @@ pub fn flv_file(path: &Path) -> Result<FlvIndex, String> {
 
 /// One pass over a remote FLV, streamed: memory stays at one chunk whatever its size.
 pub async fn flv_url(client: &reqwest::Client, url: &str) -> Result<FlvIndex, String> {
-    let resp = client.get(url).send().await.map_err(|e| format!("cannot fetch the recording: {e}"))?;
+    let resp = client.get(url).send().await.map_err(|e| format!("cannot fetch the recording: {}", e.without_url()))?;
     if !resp.status().is_success() {
         return Err(format!("fetching the recording answered {}", resp.status()));
     }
     let mut indexer = Indexer::new();
     let mut body = resp.bytes_stream();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| format!("the download of the recording broke off: {e}"))?;
+        let chunk = chunk.map_err(|e| format!("the download of the recording broke off: {}", e.without_url()))?;
         indexer.push(&chunk).map_err(|e| e.to_string())?;
     }
     indexer.finish().map_err(|e| e.to_string())
@@ -157,20 +157,26 @@ fn hls_facts(m: &MediaPlaylist, variant: Option<hls::Variant>) -> HlsFacts {
     HlsFacts { duration_ms: m.duration_ms().max(0) as u64, segments: m.segments.len(), variant }
 }
 
-/// A remote playlist's facts (a master playlist's first variant followed).
-pub async fn hls_url(client: &reqwest::Client, url: &str) -> Result<HlsFacts, String> {
-    match first_playlist(&fetch_text(client, url).await?, url)? {
+/// How a URL is fetched: signed for the CDN's hotlink protection (`Config::fetch_url`),
+/// or as it is.
+pub type Sign<'a> = &'a (dyn Fn(&str) -> String + Send + Sync);
+
+/// A remote playlist's facts (a master playlist's first variant followed). Each playlist
+/// is fetched at `sign(url)`, and its URIs resolved against the URL as stored (so the
+/// segments carry no signature of the playlist's: whoever fetches them signs them).
+pub async fn hls_url(client: &reqwest::Client, url: &str, sign: Sign<'_>) -> Result<HlsFacts, String> {
+    match first_playlist(&fetch_text(client, url, sign).await?, url)? {
         Step::Media(m) => Ok(hls_facts(&m, None)),
-        Step::Follow(v) => Ok(hls_facts(&variant_playlist(&fetch_text(client, &v.url).await?, &v.url)?, Some(v))),
+        Step::Follow(v) => Ok(hls_facts(&variant_playlist(&fetch_text(client, &v.url, sign).await?, &v.url)?, Some(v))),
     }
 }
 
 /// A remote HLS recording's media playlist (a master playlist's first variant followed),
-/// its URIs resolved.
-pub async fn hls_playlist_url(client: &reqwest::Client, url: &str) -> Result<MediaPlaylist, String> {
-    match first_playlist(&fetch_text(client, url).await?, url)? {
+/// its URIs resolved; fetched as [`hls_url`] says.
+pub async fn hls_playlist_url(client: &reqwest::Client, url: &str, sign: Sign<'_>) -> Result<MediaPlaylist, String> {
+    match first_playlist(&fetch_text(client, url, sign).await?, url)? {
         Step::Media(m) => Ok(m),
-        Step::Follow(v) => variant_playlist(&fetch_text(client, &v.url).await?, &v.url),
+        Step::Follow(v) => variant_playlist(&fetch_text(client, &v.url, sign).await?, &v.url),
     }
 }
 
@@ -184,15 +190,20 @@ pub fn hls_playlist_file(root: &Path, path: &Path, url: &str) -> Result<MediaPla
     }
 }
 
-async fn fetch_text(client: &reqwest::Client, url: &str) -> Result<String, String> {
-    let resp = client.get(url).send().await.map_err(|e| format!("cannot fetch the playlist {url}: {e}"))?;
+/// A playlist's text, fetched at `sign(url)`; errors name `url` (never a signature).
+async fn fetch_text(client: &reqwest::Client, url: &str, sign: Sign<'_>) -> Result<String, String> {
+    let resp = client
+        .get(sign(url))
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch the playlist {url}: {}", e.without_url()))?;
     if !resp.status().is_success() {
         return Err(format!("fetching the playlist {url} answered {}", resp.status()));
     }
     let mut body = resp.bytes_stream();
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| format!("the download of the playlist {url} broke off: {e}"))?;
+        let chunk = chunk.map_err(|e| format!("the download of the playlist {url} broke off: {}", e.without_url()))?;
         if bytes.len() + chunk.len() > MAX_PLAYLIST {
             return Err(format!("the playlist {url} is larger than {} MiB", MAX_PLAYLIST >> 20));
         }

@@ -144,8 +144,11 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
     match event {
         Event::Recording(replay) => {
             let file = replay.source_file_id.clone();
-            let stored = app.store.record_replay(replay).await?;
-            if let Ingest::Stored(row) = &stored {
+            // With its expiry, when its service deletes it (`crate::gone`).
+            let stored = crate::gone::record(app, replay).await?;
+            if let Ingest::Stored(row) = &stored
+                && row.gone_at.is_none()
+            {
                 match row.format {
                     // FLV replays get their keyframe index before the first viewer asks.
                     ReplayFormat::Flv => {

@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/streamers/{id}", get(public::streamer).put(admin::put_streamer))
         .route("/streamers/{id}/replays", get(public::streamer_replays))
         .route("/streamers/{id}/push-url", post(admin::push_url))
-        .route("/replays/{id}", get(public::replay).patch(admin::patch_replay).delete(admin::delete_replay))
+        .route("/replays/{id}", get(public::replay_or_admin).patch(admin::patch_replay).delete(admin::delete_replay))
         .route("/replays/{id}/parts/{part_id}", delete(admin::delete_part))
         .route("/replays/{id}/keyframes", get(crate::playback::keyframes))
         .route("/replays/{id}/mp4", get(crate::playback::mp4))

@@ -5,12 +5,17 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use relive_api::{Replay, ReplayDetail, ReplayFormat, ReplayGap, ReplayPage, ReplayPart, Streamer, StreamerPage};
 
+use super::admin::Admin;
 use super::{PageQuery, ReplayListParams, StreamerListParams};
 use crate::AppState;
+use crate::config::Config;
 use crate::error::Failure;
 use crate::ingest::broadcast;
+use crate::playback::{Location, locate};
+use crate::store::unix_now;
 use crate::store::{BroadcastRow, ReplayKey, StreamerKey};
 
 #[utoipa::path(get, path = "/api/v1/streamers", tag = "public", params(StreamerListParams),
@@ -45,21 +50,73 @@ pub async fn streamer_replays(
     let page = app.store.broadcasts(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
     let base = app.config.public_base();
     Ok(Json(ReplayPage {
-        items: page.items.into_iter().map(|r| replay_json(r, base.as_deref())).collect(),
+        items: page.items.into_iter().map(|r| signed(replay_json(r, base.as_deref()), &app.config)).collect(),
         next_cursor: page.next.map(|k| format!("{}.{}", k.sort_time, k.id)),
     }))
 }
 
 #[utoipa::path(get, path = "/api/v1/replays/{id}", tag = "public",
     params(("id" = i64, Path, description = "The replay's id, or the id of any of its parts, or of a replay merged into it")),
-    responses((status = 200, body = ReplayDetail), (status = 404, body = relive_api::ApiError)))]
+    responses((status = 200, body = ReplayDetail,
+            description = "Remote recording URLs are signed for this request (see `ReplayPart.url_expires_at`). \
+                With the admin token, a replay whose files are gone is given too, with `gone_at` (and its parts \
+                gone with theirs)"),
+        (status = 404, body = relive_api::ApiError),
+        (status = 410, body = relive_api::ApiError,
+            description = "`gone`: every recording of the replay is gone (deleted by its host, or past its storage time)")))]
 pub async fn replay(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<ReplayDetail>, Failure> {
+    replay_as(app, false, id).await
+}
+
+/// `GET /api/v1/replays/{id}` as routed: the admin's bearer token (when given and right)
+/// shows a replay whose files are gone, with when they went.
+pub async fn replay_or_admin(
+    State(app): State<AppState>,
+    admin: Result<Admin, Failure>,
+    Path(id): Path<String>,
+) -> Result<Json<ReplayDetail>, Failure> {
+    replay_as(app, admin.is_ok(), id).await
+}
+
+async fn replay_as(app: AppState, admin: bool, id: String) -> Result<Json<ReplayDetail>, Failure> {
     let gone = || Failure::not_found("no such replay");
     let id: i64 = id.parse().map_err(|_| gone())?;
-    let row = app.store.broadcast(id).await?.filter(|r| !r.hidden).ok_or_else(gone)?;
+    let row = match admin {
+        true => app.store.broadcast_with_gone(id).await?,
+        false => app.store.broadcast(id).await?,
+    };
+    let row = row.filter(|r| !r.hidden).ok_or_else(gone)?;
+    if row.gone_at.is_some() && !admin {
+        return Err(Failure::new(
+            StatusCode::GONE,
+            "gone",
+            "this replay's recordings are no longer available: their host deleted them, or their storage time ran out",
+        ));
+    }
     let streamer = app.store.streamer(row.streamer_id.clone()).await?.ok_or_else(gone)?;
     let base = app.config.public_base();
-    Ok(Json(ReplayDetail { replay: replay_json(row, base.as_deref()), streamer }))
+    Ok(Json(ReplayDetail { replay: signed(replay_json(row, base.as_deref()), &app.config), streamer }))
+}
+
+/// A replay's remote recording URLs signed for this request (Tencent VOD's Key hotlink
+/// protection, `Config::vod_url`: a fresh `us` each, `url_expires_at` on the parts);
+/// local ones as they are. The key itself never leaves the server.
+pub fn signed(mut r: Replay, config: &Config) -> Replay {
+    if config.tencent_vod_key.is_none() {
+        return r;
+    }
+    let now = unix_now();
+    let base = config.public_base();
+    let remote = |url: &str| matches!(locate(url, &config.media_dir, base.as_deref()), Some(Location::Remote(_)));
+    if remote(&r.url) {
+        r.url = config.vod_url(&r.url, now).0;
+    }
+    for p in &mut r.parts {
+        if remote(&p.url) {
+            (p.url, p.url_expires_at) = config.vod_url(&p.url, now);
+        }
+    }
+    r
 }
 
 /// A stored broadcast as the API shows it: its parts laid end to end with the gaps
@@ -120,12 +177,12 @@ pub fn replay_json(b: BroadcastRow, public_base: Option<&str>) -> Replay {
                 keyframes_url: (p.format == ReplayFormat::Flv).then(|| format!("/api/v1/replays/{}/keyframes", p.id)),
                 codecs: p.facts.map(|f| f.codecs).filter(|c| !c.is_empty()),
                 url_expires_at: None,
-                gone_at: None,
+                gone_at: p.gone_at,
             })
             .collect(),
         poster_url: None,
         storyboard_url: None,
-        gone_at: None,
+        gone_at: b.gone_at,
     }
 }
 

@@ -20,6 +20,7 @@
 //! space, and any id a broadcast ever had (its own, a merged one's, a part's) finds it.
 
 mod images;
+mod gone;
 mod model;
 pub mod sqlite;
 
@@ -30,6 +31,7 @@ use relive_api::{KeyframeIndex, Streamer, StreamerUpdate};
 pub use images::{
     ImagesState, MIN_GOOD_SCREENSHOT_BYTES, NewScreenshot, PartImages, PictureQuery, Pictures, Screenshot, Storyboard,
 };
+pub use gone::{FileCheck, PartGone};
 pub use model::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -189,6 +189,9 @@ pub struct ReplayRow {
     /// but not on the broadcast's timeline.
     pub alternate: bool,
     pub facts: Option<MediaFacts>,
+    /// When its file was found gone (a 404/410, or its storage time ran out): public
+    /// reads leave it out (`crate::gone`).
+    pub gone_at: Option<i64>,
 }
 
 /// A stored broadcast, with the parts on its timeline (start order), as reads return it.
@@ -205,6 +208,8 @@ pub struct BroadcastRow {
     pub ended_at: Option<i64>,
     /// The list's order (fixed at creation).
     pub sort_time: i64,
+    /// When its last part was found gone: it has left the public lists (`crate::gone`).
+    pub gone_at: Option<i64>,
     pub parts: Vec<ReplayRow>,
 }
 

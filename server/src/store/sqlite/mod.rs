@@ -3,6 +3,7 @@
 //! mapping ([`sql`]), and the schema ([`migrations`]).
 
 pub(super) mod broadcasts;
+mod gone;
 mod images;
 pub mod migrations;
 mod readers;

@@ -406,16 +406,19 @@ pub fn integrity_ok(c: &Connection) -> rusqlite::Result<bool> {
 
 // ---- rows -----------------------------------------------------------------------
 
-/// A broadcast is visible when it is neither hidden, deleted nor merged into another.
-const VISIBLE: &str = "hidden = 0 AND deleted_at IS NULL AND merged_into IS NULL";
+/// A broadcast is visible when it is neither hidden, deleted, merged into another nor
+/// gone (every part's file gone: `crate::gone`).
+const VISIBLE: &str = "hidden = 0 AND deleted_at IS NULL AND merged_into IS NULL AND gone_at IS NULL";
 
 /// A streamer's figures count visible broadcasts, and sum their timeline parts.
 pub const STREAMER_COLUMNS: &str = "s.id, s.display_name, s.avatar_url, s.bio, s.live,
     (SELECT COUNT(*) FROM broadcasts b
-        WHERE b.streamer_id = s.id AND b.hidden = 0 AND b.deleted_at IS NULL AND b.merged_into IS NULL),
+        WHERE b.streamer_id = s.id AND b.hidden = 0 AND b.deleted_at IS NULL AND b.merged_into IS NULL
+            AND b.gone_at IS NULL),
     (SELECT COALESCE(SUM(r.duration_ms), 0) FROM broadcasts b
-        JOIN replays r ON r.broadcast_id = b.id AND r.deleted_at IS NULL AND r.alternate = 0
-        WHERE b.streamer_id = s.id AND b.hidden = 0 AND b.deleted_at IS NULL AND b.merged_into IS NULL)";
+        JOIN replays r ON r.broadcast_id = b.id AND r.deleted_at IS NULL AND r.alternate = 0 AND r.gone_at IS NULL
+        WHERE b.streamer_id = s.id AND b.hidden = 0 AND b.deleted_at IS NULL AND b.merged_into IS NULL
+            AND b.gone_at IS NULL)";
 
 fn streamer_from_row(row: &Row) -> rusqlite::Result<Streamer> {
     Ok(Streamer {
@@ -433,7 +436,8 @@ pub fn status_text(s: ReplayStatus) -> &'static str {
     s.as_str()
 }
 
-const BROADCAST_COLUMNS: &str = "id, streamer_id, title, hidden, status, failure, started_at, ended_at, sort_time";
+pub(super) const BROADCAST_COLUMNS: &str =
+    "id, streamer_id, title, hidden, status, failure, started_at, ended_at, sort_time, gone_at";
 
 /// A streamer's visible broadcasts after the cursor (?2, ?3): ?1 streamer, ?4 how many.
 /// Served from the covering index `broadcasts_page` alone.
@@ -449,13 +453,14 @@ pub fn broadcast_page_sql() -> String {
 /// order. Served from the covering index `replays_timeline` alone.
 pub fn timeline_parts_sql() -> String {
     "SELECT id, streamer_id, broadcast_id, format, url, start_time, end_time, duration_ms, size_bytes, 0, 0,
-            codecs, width, height
+            codecs, width, height, gone_at
      FROM replays WHERE broadcast_id IN (SELECT value FROM json_each(?1)) AND deleted_at IS NULL AND alternate = 0
+         AND gone_at IS NULL
      ORDER BY broadcast_id, start_time, id"
         .to_string()
 }
 
-fn broadcast_from_row(row: &Row) -> rusqlite::Result<BroadcastRow> {
+pub(super) fn broadcast_from_row(row: &Row) -> rusqlite::Result<BroadcastRow> {
     let status: String = row.get(4)?;
     Ok(BroadcastRow {
         id: row.get(0)?,
@@ -467,14 +472,15 @@ fn broadcast_from_row(row: &Row) -> rusqlite::Result<BroadcastRow> {
         started_at: row.get(6)?,
         ended_at: row.get(7)?,
         sort_time: row.get(8)?,
+        gone_at: row.get(9)?,
         parts: Vec::new(),
     })
 }
 
-const PART_COLUMNS: &str = "r.id, r.streamer_id, r.broadcast_id, r.format, r.url, r.start_time, r.end_time,
-    r.duration_ms, r.size_bytes, COALESCE(b.hidden, 0) OR b.deleted_at IS NOT NULL, r.alternate, r.codecs, r.width, r.height";
+pub(super) const PART_COLUMNS: &str = "r.id, r.streamer_id, r.broadcast_id, r.format, r.url, r.start_time, r.end_time,
+    r.duration_ms, r.size_bytes, COALESCE(b.hidden, 0) OR b.deleted_at IS NOT NULL, r.alternate, r.codecs, r.width, r.height, r.gone_at";
 
-fn part_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
+pub(super) fn part_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
     let format: String = row.get(3)?;
     Ok(ReplayRow {
         id: row.get(0)?,
@@ -494,6 +500,7 @@ fn part_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
             width: row.get::<_, Option<u32>>(12).ok().flatten().unwrap_or(0),
             height: row.get::<_, Option<u32>>(13).ok().flatten().unwrap_or(0),
         }),
+        gone_at: row.get(14)?,
     })
 }
 

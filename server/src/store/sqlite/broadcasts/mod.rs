@@ -154,7 +154,8 @@ pub(super) fn map_session(c: &Connection, streamer: &str, k: &SessionKey, broadc
 /// The timeline's parts (start, end), in no particular order.
 pub(super) fn timeline_spans(c: &Connection, broadcast: i64) -> Result<Vec<Span>, StoreError> {
     let mut stmt = c.prepare_cached(
-        "SELECT start_time, end_time FROM replays WHERE broadcast_id = ?1 AND deleted_at IS NULL AND alternate = 0",
+        "SELECT start_time, end_time FROM replays
+         WHERE broadcast_id = ?1 AND deleted_at IS NULL AND alternate = 0 AND gone_at IS NULL",
     )?;
     let rows = stmt.query_map([broadcast], |r| Ok(Span::new(r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -238,10 +239,13 @@ pub(super) fn merge(c: &Connection, survivor: i64, losers: &[i64], now: i64) -> 
     Ok(())
 }
 
-/// Decides again which of a broadcast's parts are alternates (after a merge or a deletion).
+/// Decides again which of a broadcast's parts are alternates (after a merge, a deletion,
+/// or a file found gone: those are left out, their alternates take their place).
 pub(super) fn recompute_alternates(c: &Connection, broadcast: i64) -> Result<(), StoreError> {
     let parts: Vec<PartSpan> = c
-        .prepare_cached("SELECT id, start_time, end_time FROM replays WHERE broadcast_id = ?1 AND deleted_at IS NULL")?
+        .prepare_cached(
+            "SELECT id, start_time, end_time FROM replays WHERE broadcast_id = ?1 AND deleted_at IS NULL AND gone_at IS NULL",
+        )?
         .query_map([broadcast], |r| Ok(PartSpan { id: r.get(0)?, span: Span::new(r.get(1)?, r.get(2)?) }))?
         .collect::<Result<_, _>>()?;
     let alternates = rules::alternates(&parts);
@@ -255,6 +259,8 @@ pub(super) fn recompute_alternates(c: &Connection, broadcast: i64) -> Result<(),
 /// Keeps a broadcast's extent (its parts and push), then promotes it if it is due.
 /// Returns its status, or `None` if it was deleted (no file came within the settle time).
 pub fn refresh(c: &Connection, id: i64, g: &Grouping, now: i64) -> Result<Option<ReplayStatus>, StoreError> {
+    // A part not gone arriving brings a gone broadcast back; a deletion may leave only gone ones.
+    super::gone::refresh_broadcast(c, id)?;
     let (first, last, last_timeline): (Option<i64>, Option<i64>, Option<i64>) = c
         .prepare_cached(
             "SELECT MIN(start_time), MAX(MAX(end_time, start_time)), MAX(CASE WHEN alternate = 0 THEN end_time END)
