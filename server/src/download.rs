@@ -509,7 +509,7 @@ async fn hls_playlist(app: &AppState, url: &str) -> Result<(MediaPlaylist, Optio
         (Source::Remote(url), _) => {
             let config = app.config.clone();
             let sign = move |u: &str| config.fetch_url(u, unix_now());
-            (probe::hls_playlist_url(app.jobs.http(), &url, &sign).await.map_err(PartError::unremuxable)?, None)
+            (probe::hls_playlist_signed(app.jobs.http(), &url, &sign).await.map_err(PartError::unremuxable)?, None)
         }
         (Source::Local(_), None) => return Err(PartError::unremuxable("its playlist has no address")),
     };

@@ -172,8 +172,16 @@ pub async fn hls_url(client: &reqwest::Client, url: &str, sign: Sign<'_>) -> Res
 }
 
 /// A remote HLS recording's media playlist (a master playlist's first variant followed),
+/// its URIs resolved against `url`, fetched as it is given. Behind a CDN's hotlink
+/// protection, [`hls_playlist_signed`] signs each playlist it fetches (a master's
+/// variant too) and leaves the segments unsigned for their fetcher to sign.
+pub async fn hls_playlist_url(client: &reqwest::Client, url: &str) -> Result<MediaPlaylist, String> {
+    hls_playlist_signed(client, url, &|u: &str| u.to_string()).await
+}
+
+/// A remote HLS recording's media playlist (a master playlist's first variant followed),
 /// its URIs resolved; fetched as [`hls_url`] says.
-pub async fn hls_playlist_url(client: &reqwest::Client, url: &str, sign: Sign<'_>) -> Result<MediaPlaylist, String> {
+pub async fn hls_playlist_signed(client: &reqwest::Client, url: &str, sign: Sign<'_>) -> Result<MediaPlaylist, String> {
     match first_playlist(&fetch_text(client, url, sign).await?, url)? {
         Step::Media(m) => Ok(m),
         Step::Follow(v) => variant_playlist(&fetch_text(client, &v.url, sign).await?, &v.url),
