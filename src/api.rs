@@ -77,6 +77,16 @@ pub fn mp4_url(id: i64) -> String {
     format!("{API}/replays/{id}/mp4")
 }
 
+/// A text file (a storyboard's WebVTT), wherever it is.
+pub async fn text(url: &str) -> Result<String, FetchError> {
+    let resp = gloo_net::http::Request::get(url).send().await.map_err(|_| FetchError::Network)?;
+    match resp.status() {
+        200 => resp.text().await.map_err(|_| FetchError::Network),
+        404 => Err(FetchError::NotFound),
+        s => Err(FetchError::Status(s)),
+    }
+}
+
 pub async fn streamers(cursor: Option<String>) -> Result<StreamerPage, FetchError> {
     get_json(&streamers_url(cursor.as_deref())).await
 }

@@ -49,12 +49,13 @@ pub fn verdict(status: u16, signed: bool, renewed: bool) -> Verdict {
 }
 
 /// Whether to renew a URL expiring at `expires_at` before reading it at `now` (Unix
-/// seconds): less than [`REFRESH_BEFORE`] seconds left, unless it was renewed within
-/// that long (`renewed_at`), so that a clock far from the server's does not renew it
-/// before every read.
-pub fn renew_first(expires_at: Option<i64>, now: f64, renewed_at: Option<f64>) -> bool {
+/// seconds): less than [`REFRESH_BEFORE`] seconds left, unless it was had (given or
+/// renewed, at `had_at`) within that long: a URL signed for less than that (or a clock
+/// far from the server's) would be renewed before every read, for a URL no better;
+/// such a one is renewed when refused.
+pub fn renew_first(expires_at: Option<i64>, now: f64, had_at: f64) -> bool {
     let Some(expires_at) = expires_at else { return false };
-    expires_at as f64 - now < REFRESH_BEFORE && renewed_at.is_none_or(|at| now - at >= REFRESH_BEFORE)
+    expires_at as f64 - now < REFRESH_BEFORE && now - had_at >= REFRESH_BEFORE
 }
 
 /// One part's URL, kept fresh.
@@ -62,7 +63,8 @@ pub struct SignedUrl {
     index: usize,
     url: RefCell<String>,
     expires_at: Cell<Option<i64>>,
-    renewed_at: Cell<Option<f64>>,
+    /// When it was given or last renewed (Unix seconds).
+    had_at: Cell<f64>,
     refresh: Option<Refresh>,
 }
 
@@ -74,7 +76,7 @@ impl SignedUrl {
             index,
             url: RefCell::new(url),
             expires_at: Cell::new(expires_at),
-            renewed_at: Cell::new(None),
+            had_at: Cell::new(now()),
             refresh,
         }
     }
@@ -91,7 +93,7 @@ impl SignedUrl {
 
     /// It is about to expire: renew it before the next read.
     pub fn expiring(&self) -> bool {
-        self.signed() && renew_first(self.expires_at.get(), now(), self.renewed_at.get())
+        self.signed() && renew_first(self.expires_at.get(), now(), self.had_at.get())
     }
 
     /// The URL for a new read: renewed first if it is about to expire (if that fails,
@@ -106,7 +108,7 @@ impl SignedUrl {
     /// Asks for a freshly signed URL; `false` when none came.
     pub async fn renew(&self) -> bool {
         let Some(refresh) = &self.refresh else { return false };
-        self.renewed_at.set(Some(now()));
+        self.had_at.set(now());
         match refresh(self.index).await {
             Some(fresh) => {
                 web_sys::console::debug_1(&format!("part {} URL renewed", self.index).into());
@@ -140,11 +142,13 @@ mod tests {
     #[test]
     fn a_url_about_to_expire_is_renewed_before_a_read() {
         let now = 1_000_000.0;
-        assert!(!renew_first(None, now, None), "not signed");
-        assert!(!renew_first(Some(1_000_060), now, None), "a minute left");
-        assert!(renew_first(Some(1_000_029), now, None), "less than 30 s left");
-        assert!(renew_first(Some(999_000), now, None), "expired");
-        assert!(!renew_first(Some(1_000_010), now, Some(now - 5.0)), "just renewed (a clock off the server's)");
-        assert!(renew_first(Some(1_000_010), now, Some(now - 31.0)));
+        let long_ago = now - 3600.0;
+        assert!(!renew_first(None, now, long_ago), "not signed");
+        assert!(!renew_first(Some(1_000_060), now, long_ago), "a minute left");
+        assert!(renew_first(Some(1_000_029), now, long_ago), "less than 30 s left");
+        assert!(renew_first(Some(999_000), now, long_ago), "expired");
+        assert!(!renew_first(Some(1_000_010), now, now - 5.0), "just had: signed for less than 30 s, or a clock off");
+        assert!(!renew_first(Some(999_990), now, now - 20.0), "expired, but had 20 s ago: renewed when refused");
+        assert!(renew_first(Some(1_000_010), now, now - 31.0));
     }
 }

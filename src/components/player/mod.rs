@@ -7,7 +7,7 @@
 //!
 //! [`Player`] makes one [`PlayerState`] (signals and actions, [`state`]) and provides
 //! it by context to its parts: the element ([`media`]), the overlays ([`overlays`]),
-//! the controls ([`controls`]: [`seek_bar`], [`volume`], [`speed`]) and sharing
+//! the controls ([`controls`]: [`seek_bar`] with its [`preview`], [`volume`], [`speed`]) and sharing
 //! ([`share`]). What the element plays comes from [`source`]: the file itself, or the
 //! [`engine`](crate::engine) for formats the browser cannot play. A broadcast's gaps and
 //! part boundaries are marked on the seek bar; what a page shows under the player with
@@ -17,6 +17,7 @@ pub mod controls;
 pub mod keys;
 pub mod media;
 pub mod overlays;
+pub mod preview;
 pub mod seek_bar;
 pub mod share;
 pub mod source;

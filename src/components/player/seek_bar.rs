@@ -1,10 +1,11 @@
 //! The seek bar: what is buffered, what is played, a broadcast's gaps and part
-//! boundaries, a range input to seek with, and the time under the pointer (with the
-//! gap there, if any).
+//! boundaries, a range input to seek with, and the time under the pointer or being
+//! dragged to (with the gap there, if any, and the storyboard's tile, [`super::preview`]).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::preview::{PREVIEW_WIDTH, Previews, SeekPreview, TIP_PADDING, tip_left};
 use super::state::use_player;
 use crate::components::broadcast::{Mark, gap_near};
 use crate::format::{clock, decimal, duration_words};
@@ -20,7 +21,10 @@ pub fn SeekBar() -> impl IntoView {
         move || fill(i18n.t(Key::SeekValue), &[("time", &clock(p.current.get())), ("total", &clock(p.duration.get()))]);
     // Seconds of the timeline under GAP_HOVER_PX, at the bar's width when last hovered.
     let tolerance = StoredValue::new(0.0);
+    let previews = Previews::new();
+    let bar = NodeRef::<leptos::html::Div>::new();
     let hover = move |ev: leptos::ev::PointerEvent| {
+        previews.want(p);
         let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
         let rect = el.get_bounding_client_rect();
         if rect.width() > 0.0 {
@@ -66,7 +70,7 @@ pub fn SeekBar() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="seek seek-bar" on:pointermove=hover on:pointerleave=move |_| p.scrub.set(None)>
+        <div class="seek seek-bar" node_ref=bar on:pointermove=hover on:pointerleave=move |_| p.scrub.set(None)>
             <div class="seek-track" aria-hidden="true">
                 {move || p.buffered.get().into_iter().map(|(a, b)| {
                     let style = format!("left:{}%;width:{}%", decimal(p.percent(a), 2), decimal((p.percent(b) - p.percent(a)).max(0.0), 2));
@@ -87,18 +91,34 @@ pub fn SeekBar() -> impl IntoView {
                 aria-describedby=has_gaps.then(|| gaps_id.clone())
                 on:input=move |ev| {
                     let t = event_target::<web_sys::HtmlInputElement>(&ev).value_as_number();
-                    if t.is_finite() { p.scrub.set(Some(t)); p.seek_to(t) }
+                    if t.is_finite() { previews.want(p); p.scrub.set(Some(t)); p.seek_to(t) }
                 }
                 on:change=move |_| p.scrub.set(None)
             />
             {has_gaps.then(|| view! { <span id=gaps_id.clone() class="visually-hidden">{gaps_text}</span> })}
             {move || p.scrub.get().map(|t| {
                 let gap = p.marks.with_value(|m| gap_near(m, t, tolerance.get_value()));
-                view! {
-                    <span class="seek-tip" class:at-gap=gap.is_some() style=format!("left:{}%", decimal(p.percent(t), 2)) aria-hidden="true">
-                        {clock(t)}
-                        {gap.map(|secs| view! { <span class="seek-tip-gap">{gap_words(secs)}</span> })}
-                    </span>
+                let at_gap = gap.is_some();
+                let gap = gap.map(|secs| view! { <span class="seek-tip-gap">{gap_words(secs)}</span> });
+                match previews.tile_at(t) {
+                    // The tile above the time, the whole tip kept inside the bar.
+                    Some(tile) => {
+                        let width = bar.get_untracked().map_or(0.0, |b| f64::from(b.client_width()));
+                        let left = tip_left(p.percent(t) / 100.0 * width, PREVIEW_WIDTH + 2.0 * TIP_PADDING, width);
+                        view! {
+                            <span class="seek-tip with-preview" class:at-gap=at_gap style=format!("left:{}px", decimal(left, 1)) aria-hidden="true">
+                                <SeekPreview tile/>
+                                <span class="seek-tip-time">{clock(t)}</span>
+                                {gap}
+                            </span>
+                        }.into_any()
+                    }
+                    None => view! {
+                        <span class="seek-tip" class:at-gap=at_gap style=format!("left:{}%", decimal(p.percent(t), 2)) aria-hidden="true">
+                            {clock(t)}
+                            {gap}
+                        </span>
+                    }.into_any(),
                 }
             })}
         </div>
