@@ -29,6 +29,11 @@ pub struct Config {
     #[arg(long, env = "RELIVE_MEDIA_DIR", default_value = "data/media")]
     pub media_dir: PathBuf,
 
+    /// Folder of the posters and storyboard sprite sheets the server makes
+    /// (`{part}/poster.jpg`, `{part}/sheet-{n}.jpg`), served at `/images/`; created on start.
+    #[arg(long, env = "RELIVE_IMAGES_DIR", default_value = "data/images")]
+    pub images_dir: PathBuf,
+
     /// Tencent Cloud Live callback key: callbacks must carry sign = md5(key + t).
     /// Without it, callbacks are accepted unsigned (a warning says so at start-up).
     #[arg(long, env = "RELIVE_TENCENT_CALLBACK_KEY", hide_env_values = true)]
@@ -211,5 +216,29 @@ impl Config {
     /// The public URL without a trailing slash, if one is configured.
     pub fn public_base(&self) -> Option<String> {
         self.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        Config::parse_from([&["relive"], args].concat())
+    }
+
+    #[test]
+    fn remote_urls_are_signed_and_a_signed_one_is_fetched_as_it_is() {
+        let c = config(&["--tencent-vod-key", "k12345678", "--tencent-vod-sign-ttl", "60"]);
+        let (url, expires) = c.vod_url("https://v.example.com/a/b.flv", 1000);
+        assert_eq!(expires, Some(1060));
+        assert!(url.starts_with("https://v.example.com/a/b.flv?t=424&us="), "{url}");
+        assert!(!url.contains("k12345678"));
+        assert_eq!(c.vod_url("/media/a.flv", 1000), ("/media/a.flv".to_string(), None));
+        let fetched = c.fetch_url("https://v.example.com/a/b.ts", 1000);
+        assert!(fetched.contains("&sign="), "{fetched}");
+        let by_cdn = "https://v.example.com/a/b.ts?t=ff&us=1&sign=00";
+        assert_eq!(c.fetch_url(by_cdn, 1000), by_cdn);
+        assert_eq!(config(&[]).fetch_url("https://v.example.com/a/b.ts", 1000), "https://v.example.com/a/b.ts");
     }
 }

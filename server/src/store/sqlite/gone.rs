@@ -160,3 +160,113 @@ impl SqliteStore {
         self.readers.read(move |c| broadcast_with_gone(c, id)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use relive_api::ReplayFormat;
+
+    use crate::store::{DbUrl, Ingest, NewReplay, SessionKey, Store};
+
+    fn part(file: &str, start: i64, secs: i64) -> NewReplay {
+        NewReplay {
+            streamer_id: "ann".into(),
+            source: "tencent".into(),
+            source_file_id: file.into(),
+            title: None,
+            format: ReplayFormat::Mp4,
+            url: format!("https://vod.example.com/{file}/f0.mp4"),
+            start_time: start,
+            end_time: start + secs,
+            duration_ms: secs as u64 * 1000,
+            size_bytes: 10,
+            raw_payload: None,
+            facts: None,
+            sessions: vec![SessionKey::new("tencent", "s1")],
+        }
+    }
+
+    async fn stored(store: &Store, r: NewReplay) -> i64 {
+        match store.record_replay(r).await.unwrap() {
+            Ingest::Stored(row) => row.id,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    async fn listed(store: &Store) -> Vec<(i64, Vec<i64>)> {
+        let page = store.broadcasts("ann".into(), None, 100).await.unwrap().unwrap();
+        page.items.iter().map(|b| (b.id, b.parts.iter().map(|p| p.id).collect())).collect()
+    }
+
+    #[tokio::test]
+    async fn a_broadcast_is_gone_when_its_last_part_is_and_back_when_one_arrives() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&DbUrl::Sqlite(dir.path().join("t.db"))).unwrap();
+        let a = stored(&store, part("a", 10_000, 60)).await;
+        let b = stored(&store, part("b", 10_070, 60)).await;
+        // The same time recorded again (another template): an alternate of `a`.
+        let alt = stored(&store, part("alt", 10_000, 60)).await;
+        let other = stored(&store, part("other", 90_000, 60)).await;
+        assert_eq!(listed(&store).await, vec![(other, vec![other]), (a, vec![a, b])]);
+
+        // `a` gone: its alternate takes its place; the broadcast stays.
+        let g = store.mark_part_gone(a, 500).await.unwrap().unwrap();
+        assert_eq!((g.broadcast, g.broadcast_gone), (Some(a), false));
+        assert_eq!(store.mark_part_gone(a, 600).await.unwrap(), None, "once");
+        assert_eq!(listed(&store).await, vec![(other, vec![other]), (a, vec![alt, b])]);
+        // Every part gone: out of the list and the figures; the admin's read still has it.
+        store.mark_part_gone(b, 501).await.unwrap();
+        let g = store.mark_part_gone(alt, 502).await.unwrap().unwrap();
+        assert!(g.broadcast_gone);
+        assert_eq!(listed(&store).await, vec![(other, vec![other])]);
+        let s = store.streamer("ann".into()).await.unwrap().unwrap();
+        assert_eq!((s.replay_count, s.total_duration_secs), (1, 60.0));
+        let public = store.broadcast(a).await.unwrap().unwrap();
+        assert_eq!((public.gone_at, public.parts.len()), (Some(502), 0));
+        let admin = store.broadcast_with_gone(b).await.unwrap().unwrap();
+        assert_eq!(admin.id, a);
+        assert_eq!(admin.gone_at, Some(502));
+        let gone: Vec<_> = admin.parts.iter().map(|p| (p.id, p.gone_at)).collect();
+        assert!(gone.contains(&(a, Some(500))) && gone.contains(&(b, Some(501))), "{gone:?}");
+
+        // A new recording of the same session brings it back, with only itself on it.
+        let c = stored(&store, part("c", 10_140, 30)).await;
+        assert_eq!(listed(&store).await, vec![(other, vec![other]), (a, vec![c])]);
+        assert_eq!(store.broadcast(a).await.unwrap().unwrap().gone_at, None);
+        // Deleting it leaves only gone parts: gone again.
+        assert_eq!(store.delete_part(a, c).await.unwrap(), crate::store::PartDeleted::Deleted);
+        assert_eq!(listed(&store).await, vec![(other, vec![other])]);
+        assert!(store.integrity_ok().await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn expiries_apply_at_ingest_or_when_due_and_checks_come_round() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&DbUrl::Sqlite(dir.path().join("t.db"))).unwrap();
+        let now = crate::store::unix_now();
+        // Past its expiry at arrival: stored, gone at its expiry.
+        let Ingest::Stored(old) = store.record_replay_expiring(part("old", 1000, 60), 2000).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(old.gone_at, Some(2000));
+        let Ingest::Stored(soon) = store.record_replay_expiring(part("soon", now, 60), now + 100).await.unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(soon.gone_at, None);
+        assert_eq!(listed(&store).await, vec![(soon.id, vec![soon.id])]);
+        assert_eq!(store.expire_parts(now + 99).await.unwrap(), vec![]);
+        let gone = store.expire_parts(now + 100).await.unwrap();
+        assert_eq!(gone.iter().map(|g| (g.part, g.broadcast_gone)).collect::<Vec<_>>(), vec![(soon.id, true)]);
+        assert_eq!(listed(&store).await, vec![]);
+        assert_eq!(store.broadcast_with_gone(soon.id).await.unwrap().unwrap().gone_at, Some(now + 100));
+
+        // Checks: never checked first, then not again until due; gone parts never.
+        let keep = stored(&store, part("keep", 50_000, 60)).await;
+        let due = store.files_to_check(now - 10, 10).await.unwrap();
+        assert_eq!(due.iter().map(|f| f.part).collect::<Vec<_>>(), vec![keep]);
+        assert_eq!(due[0].url, "https://vod.example.com/keep/f0.mp4");
+        store.files_checked(vec![keep], now).await.unwrap();
+        assert!(store.files_to_check(now - 10, 10).await.unwrap().is_empty());
+        assert_eq!(store.files_to_check(now, 10).await.unwrap().len(), 1);
+    }
+}
