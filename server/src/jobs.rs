@@ -33,17 +33,22 @@ pub enum Job {
     /// Ask a remote part's host whether its file is still there (`crate::gone`): a
     /// signed HEAD (or a one-byte GET where HEAD is refused); 404 or 410 mark it gone.
     CheckFile { part: i64, url: String },
+    /// Make a part's poster and storyboard (`crate::images`): its keyframes read once,
+    /// decoded in-process, written under `--images-dir`; or its failure stored.
+    Images { part: i64 },
 }
 
 /// Pause before the second attempt at a playlist.
 pub const HLS_RETRY_AFTER: Duration = Duration::from_secs(3);
 
 impl Job {
-    fn key(&self) -> i64 {
+    /// What makes two jobs the same: their kind and replay, so that a part's check or
+    /// images are never taken for its index.
+    fn key(&self) -> (&'static str, i64) {
         match self {
-            Job::IndexKeyframes { replay, .. } | Job::HlsDuration { replay, .. } => *replay,
-            // Negative (ids are positive): a part's check is never taken for its index.
-            Job::CheckFile { part, .. } => -*part,
+            Job::IndexKeyframes { replay, .. } | Job::HlsDuration { replay, .. } => ("replay", *replay),
+            Job::CheckFile { part, .. } => ("check", *part),
+            Job::Images { part } => ("images", *part),
         }
     }
 }
@@ -63,7 +68,7 @@ struct Inner {
 struct Queue {
     waiting: VecDeque<Job>,
     /// Keys of the jobs waiting or running.
-    queued: HashSet<i64>,
+    queued: HashSet<(&'static str, i64)>,
     workers: usize,
 }
 
@@ -124,7 +129,7 @@ async fn worker(app: AppState) {
         // A panicking job must not take the worker's count with it.
         let run = tokio::spawn(run(app.clone(), job));
         if let Err(e) = run.await {
-            tracing::error!(job = key, error = %e, "background job failed");
+            tracing::error!(job = key.0, replay = key.1, error = %e, "background job failed");
         }
         app.jobs.lock().queued.remove(&key);
     }
@@ -137,6 +142,7 @@ async fn run(app: AppState, job: Job) {
         }
         Job::HlsDuration { replay, url, fallback_ms } => hls_duration(&app, replay, &url, fallback_ms).await,
         Job::CheckFile { part, url } => crate::gone::check_file(&app, part, &url).await,
+        Job::Images { part } => crate::images::run(&app, part).await,
     }
 }
 

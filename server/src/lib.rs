@@ -80,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/hooks", hooks_router(&state))
         .route("/healthz", get(healthz))
         .route("/media/{*path}", get(media::serve))
+        .route("/images/{part}/{file}", get(images::serve))
         .merge(web::spa(&state.config.dist, state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
@@ -140,6 +141,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if !config.dist.join("index.html").exists() {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built there: pages will say so (run `make build`)");
     }
+    files::create_dir_durably(&config.images_dir)
+        .with_context(|| format!("making the images folder {}", config.images_dir.display()))?;
     let jobs = jobs::Jobs::new().context("making the HTTP client")?;
     let state = AppState {
         store,
@@ -157,6 +160,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tokio::spawn(ingest::promote_forever(state.clone()));
     // Recordings past their storage time, and checks that remote files are still there.
     tokio::spawn(gone::check_forever(state.clone()));
+    // Posters and storyboards of recordings that have none (the demo's among them).
+    tokio::spawn(images::backfill(state.clone()));
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     serve(listener, app(state)).await;

@@ -15,6 +15,10 @@
 //! - `event_type` 332: the recording's status (`record_event`: started, failed, paused,
 //!   resumed, error, ended) for a recording session (`session_id`, else `task_id`),
 //!   applied in `seq` order per session: the broadcast's status.
+//! - `event_type` 200: a screenshot of the stream (`pic_full_url`, `create_time`,
+//!   `width`, `height`, `file_size`): stored per stream, once per URL; it attaches to the
+//!   broadcast its `create_time` falls in when read (a poster, a coarse storyboard:
+//!   `crate::images`). `stream_id`, `create_time` and an http(s) `pic_full_url` are required.
 //! - anything else: acknowledged and ignored.
 //!
 //! Every callback carries `t` (an expiry, Unix seconds) and `sign = md5(key + t)`.
@@ -31,7 +35,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::ingest::{Event, EventOrder, LiveChange, ingest};
 use crate::signing::{constant_time_eq, tencent_callback_sign};
-use crate::store::{NewReplay, RecordEvent, RecordStatus, SessionKey, unix_now};
+use crate::store::{NewReplay, NewScreenshot, RecordEvent, RecordStatus, SessionKey, unix_now};
 
 /// The `source` of replays Tencent announces (`file_id` is their id there), and of its
 /// recording sessions (`session_id`, `task_id`).
@@ -44,6 +48,7 @@ pub const CLOCK_SKEW_SECS: i64 = 120;
 pub const EVENT_STREAM_END: i64 = 0;
 pub const EVENT_STREAM_BEGIN: i64 = 1;
 pub const EVENT_RECORDING: i64 = 100;
+pub const EVENT_SCREENSHOT: i64 = 200;
 pub const EVENT_RECORD_STATUS: i64 = 332;
 
 pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<HookAck>, Failure> {
@@ -103,6 +108,7 @@ fn event(map: &Map<String, Value>, raw: String, now: i64) -> Result<Event, Failu
             }))
         }
         EVENT_RECORD_STATUS => parse_record_status(map, &f, now),
+        EVENT_SCREENSHOT => parse_screenshot(&f, raw).map(Event::Screenshot),
         other => Ok(Event::Ignored(format!("event_type {other}"))),
     }
 }
@@ -131,6 +137,31 @@ fn parse_record_status(map: &Map<String, Value>, f: &Fields, now: i64) -> Result
         return Ok(Event::Ignored(format!("event_type 332 with record_event {name}")));
     };
     Ok(Event::RecordStatus(RecordStatus { streamer_id, session, event, seq, event_time, detail }))
+}
+
+/// Event 200. The picture's size and bytes are optional (0 or absent: unknown); a
+/// negative or non-integer one is refused, as is a `create_time` that is not a time.
+fn parse_screenshot(f: &Fields, raw: String) -> Result<NewScreenshot, Failure> {
+    let streamer_id = stream_id(f)?;
+    let create_time = f.req_int("create_time")?;
+    if create_time <= 0 {
+        return Err(Failure::invalid("create_time", "must be a Unix time"));
+    }
+    let url = http_url("pic_full_url", &f.req_str("pic_full_url")?)?;
+    let side = |key: &str| -> Result<u32, Failure> {
+        let v = f.u64(key)?.unwrap_or(0);
+        u32::try_from(v).map_err(|_| Failure::invalid(key, "is not a picture size"))
+    };
+    Ok(NewScreenshot {
+        streamer_id,
+        create_time,
+        url,
+        pic_url: f.str("pic_url")?.filter(|s| !s.trim().is_empty()),
+        width: side("width")?,
+        height: side("height")?,
+        file_size: f.u64("file_size")?.filter(|&n| n > 0),
+        raw_payload: Some(raw),
+    })
 }
 
 /// A field that is a non-empty string or a number, else nothing: for fields Tencent
@@ -399,6 +430,48 @@ mod tests {
         let mut unknown = ok;
         unknown["record_event"] = json!("record_teleported");
         assert!(matches!(event(&obj(unknown), String::new(), 0).unwrap(), Event::Ignored(_)));
+    }
+
+    /// Tencent's documented example of event 200 (signature fields left out).
+    #[test]
+    fn screenshots_read_the_documented_example_and_refuse_malformed_ones() {
+        let ok = json!({"app": "test.app", "appname": "live", "channel_id": "your_channelid",
+            "create_time": 1622599925, "event_type": 200, "file_size": 30670, "height": 720,
+            "pic_full_url": "http://your.cos.region.myqcloud.com/channelid/channelid-screenshot-10-12-05-1280x720.jpg",
+            "pic_url": "/channelid/channelid-screenshot-10-12-05-1280x720.jpg",
+            "stream_id": "your_streamid", "stream_param": "txSecret=ca3e&txTime=60B83800", "t": 1622600525, "width": 1280});
+        let Event::Screenshot(s) = event(&obj(ok.clone()), "{}".into(), 0).unwrap() else { panic!() };
+        assert_eq!(
+            (s.streamer_id.as_str(), s.create_time, s.width, s.height),
+            ("your_streamid", 1622599925, 1280, 720)
+        );
+        assert_eq!(s.file_size, Some(30670));
+        assert!(s.url.ends_with("-1280x720.jpg") && s.good());
+        let field = |change: &dyn Fn(&mut Value)| {
+            let mut v = ok.clone();
+            change(&mut v);
+            event(&obj(v), String::new(), 0).unwrap_err().body.field
+        };
+        assert_eq!(field(&|v| _ = v.as_object_mut().unwrap().remove("pic_full_url")).as_deref(), Some("pic_full_url"));
+        assert_eq!(field(&|v| v["pic_full_url"] = json!("javascript:alert(1)")).as_deref(), Some("pic_full_url"));
+        assert_eq!(field(&|v| _ = v.as_object_mut().unwrap().remove("create_time")).as_deref(), Some("create_time"));
+        assert_eq!(field(&|v| v["create_time"] = json!("soon")).as_deref(), Some("create_time"));
+        assert_eq!(field(&|v| v["width"] = json!(-1)).as_deref(), Some("width"));
+        assert_eq!(field(&|v| v["file_size"] = json!("big")).as_deref(), Some("file_size"));
+        assert_eq!(
+            field(&|v| {
+                let o = v.as_object_mut().unwrap();
+                o.remove("stream_id");
+                o.remove("channel_id");
+            })
+            .as_deref(),
+            Some("stream_id")
+        );
+        // Sizes unknown: stored, not shown.
+        let mut v = ok;
+        v["width"] = json!(0);
+        let Event::Screenshot(s) = event(&obj(v), String::new(), 0).unwrap() else { panic!() };
+        assert!(!s.good());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use relive_api::ReplayFormat;
 use crate::AppState;
 use crate::error::Failure;
 use crate::jobs::Job;
-use crate::store::{BroadcastChange, Ingest, LiveEvent, NewReplay, RecordStatus, SessionKey, unix_now};
+use crate::store::{BroadcastChange, Ingest, LiveEvent, NewReplay, NewScreenshot, RecordStatus, SessionKey, unix_now};
 
 pub use local_file::LocalRecording;
 pub use srs_hls::SrsSegment;
@@ -43,7 +43,9 @@ pub enum Event {
     Live(LiveChange),
     /// Tencent's recording status changed (event 332).
     RecordStatus(RecordStatus),
-    /// Understood, and nothing to do: what it was (`event_type 200`, `call=play`).
+    /// A screenshot of a stream (Tencent's event 200): a poster, a coarse storyboard.
+    Screenshot(NewScreenshot),
+    /// Understood, and nothing to do: what it was (`event_type 321`, `call=play`).
     Ignored(String),
 }
 
@@ -86,6 +88,8 @@ pub enum Outcome {
     RecordStatus { streamer: String, event: &'static str, seq: u64, broadcast: BroadcastChange },
     /// A recording status older than the last one applied to its session.
     StaleRecordStatus { streamer: String, event: &'static str, seq: u64 },
+    /// A screenshot stored (`new`), or a repeat of one (a retried callback).
+    Screenshot { streamer: String, create_time: i64, new: bool },
     /// Nothing to do.
     Ignored { what: String },
 }
@@ -97,7 +101,9 @@ impl Outcome {
             Outcome::Stored { .. }
             | Outcome::LiveChanged { .. }
             | Outcome::Segment { .. }
-            | Outcome::RecordStatus { .. } => "accepted",
+            | Outcome::RecordStatus { .. }
+            | Outcome::Screenshot { new: true, .. } => "accepted",
+            Outcome::Screenshot { new: false, .. } => "duplicate",
             Outcome::Duplicate { .. } => "duplicate",
             Outcome::Stale { .. } | Outcome::StaleRecordStatus { .. } => "stale",
             Outcome::Ignored { .. } => "ignored",
@@ -125,6 +131,10 @@ impl std::fmt::Display for Outcome {
             }
             Outcome::StaleRecordStatus { streamer, event, seq } => {
                 write!(f, "{event} (seq {seq}) of stream {streamer} older than the last one applied to its session")
+            }
+            Outcome::Screenshot { streamer, create_time, new } => {
+                let again = if *new { "" } else { " (already stored)" };
+                write!(f, "screenshot of stream {streamer} at {create_time}{again}")
             }
             Outcome::Ignored { what } => f.write_str(what),
         }
@@ -161,6 +171,8 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
                     }
                     _ => {}
                 }
+                // Its poster and storyboard (`crate::images`).
+                crate::images::enqueue(app, row);
             }
             Ok(outcome(stored, file))
         }
@@ -171,6 +183,9 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
             if let (Ingest::Stored(row), Some(ix)) = (&stored, probed.keyframes) {
                 // Probing read every keyframe already: keep the index, no job needed.
                 app.store.save_keyframe_index(row.id, Ok(ix)).await?;
+            }
+            if let Ingest::Stored(row) = &stored {
+                crate::images::enqueue(app, row);
             }
             Ok(outcome(stored, file))
         }
@@ -211,6 +226,11 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
                 BroadcastChange::Stale => Outcome::StaleRecordStatus { streamer, event, seq },
                 broadcast => Outcome::RecordStatus { streamer, event, seq, broadcast },
             })
+        }
+        Event::Screenshot(shot) => {
+            let (streamer, create_time) = (shot.streamer_id.clone(), shot.create_time);
+            let new = app.store.record_screenshot(shot).await?;
+            Ok(Outcome::Screenshot { streamer, create_time, new })
         }
         Event::Ignored(what) => Ok(Outcome::Ignored { what }),
     }

@@ -257,7 +257,10 @@ async fn close(app: &AppState, s: &HlsSession) -> Result<Option<Ingest>, Failure
     };
     let stored = app.store.close_hls_session(s.folder.clone(), Some(replay), now).await?;
     let replay = match &stored {
-        Some(Ingest::Stored(row)) => row.id,
+        Some(Ingest::Stored(row)) => {
+            crate::images::enqueue(app, row);
+            row.id
+        }
         Some(Ingest::Duplicate(id)) => *id,
         None => 0,
     };

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/replays/{id}/keyframes", get(crate::playback::keyframes))
         .route("/replays/{id}/mp4", get(crate::playback::mp4))
         .route("/replays/{id}/download.mp4", get(crate::download::download))
+        .route("/replays/{id}/storyboard.vtt", get(crate::images::storyboard))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { Failure::not_found("no such API endpoint") })
 }

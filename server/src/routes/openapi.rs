@@ -11,7 +11,7 @@ use super::{admin, public};
     info(title = "Relive API", description = DESCRIPTION),
     paths(
         public::streamers, public::streamer, public::streamer_replays, public::replay,
-        crate::playback::keyframes, crate::playback::mp4, crate::download::download,
+        crate::playback::keyframes, crate::playback::mp4, crate::download::download, crate::images::storyboard,
         admin::put_streamer, admin::patch_replay, admin::delete_replay, admin::delete_part, admin::push_url,
     ),
     components(schemas(
@@ -50,6 +50,10 @@ parts arrive); a streamer's `replay_count` and `total_duration_secs` count repla
 - `GET /replays/{id}/download.mp4` (any of the replay's ids) is the whole replay as one \
 MP4, remuxed from its parts while it is sent (chunked, no length; a failure after the \
 first byte ends it early).
+- `poster_url` is a picture of the replay (a frame a few seconds into its first part, made \
+by the server, else the recording service's first good screenshot); `storyboard_url` \
+(`GET /replays/{id}/storyboard.vtt`) is a WebVTT storyboard on the replay's timeline for \
+seek-bar previews: cues end to end, each an image URL with a `#xywh=x,y,w,h` fragment.
 - Admin: `PATCH`/`DELETE /replays/{id}` act on the whole replay; \
 `DELETE /replays/{id}/parts/{part_id}` removes one part.";
 

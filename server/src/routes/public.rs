@@ -49,10 +49,11 @@ pub async fn streamer_replays(
     let limit = q.limit()?;
     let page = app.store.broadcasts(id, after, limit).await?.ok_or_else(|| Failure::not_found("no such streamer"))?;
     let base = app.config.public_base();
-    Ok(Json(ReplayPage {
-        items: page.items.into_iter().map(|r| signed(replay_json(r, base.as_deref()), &app.config)).collect(),
-        next_cursor: page.next.map(|k| format!("{}.{}", k.sort_time, k.id)),
-    }))
+    let mut items: Vec<Replay> =
+        page.items.into_iter().map(|r| signed(replay_json(r, base.as_deref()), &app.config)).collect();
+    // Posters and storyboards: one read for the whole page.
+    crate::images::decorate(&app, &mut items).await;
+    Ok(Json(ReplayPage { items, next_cursor: page.next.map(|k| format!("{}.{}", k.sort_time, k.id)) }))
 }
 
 #[utoipa::path(get, path = "/api/v1/replays/{id}", tag = "public",
@@ -95,7 +96,10 @@ async fn replay_as(app: AppState, admin: bool, id: String) -> Result<Json<Replay
     }
     let streamer = app.store.streamer(row.streamer_id.clone()).await?.ok_or_else(gone)?;
     let base = app.config.public_base();
-    Ok(Json(ReplayDetail { replay: signed(replay_json(row, base.as_deref()), &app.config), streamer }))
+    let mut replay = [signed(replay_json(row, base.as_deref()), &app.config)];
+    crate::images::decorate(&app, &mut replay).await;
+    let [replay] = replay;
+    Ok(Json(ReplayDetail { replay, streamer }))
 }
 
 /// A replay's remote recording URLs signed for this request (Tencent VOD's Key hotlink

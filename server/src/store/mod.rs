@@ -19,8 +19,8 @@
 //! broadcasts it bridges are merged, the status moves. Parts and broadcasts share one id
 //! space, and any id a broadcast ever had (its own, a merged one's, a part's) finds it.
 
-mod images;
 mod gone;
+mod images;
 mod model;
 pub mod sqlite;
 
@@ -28,10 +28,10 @@ use std::path::PathBuf;
 
 use relive_api::{KeyframeIndex, Streamer, StreamerUpdate};
 
+pub use gone::{FileCheck, PartGone};
 pub use images::{
     ImagesState, MIN_GOOD_SCREENSHOT_BYTES, NewScreenshot, PartImages, PictureQuery, Pictures, Screenshot, Storyboard,
 };
-pub use gone::{FileCheck, PartGone};
 pub use model::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -45,6 +45,8 @@ impl Server {
                 &p("dist"),
                 "--media-dir",
                 &p("media"),
+                "--images-dir",
+                &p("images"),
             ])
             .args(extra)
             // Quiet unless asked: RELIVE_TEST_LOG=info cargo test ...
