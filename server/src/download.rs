@@ -94,6 +94,7 @@ static SLOTS: Semaphore = Semaphore::const_new(MAX_DOWNLOADS);
                 with `<streamer>-<YYYYMMDD-HHMM>.mp4`. A failure after the first byte ends the body early \
                 (a truncated download)."),
         (status = 404, body = relive_api::ApiError, description = "No such replay (or hidden)"),
+        (status = 410, body = relive_api::ApiError, description = "`gone`: every recording of the replay is gone"),
         (status = 409, body = relive_api::ApiError, description = "`no_parts`: the replay has no recording yet"),
         (status = 422, body = relive_api::ApiError,
             description = "`unremuxable`: a part is gone or cannot be remuxed (the reason names it); \

@@ -14,7 +14,9 @@
 //!   GET (`Range: bytes=0-0`) where HEAD is refused (403, 405, 501). 404 or 410: gone.
 //!   Anything else — timeouts, 5xx, a 403 — changes nothing and is logged; the part is
 //!   asked again a period later.
-//! - **Other jobs** call [`file_gone`] when a host answers 404 or 410.
+//! - **Other jobs** call [`file_gone`] when a host answers 404 or 410: the part's own URL
+//!   is asked then (a missing segment is not a missing recording), unless the part arrived
+//!   less than [`GRACE_SECS`] ago (a new file may not be on every CDN node yet).
 //!
 //! What "gone" does (the store, `store/gone.rs`): the part leaves the broadcast's public
 //! timeline (offsets, gaps, duration and size computed without it; an alternate recording
@@ -36,6 +38,8 @@ use crate::store::{Ingest, NewReplay, StoreError, unix_now};
 pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// Checks waiting in the jobs queue at most: other jobs never wait behind many of them.
 pub const MAX_QUEUED_CHECKS: usize = 16;
+/// Seconds after a recording's arrival before another job's 404 may judge it gone.
+pub const GRACE_SECS: i64 = 600;
 /// How long one check may take.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -89,14 +93,38 @@ pub async fn record(app: &AppState, r: NewReplay) -> Result<Ingest, StoreError> 
     }
 }
 
-/// A host answered `status` for a part's file: on 404 or 410 the part is marked gone
-/// (it leaves the public timeline, and its broadcast the lists if nothing is left).
-/// Other statuses change nothing.
+/// Another job's fetch of something of a part's (its file, a segment, a variant) was
+/// answered `status`. On 404 or 410 the part's own URL is asked at once (signed HEAD, as
+/// the periodic check does), and if that says gone too the part is marked gone: it
+/// leaves the public timeline, and its broadcast the lists if nothing is left. Not within
+/// [`GRACE_SECS`] of its arrival (a new file may not have reached every CDN node yet: the
+/// periodic check judges it later), nor for other statuses, nor for local files.
 pub async fn file_gone(app: &AppState, part_id: i64, status: u16) {
     if verdict(status) != Verdict::Gone {
         tracing::warn!(part = part_id, status, "file_gone called for a status that does not say gone: ignored");
         return;
     }
+    let f = match app.store.file_to_check(part_id).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return,
+        Err(e) => return tracing::error!(part = part_id, error = %e, "cannot read a recording to check"),
+    };
+    if unix_now() - f.arrived_at < GRACE_SECS {
+        tracing::info!(part = part_id, status, "a new recording answered {status}: left to the periodic check");
+        return;
+    }
+    let Some(Location::Remote(url)) = locate(&f.url, &app.config.media_dir, app.config.public_base().as_deref()) else {
+        return;
+    };
+    match ask(app, &url).await {
+        Ok(s) if verdict(s) == Verdict::Gone => mark_gone(app, part_id, s).await,
+        Ok(s) => tracing::info!(part = part_id, status = s, "a fetch answered {status}, but the recording's URL {s}"),
+        Err(e) => tracing::warn!(part = part_id, url, error = %e, "recording file check failed"),
+    }
+}
+
+/// Marks a part gone (its host said so).
+async fn mark_gone(app: &AppState, part_id: i64, status: u16) {
     match app.store.mark_part_gone(part_id, unix_now()).await {
         Ok(Some(g)) => tracing::warn!(
             part = g.part,
@@ -121,10 +149,7 @@ pub async fn check_forever(app: AppState) {
     if every > 0 {
         tracing::info!(every_secs = every, "checking that remote recordings are still there");
     }
-    let mut timer = tokio::time::interval(tick);
-    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        timer.tick().await;
         let now = unix_now();
         match app.store.expire_parts(now).await {
             Ok(gone) => {
@@ -139,29 +164,44 @@ pub async fn check_forever(app: AppState) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot apply recording expiries"),
         }
-        if every > 0 {
-            queue_checks(&app, now, every).await;
-        }
+        // A backlog of due checks (the first round after an upgrade, a large library) is
+        // worked through a second at a time; else the next look is a tick later.
+        let backlog = every > 0 && queue_checks(&app, now, every).await;
+        tokio::time::sleep(if backlog { BACKLOG_EVERY.min(tick) } else { tick }).await;
     }
 }
 
+/// Between looks while checks are due in numbers.
+const BACKLOG_EVERY: Duration = Duration::from_secs(1);
+/// Due parts read at a look: local ones are noted as checked at once, remote ones queued
+/// while there is room ([`MAX_QUEUED_CHECKS`]).
+const DUE_AT_A_LOOK: u32 = 500;
+
 /// Queues checks of the parts not checked for `every` seconds, a few at a time; local
-/// parts are only noted as checked (their files are this server's).
-async fn queue_checks(app: &AppState, now: i64, every: u64) {
+/// parts are only noted as checked (their files are this server's). Whether due parts
+/// were left for the next look.
+async fn queue_checks(app: &AppState, now: i64, every: u64) -> bool {
     let room = MAX_QUEUED_CHECKS.saturating_sub(app.jobs.waiting());
     if room == 0 {
-        return;
+        return true;
     }
     let before = now.saturating_sub(every as i64);
-    let due = match app.store.files_to_check(before, room as u32).await {
+    let due = match app.store.files_to_check(before, DUE_AT_A_LOOK).await {
         Ok(due) => due,
-        Err(e) => return tracing::warn!(error = %e, "cannot list recordings to check"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list recordings to check");
+            return false;
+        }
     };
     let base = app.config.public_base();
-    let mut local = Vec::new();
+    let (mut local, mut queued, mut left) = (Vec::new(), 0, due.len() == DUE_AT_A_LOOK as usize);
     for f in due {
         match locate(&f.url, &app.config.media_dir, base.as_deref()) {
-            Some(Location::Remote(url)) => app.jobs.enqueue(app, Job::CheckFile { part: f.part, url }),
+            Some(Location::Remote(url)) if queued < room => {
+                app.jobs.enqueue(app, Job::CheckFile { part: f.part, url });
+                queued += 1;
+            }
+            Some(Location::Remote(_)) => left = true,
             _ => local.push(f.part),
         }
     }
@@ -170,6 +210,7 @@ async fn queue_checks(app: &AppState, now: i64, every: u64) {
     {
         tracing::warn!(error = %e, "cannot note local recordings as checked");
     }
+    left
 }
 
 /// Asks a remote part's host whether its file is there (the `Job::CheckFile` job).
@@ -178,7 +219,7 @@ pub async fn check_file(app: &AppState, part: i64, url: &str) {
     match status {
         Ok(s) => match verdict(s) {
             Verdict::There => tracing::debug!(part, status = s, "recording file checked: there"),
-            Verdict::Gone => file_gone(app, part, s).await,
+            Verdict::Gone => mark_gone(app, part, s).await,
             Verdict::Unknown => {
                 tracing::warn!(part, url, status = s, "recording file check: the host answered neither yes nor gone")
             }

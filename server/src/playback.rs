@@ -114,6 +114,7 @@ async fn visible_flv(app: &AppState, id: &str) -> Result<ReplayRow, Failure> {
 #[utoipa::path(get, path = "/api/v1/replays/{id}/keyframes", tag = "public", params(("id" = i64, Path)),
     responses((status = 200, body = KeyframeIndex), (status = 202, description = "being built: ask again shortly"),
         (status = 404, body = relive_api::ApiError), (status = 409, body = relive_api::ApiError),
+        (status = 410, body = relive_api::ApiError, description = "`gone`: the recording's file is gone"),
         (status = 422, body = relive_api::ApiError)))]
 pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>) -> Result<Response, Failure> {
     let replay = visible_flv(&app, &id).await?;

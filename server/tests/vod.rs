@@ -622,6 +622,11 @@ async fn a_file_its_host_deletes_leaves_the_public_lists() {
     // A wrong token is the public view.
     let (status, _) = s.admin(Method::GET, &format!("/api/v1/replays/{gone_id}"), Some("wrong"), None).await;
     assert_eq!(status, 410);
+    // The API's description lists the 410s.
+    let (_, doc) = s.get("/api/v1/openapi.json").await;
+    for path in ["/api/v1/replays/{id}", "/api/v1/replays/{id}/download.mp4", "/api/v1/replays/{id}/keyframes"] {
+        assert!(doc["paths"][path]["get"]["responses"]["410"].is_object(), "{path}: {}", doc["paths"][path]);
+    }
     // The admin deletes it as before.
     let path = format!("/api/v1/replays/{gone_id}");
     assert_eq!(s.admin(Method::DELETE, &path, Some(ADMIN_TOKEN), None).await.0, 204);

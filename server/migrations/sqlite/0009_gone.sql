@@ -7,7 +7,9 @@
 ALTER TABLE replays ADD COLUMN gone_at INTEGER;
 -- When the recording service deletes it: a Tencent recording's end_time + --tencent-storage-time.
 ALTER TABLE replays ADD COLUMN expires_at INTEGER;
--- When the periodic check (--check-files-every) last asked the file's host (0: never).
+-- When the periodic check (--check-files-every) last asked the file's host; a new part
+-- starts at its arrival (a file may take a moment to reach every CDN node), a part from
+-- before this migration at 0 (checked in the first round).
 ALTER TABLE replays ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;
 -- Set, in the same transaction, when the last of its parts not deleted is gone; cleared
 -- when a part that is not gone arrives. Public lists leave it out from their index.

@@ -24,6 +24,8 @@ pub struct FileCheck {
     pub part: i64,
     /// As stored (never signed).
     pub url: String,
+    /// When it was stored (Unix seconds).
+    pub arrived_at: i64,
 }
 
 impl Store {
@@ -56,6 +58,13 @@ impl Store {
     pub async fn files_to_check(&self, before: i64, limit: u32) -> Result<Vec<FileCheck>, StoreError> {
         match &self.backend {
             Backend::Sqlite(db) => db.files_to_check(before, limit).await,
+        }
+    }
+
+    /// A part neither gone nor deleted, to check.
+    pub async fn file_to_check(&self, part: i64) -> Result<Option<FileCheck>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.file_to_check(part).await,
         }
     }
 

@@ -81,11 +81,24 @@ pub fn expire(c: &Connection, now: i64) -> Result<Vec<PartGone>, StoreError> {
 /// longest ago first.
 pub fn due_checks(c: &Connection, before: i64, limit: u32) -> rusqlite::Result<Vec<FileCheck>> {
     c.prepare_cached(
-        "SELECT id, url FROM replays WHERE gone_at IS NULL AND deleted_at IS NULL AND checked_at <= ?1
+        "SELECT id, url, created_at FROM replays WHERE gone_at IS NULL AND deleted_at IS NULL AND checked_at <= ?1
          ORDER BY checked_at LIMIT ?2",
     )?
-    .query_map(params![before, limit], |r| Ok(FileCheck { part: r.get(0)?, url: r.get(1)? }))?
+    .query_map(params![before, limit], file_check_from_row)?
     .collect()
+}
+
+fn file_check_from_row(r: &rusqlite::Row) -> rusqlite::Result<FileCheck> {
+    Ok(FileCheck { part: r.get(0)?, url: r.get(1)?, arrived_at: r.get(2)? })
+}
+
+/// One part, neither gone nor deleted, to check.
+pub fn file_to_check(c: &Connection, part: i64) -> rusqlite::Result<Option<FileCheck>> {
+    c.prepare_cached(
+        "SELECT id, url, created_at FROM replays WHERE id = ?1 AND gone_at IS NULL AND deleted_at IS NULL",
+    )?
+    .query_row([part], file_check_from_row)
+    .optional()
 }
 
 pub fn mark_checked(c: &Connection, parts: &[i64], at: i64) -> Result<(), StoreError> {
@@ -150,6 +163,10 @@ impl SqliteStore {
 
     pub async fn files_to_check(&self, before: i64, limit: u32) -> Result<Vec<FileCheck>, StoreError> {
         self.readers.read(move |c| due_checks(c, before, limit)).await
+    }
+
+    pub async fn file_to_check(&self, part: i64) -> Result<Option<FileCheck>, StoreError> {
+        self.readers.read(move |c| file_to_check(c, part)).await
     }
 
     pub async fn files_checked(&self, parts: Vec<i64>, at: i64) -> Result<(), StoreError> {
@@ -248,8 +265,7 @@ mod tests {
             panic!()
         };
         assert_eq!(old.gone_at, Some(2000));
-        let Ingest::Stored(soon) = store.record_replay_expiring(part("soon", now, 60), now + 100).await.unwrap()
-        else {
+        let Ingest::Stored(soon) = store.record_replay_expiring(part("soon", now, 60), now + 100).await.unwrap() else {
             panic!()
         };
         assert_eq!(soon.gone_at, None);
@@ -260,13 +276,14 @@ mod tests {
         assert_eq!(listed(&store).await, vec![]);
         assert_eq!(store.broadcast_with_gone(soon.id).await.unwrap().unwrap().gone_at, Some(now + 100));
 
-        // Checks: never checked first, then not again until due; gone parts never.
+        // Checks: a period after arrival, then a period after the last; gone parts never.
         let keep = stored(&store, part("keep", 50_000, 60)).await;
-        let due = store.files_to_check(now - 10, 10).await.unwrap();
+        assert!(store.files_to_check(now - 10, 10).await.unwrap().is_empty());
+        let due = store.files_to_check(now + 10, 10).await.unwrap();
         assert_eq!(due.iter().map(|f| f.part).collect::<Vec<_>>(), vec![keep]);
         assert_eq!(due[0].url, "https://vod.example.com/keep/f0.mp4");
-        store.files_checked(vec![keep], now).await.unwrap();
-        assert!(store.files_to_check(now - 10, 10).await.unwrap().is_empty());
-        assert_eq!(store.files_to_check(now, 10).await.unwrap().len(), 1);
+        store.files_checked(vec![keep], now + 50).await.unwrap();
+        assert!(store.files_to_check(now + 49, 10).await.unwrap().is_empty());
+        assert_eq!(store.files_to_check(now + 50, 10).await.unwrap().len(), 1);
     }
 }

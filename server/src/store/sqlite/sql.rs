@@ -18,8 +18,8 @@ pub fn insert_part(c: &Connection, r: &NewReplay, now: i64) -> Result<Option<i64
     Ok(c.prepare_cached(
         "INSERT INTO replays (streamer_id, source, source_file_id, title, format, url,
             start_time, end_time, duration_ms, size_bytes, status, raw_payload, created_at,
-            codecs, width, height)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12, ?13, ?14, ?15)
+            codecs, width, height, checked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12, ?13, ?14, ?15, ?12)
          ON CONFLICT (source, source_file_id) DO NOTHING
          RETURNING id",
     )?
