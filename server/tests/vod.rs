@@ -412,6 +412,12 @@ async fn urls_are_signed_per_request_expire_and_are_signed_again() {
         assert!(!answers.is_empty() && answers.iter().all(|&s| s == 200 || s == 206), "{seg}: {answers:?}");
     }
 
+    // Responses with signed URLs are for their requester alone.
+    for path in ["/api/v1/streamers/fay/replays".to_string(), format!("/api/v1/replays/{}", handed[0].0)] {
+        let r = s.http.get(s.url(&path)).send().await.unwrap();
+        assert_eq!(r.headers()["cache-control"], "private, no-store", "{path}");
+    }
+
     // The key is in no response: API JSON, the pages.
     let mut pages = vec![
         "/api/v1/streamers".to_string(),

@@ -5,7 +5,8 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use relive_api::{Replay, ReplayDetail, ReplayFormat, ReplayGap, ReplayPage, ReplayPart, Streamer, StreamerPage};
 
 use super::admin::Admin;
@@ -43,7 +44,7 @@ pub async fn streamer_replays(
     State(app): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<Json<ReplayPage>, Failure> {
+) -> Result<Response, Failure> {
     let q = PageQuery::from(q)?;
     let after = q.cursor(|t, id| Some(ReplayKey { sort_time: t, id: id.parse().ok()? }))?;
     let limit = q.limit()?;
@@ -53,7 +54,8 @@ pub async fn streamer_replays(
         page.items.into_iter().map(|r| signed(replay_json(r, base.as_deref()), &app.config)).collect();
     // Posters and storyboards: one read for the whole page.
     crate::images::decorate(&app, &mut items).await;
-    Ok(Json(ReplayPage { items, next_cursor: page.next.map(|k| format!("{}.{}", k.sort_time, k.id)) }))
+    let page = ReplayPage { items, next_cursor: page.next.map(|k| format!("{}.{}", k.sort_time, k.id)) };
+    Ok(uncached(Json(page), &app.config))
 }
 
 #[utoipa::path(get, path = "/api/v1/replays/{id}", tag = "public",
@@ -75,8 +77,19 @@ pub async fn replay_or_admin(
     State(app): State<AppState>,
     admin: Result<Admin, Failure>,
     Path(id): Path<String>,
-) -> Result<Json<ReplayDetail>, Failure> {
-    replay_as(app, admin.is_ok(), id).await
+) -> Result<Response, Failure> {
+    let config = app.config.clone();
+    Ok(uncached(replay_as(app, admin.is_ok(), id).await?, &config))
+}
+
+/// A response with signed URLs is for its requester alone (a cache shared between
+/// viewers would hand one signature to many: `rlimit` counts their addresses).
+fn uncached(json: impl IntoResponse, config: &Config) -> Response {
+    let mut res = json.into_response();
+    if config.tencent_vod_key.is_some() {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    res
 }
 
 async fn replay_as(app: AppState, admin: bool, id: String) -> Result<Json<ReplayDetail>, Failure> {
