@@ -32,19 +32,22 @@ pub struct Storyboard {
 impl Storyboard {
     /// Reads a WebVTT file fetched from `base` (relative image URLs resolve against it).
     /// Cues that are not a time range and an image with a `#xywh=` fragment are skipped.
+    /// (Written small: it is in the first download.)
     pub fn parse(text: &str, base: &str) -> Storyboard {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n").replace('\r', "\n");
-        let mut tiles = Vec::new();
-        for block in text.split("\n\n") {
-            let mut lines = block.lines().map(str::trim).filter(|l| !l.is_empty());
-            // An identifier line may come before the timings; the header and NOTE blocks have none.
-            let Some(timing) = lines.by_ref().find(|l| l.contains("-->")) else { continue };
-            let Some(payload) = lines.next() else { continue };
-            if let (Some((start, end)), Some((url, rect))) = (timings(timing), image(payload)) {
-                tiles.push(Tile { start, end, url: resolve(base, url), rect });
+        let mut tiles: Vec<Tile> = Vec::new();
+        // The timings just read: the next line is the cue's image.
+        let mut cue = None;
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() {
+                cue = None;
+            } else if line.contains("-->") {
+                cue = timings(line);
+            } else if let (Some((start, end)), Some((url, rect))) = (cue.take(), image(line)) {
+                // In time order (they come so: each goes at the end).
+                let at = tiles.partition_point(|t| t.start <= start);
+                tiles.insert(at, Tile { start, end, url: resolve(base, url), rect });
             }
         }
-        tiles.sort_by(|a, b| a.start.total_cmp(&b.start));
         Storyboard { tiles }
     }
 
@@ -65,107 +68,77 @@ impl Storyboard {
 /// `00:01:02.500 --> 00:01:05.000 align:start` → (62.5, 65.0).
 fn timings(line: &str) -> Option<(f64, f64)> {
     let (a, b) = line.split_once("-->")?;
-    let start = timestamp(a.trim())?;
-    let end = timestamp(b.split_whitespace().next()?)?;
+    let start = timestamp(a.trim_end())?;
+    let end = timestamp(b.trim_start().split([' ', '\t']).next()?)?;
     (end > start).then_some((start, end))
 }
 
 /// `HH:MM:SS.mmm` (hours of any length) or `MM:SS.mmm`, in seconds.
 pub fn timestamp(s: &str) -> Option<f64> {
     let (clock, millis) = s.split_once('.')?;
-    if millis.len() != 3 || !millis.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let fields: Vec<&str> = clock.split(':').collect();
-    let number = |f: &str| (!f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())).then(|| f.parse::<u64>().ok())?;
-    let (h, m, sec) = match fields.as_slice() {
-        [h, m, s] => (number(h)?, number(m)?, number(s)?),
-        [m, s] => (0, number(m)?, number(s)?),
-        _ => return None,
+    let millis = digits(millis).filter(|_| millis.len() == 3)?;
+    let (rest, sec) = clock.rsplit_once(':')?;
+    let (h, m) = match rest.rsplit_once(':') {
+        Some((h, m)) => (digits(h)?, m),
+        None => (0, rest),
     };
-    if m > 59 || sec > 59 || fields.iter().skip(fields.len() - 2).any(|f| f.len() != 2) {
+    let sexagesimal = |f: &str| digits(f).filter(|n| f.len() == 2 && *n < 60);
+    let (m, sec) = (sexagesimal(m)?, sexagesimal(sec)?);
+    Some(((h * 60 + m) * 60 + sec) as f64 + millis as f64 / 1000.0)
+}
+
+/// A plain decimal number (ASCII digits only).
+fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 12 {
         return None;
     }
-    Some((h * 3600 + m * 60 + sec) as f64 + millis.parse::<u64>().ok()? as f64 / 1000.0)
+    s.bytes().try_fold(0, |n, b| b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0')))
 }
 
 /// `sheet.jpg#xywh=160,0,160,90` (or `#xywh=pixel:…`) → the URL and the rectangle.
 fn image(text: &str) -> Option<(&str, Rect)> {
-    let (url, fragment) = text.split_once('#')?;
-    let values = fragment.strip_prefix("xywh=")?;
+    let (url, values) = text.split_once("#xywh=")?;
     let values = values.strip_prefix("pixel:").unwrap_or(values);
-    let n: Vec<u32> = values.split(',').map(|v| v.trim().parse().ok()).collect::<Option<_>>()?;
-    match n.as_slice() {
-        &[x, y, w, h] if w > 0 && h > 0 && !url.is_empty() => Some((url, Rect { x, y, w, h })),
-        _ => None,
-    }
+    let mut n = values.split(',').map(|v| digits(v.trim()).and_then(|n| u32::try_from(n).ok()));
+    let (x, y, w, h) = (n.next()??, n.next()??, n.next()??, n.next()??);
+    (n.next().is_none() && w > 0 && h > 0 && !url.is_empty()).then_some((url, Rect { x, y, w, h }))
 }
 
 /// `reference` resolved against `base` (an absolute URL or an absolute path): an
 /// absolute URL stays, `//host/…` takes the base's scheme, `/…` its origin, anything
-/// else its directory (with `.` and `..` segments applied).
+/// else its directory (`.` and `..` are left for the browser to apply).
 pub fn resolve(base: &str, reference: &str) -> String {
-    let base = base.split(['?', '#']).next().unwrap_or("");
-    let scheme_end = base.find("://").map(|i| i + 3);
-    if reference.contains("://") {
-        return reference.to_string();
-    }
-    if let Some(rest) = reference.strip_prefix("//") {
-        let scheme = scheme_end.map_or("https://", |i| &base[..i]);
-        return format!("{scheme}{rest}");
-    }
-    // The origin (`https://host`, or nothing for a path) and the path.
-    let (origin, path) = match scheme_end {
-        Some(i) => match base[i..].find('/') {
-            Some(j) => base.split_at(i + j),
-            None => (base, "/"),
-        },
-        None => ("", base),
-    };
-    let joined = if reference.starts_with('/') {
-        reference.to_string()
+    let base = base.split(['?', '#']).next().unwrap_or_default();
+    let scheme = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme..].find('/').map_or(base.len(), |i| scheme + i);
+    let absolute = reference.split(['/', '?', '#']).next().is_some_and(|s| s.ends_with(':'));
+    let prefix = if absolute {
+        ""
+    } else if reference.starts_with("//") {
+        &base[..scheme.saturating_sub(2)]
+    } else if reference.starts_with('/') {
+        &base[..host_end]
     } else {
-        format!("{}{reference}", &path[..path.rfind('/').map_or(0, |i| i + 1)])
+        let dir = base[host_end..].rfind('/').map_or(host_end, |i| host_end + i);
+        return format!("{}/{reference}", &base[..dir]);
     };
-    let (joined, tail) = match joined.find(['?', '#']) {
-        Some(i) => joined.split_at(i),
-        None => (joined.as_str(), ""),
-    };
-    let mut segments: Vec<&str> = Vec::new();
-    let parts: Vec<&str> = joined.split('/').collect();
-    for (k, seg) in parts.iter().enumerate() {
-        match *seg {
-            "." => {}
-            ".." => {
-                if segments.len() > 1 {
-                    segments.pop();
-                }
-            }
-            s => segments.push(s),
-        }
-        // A trailing `.` or `..` leaves a directory.
-        if k + 1 == parts.len() && matches!(*seg, "." | "..") {
-            segments.push("");
-        }
-    }
-    format!("{origin}{}{tail}", segments.join("/"))
+    format!("{prefix}{reference}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const VTT: &str = "WEBVTT\n\nNOTE made by relive\n\n1\n00:00:00.000 --> 00:00:10.000\nsheet-0.jpg#xywh=0,0,160,90\n\n\
+    const VTT: &str = "WEBVTT\n\nNOTE made by relive\n\n01:00:00.000 --> 01:00:05.500\n/abs/sheet-9.jpg#xywh=320,180,160,90\n\n1\n00:00:00.000 --> 00:00:10.000\nsheet-0.jpg#xywh=0,0,160,90\n\n\
         00:00:10.000 --> 00:00:20.000 align:start\nsheet-0.jpg#xywh=160,0,160,90\n\n\
         00:20.000 --> 00:30.000\r\nhttps://cdn.example/x/sheet-1.jpg#xywh=pixel:0,90,160,90\n\n\
         00:00:30.000 --> 00:00:40.000\nno-fragment.jpg\n\n\
         00:00:40.000 --> 00:00:35.000\nsheet-1.jpg#xywh=0,0,160,90\n\n\
         00:00:xx.000 --> 00:00:50.000\nsheet-1.jpg#xywh=0,0,160,90\n\n\
-        00:00:50.000 --> 00:01:00.000\nsheet-1.jpg#xywh=0,0,0,90\n\n\
-        01:00:00.000 --> 01:00:05.500\n/abs/sheet-9.jpg#xywh=320,180,160,90\n";
+        00:00:50.000 --> 00:01:00.000\nsheet-1.jpg#xywh=0,0,0,90\n";
 
     #[test]
-    fn cues_become_tiles_and_bad_ones_are_skipped() {
+    fn cues_become_tiles_in_time_order_and_bad_ones_are_skipped() {
         let s = Storyboard::parse(VTT, "https://relive.example/media/storyboards/7/storyboard.vtt?sig=1");
         let tiles = s.tiles();
         assert_eq!(tiles.len(), 4, "{tiles:#?}");
@@ -214,14 +187,14 @@ mod tests {
     fn urls_resolve_against_the_vtt() {
         let b = "https://h.example/a/b/s.vtt?t=1";
         assert_eq!(resolve(b, "x.jpg"), "https://h.example/a/b/x.jpg");
-        assert_eq!(resolve(b, "../x.jpg?k=2"), "https://h.example/a/x.jpg?k=2");
-        assert_eq!(resolve(b, "./c/x.jpg"), "https://h.example/a/b/c/x.jpg");
-        assert_eq!(resolve(b, "../../../x.jpg"), "https://h.example/x.jpg");
+        assert_eq!(resolve(b, "../x.jpg?k=2"), "https://h.example/a/b/../x.jpg?k=2", "the browser applies `..`");
         assert_eq!(resolve(b, "/x.jpg"), "https://h.example/x.jpg");
         assert_eq!(resolve(b, "//cdn.example/x.jpg"), "https://cdn.example/x.jpg");
         assert_eq!(resolve(b, "http://o.example/x.jpg"), "http://o.example/x.jpg");
         assert_eq!(resolve("https://h.example", "x.jpg"), "https://h.example/x.jpg");
         assert_eq!(resolve("/media/1/s.vtt", "x.jpg"), "/media/1/x.jpg");
         assert_eq!(resolve("/media/1/s.vtt", "/y.jpg"), "/y.jpg");
+        assert_eq!(resolve("/media/1/s.vtt", "//cdn.example/y.jpg"), "//cdn.example/y.jpg");
+        assert_eq!(resolve(b, "y.jpg?u=http://x"), "https://h.example/a/b/y.jpg?u=http://x");
     }
 }

@@ -2,9 +2,10 @@
 //! `url_expires_at` is set stops working then, and its host answers 403. The engine
 //! does not know the API: the player hands it a [`Refresh`], which asks the server for
 //! a part's freshly signed URL. A [`SignedUrl`] is renewed before a new read when it
-//! expires in less than [`REFRESH_BEFORE`] seconds, and once after a 403 (the read is
-//! then made again, from the same byte or segment); a second 403 on a fresh URL is an
-//! error ([`Key::ErrRefused`](crate::i18n::Key::ErrRefused)).
+//! expires in less than [`REFRESH_BEFORE`] seconds (unless it was had less than that
+//! ago: [`renew_first`]), and once after a 403 (the read is then made again, from the
+//! same byte or segment); a second 403 on a fresh URL is an error
+//! ([`Key::ErrRefused`](crate::i18n::Key::ErrRefused)).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

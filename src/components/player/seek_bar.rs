@@ -98,27 +98,23 @@ pub fn SeekBar() -> impl IntoView {
             {has_gaps.then(|| view! { <span id=gaps_id.clone() class="visually-hidden">{gaps_text}</span> })}
             {move || p.scrub.get().map(|t| {
                 let gap = p.marks.with_value(|m| gap_near(m, t, tolerance.get_value()));
-                let at_gap = gap.is_some();
-                let gap = gap.map(|secs| view! { <span class="seek-tip-gap">{gap_words(secs)}</span> });
-                match previews.tile_at(t) {
-                    // The tile above the time, the whole tip kept inside the bar.
-                    Some(tile) => {
+                let tile = previews.tile_at(t);
+                let (with_preview, at_gap) = (tile.is_some(), gap.is_some());
+                // With a tile: the tip (tile above time) kept inside the bar, in pixels.
+                let left = match tile {
+                    Some(_) => {
                         let width = bar.get_untracked().map_or(0.0, |b| f64::from(b.client_width()));
                         let left = tip_left(p.percent(t) / 100.0 * width, PREVIEW_WIDTH + 2.0 * TIP_PADDING, width);
-                        view! {
-                            <span class="seek-tip with-preview" class:at-gap=at_gap style=format!("left:{}px", decimal(left, 1)) aria-hidden="true">
-                                <SeekPreview tile/>
-                                <span class="seek-tip-time">{clock(t)}</span>
-                                {gap}
-                            </span>
-                        }.into_any()
+                        format!("left:{}px", decimal(left, 1))
                     }
-                    None => view! {
-                        <span class="seek-tip" class:at-gap=at_gap style=format!("left:{}%", decimal(p.percent(t), 2)) aria-hidden="true">
-                            {clock(t)}
-                            {gap}
-                        </span>
-                    }.into_any(),
+                    None => format!("left:{}%", decimal(p.percent(t), 2)),
+                };
+                view! {
+                    <span class="seek-tip" class:with-preview=with_preview class:at-gap=at_gap style=left aria-hidden="true">
+                        {tile.map(|tile| view! { <SeekPreview tile/> })}
+                        <span class="seek-tip-time">{clock(t)}</span>
+                        {gap.map(|secs| view! { <span class="seek-tip-gap">{gap_words(secs)}</span> })}
+                    </span>
                 }
             })}
         </div>

@@ -245,7 +245,9 @@ impl PlayerState {
         }
         self.renewing.set_value(true);
         let (at, resume) = (self.now(), !v.paused() || self.playing.get_untracked());
-        web_sys::console::warn_1(&format!("media error on a signed URL: renewing it, then on from {} s", decimal(at, 1)).into());
+        web_sys::console::warn_1(
+            &format!("media error on a signed URL: renewing it, then on from {} s", decimal(at, 1)).into(),
+        );
         leptos::task::spawn_local(async move {
             let fresh = refresh(index).await;
             let Some(v) = self.video() else { return };
