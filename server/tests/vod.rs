@@ -670,3 +670,70 @@ async fn recordings_past_their_storage_time_leave_the_lists() {
     assert_eq!(body["replay"]["gone_at"].as_i64(), Some(t - 3600 + 5 + 3600), "{body}");
     assert_eq!(listed(&s, "new").await.len(), 1);
 }
+
+/// The key is in no log line either, whatever the server does with signed URLs (debug
+/// logs of every crate: the HTTP client's included).
+#[tokio::test]
+async fn the_key_is_in_no_log_line() {
+    use std::io::{BufRead, BufReader};
+    let cdn = Cdn::start(Segments::Checked).await;
+    cdn.put("/live/lou/f0.flv", read("a.flv"));
+    put_hls(&cdn, "/live/lou-hls/", None);
+    cdn.put("/live/lou-gone/f0.mp4", b"soon gone".to_vec());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("relive.log");
+    let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relive"))
+        .args(["--listen", "127.0.0.1:0", "--db", &p("relive.db"), "--dist", &p("dist"), "--media-dir", &p("media")])
+        .args(["--tencent-callback-key", CALLBACK_KEY, "--admin-token", ADMIN_TOKEN, "--tencent-vod-key", KEY])
+        .args(["--tencent-vod-sign-ttl", "10", "--check-files-every", "1"])
+        .env("RELIVE_LOG", "debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    while !line.starts_with("Relive is running at ") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "the server stopped");
+    }
+    let base = line.trim().trim_start_matches("Relive is running at ").trim_end_matches('/').to_string();
+    let http = reqwest::Client::new();
+    let t0 = now() - 3600;
+    for (nth, (file, path, duration)) in
+        [("l1", "/live/lou/f0.flv", 6), ("l2", "/live/lou-hls/index.m3u8", 0), ("l3", "/live/lou-gone/f0.mp4", 6)]
+            .into_iter()
+            .enumerate()
+    {
+        let mut p = session_recording("lou", file, file, t0 - 7200 * nth as i64, duration.max(6));
+        p["duration"] = json!(duration);
+        p["video_url"] = json!(cdn.url(path));
+        p["file_format"] = json!(if path.ends_with("m3u8") { "hls" } else { &path[path.len() - 3..] });
+        let r = http.post(format!("{base}/hooks/tencent")).json(&common::signed(p)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    cdn.delete("/live/lou-gone/f0.mp4");
+    // Index, playlist, checks, a download and the lists run a few seconds.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let page: Value =
+            http.get(format!("{base}/api/v1/streamers/lou/replays")).send().await.unwrap().json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        if items.len() == 2 && cdn.answers("GET", "/live/lou/f0.flv").contains(&200) {
+            let id = items[0]["id"].as_i64().unwrap();
+            let r = http.get(format!("{base}/api/v1/replays/{id}/download.mp4")).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap();
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("recording file gone"), "the check ran: {logged}");
+    assert!(logged.lines().count() > 20, "{logged}");
+    assert!(!logged.contains(KEY), "a log line has the key");
+}
