@@ -277,7 +277,9 @@ impl Store {
     }
 
     /// The broadcast any of its ids names — its own, that of a broadcast merged into it,
-    /// or one of its parts' — unless deleted (hidden ones included: callers decide).
+    /// or one of its parts' — unless deleted (hidden ones included: callers decide), with
+    /// its timeline parts that are not gone (a gone broadcast comes with `gone_at` and no
+    /// parts: see [`Store::broadcast_with_gone`]).
     pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastRow>, StoreError> {
         on_backend!(self, db => db.broadcast(id).await)
     }
