@@ -59,8 +59,9 @@ size:
 
 ## bench: figures, printed and never asserted (bench/README.md): makes the test media once
 ## (FLV, MPEG-TS, HLS), native remux throughput (criterion: FLV, and MPEG-TS once media/
-## has its bench), then in headless Chromium: remux throughput, ours (WASM, and the app's
-## workers) vs mpegts.js (FLV) and hls.js (TS), code sizes; then the players against the
+## has its bench), a 3-hour recording's poster and storyboard (CPU seconds per hour of
+## video and peak memory, server/README.md; the file is made once), then in headless
+## Chromium: remux throughput, ours (WASM, and the app's workers) vs mpegts.js (FLV) and hls.js (TS), code sizes; then the players against the
 ## real server (debug build) and the web app as built in dist/ (`make web`): first frame
 ## from navigation and from play(), seek latency, FLV vs mpegts.js and HLS vs hls.js
 bench: setup
@@ -68,6 +69,7 @@ bench: setup
 	cargo bench -p relive-media --bench remux
 	@if grep -q '^name = "ts"' media/Cargo.toml; then cargo bench -p relive-media --bench ts; fi
 	cargo bench -p relive-media --bench mp4
+	cargo run --release --quiet -p relive-server --example images_bench
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	node bench/browser-bench.mjs
 	cargo build --quiet -p relive-server

@@ -1,13 +1,17 @@
 //! `--demo`: a couple of streamers with profiles and replays (MP4, FLV and HLS), and the
 //! video files they play, so a newcomer sees a working page at once: one-file replays, a
 //! broadcast in three parts with a gap between the last two, and a streamer live now
-//! whose broadcast is being recorded (no file yet). Seeding is idempotent.
+//! whose broadcast is being recorded (no file yet), and a Tencent-style broadcast whose
+//! poster and storyboard are the recording service's screenshots (event 200 records,
+//! their pictures decoded from the demo file at seeding and served under `/media/`).
+//! The others get posters and storyboards from the images job at start-up (its backfill).
+//! Seeding is idempotent.
 
 use std::path::Path;
 
 use relive_api::{ReplayFormat, StreamerUpdate};
 
-use crate::store::{LiveEvent, NewReplay, SessionKey, Store, StoreError, unix_now};
+use crate::store::{LiveEvent, NewReplay, NewScreenshot, SessionKey, Store, StoreError, unix_now};
 
 /// The demo recordings, committed under `server/demo/` (see make-demo-media.sh there).
 const FILES: &[(&str, &[u8])] = &[
@@ -69,6 +73,11 @@ const RELAY: (&str, &str, i64) = ("xiaoyu", "三段直播 · A broadcast in thre
 /// with a marked gap.
 const RELAY_PARTS: &[(&str, i64, u64)] =
     &[("relay/relay-0.flv", 0, 10_000), ("relay/relay-1.flv", 10, 10_000), ("relay/relay-2.flv", 110, 10_000)];
+/// The Tencent-style broadcast: streamer, title, hours ago, its file; and when in it its
+/// screenshots were taken (ms), as Tencent's screenshot template would (every 4 s here).
+const SCREENSHOTS: (&str, &str, i64, &str) =
+    ("chen_music", "腾讯云截图封面 · Poster from Tencent screenshots", 6, "night-studio.flv");
+const SCREENSHOT_AT_MS: &[i64] = &[2_000, 6_000, 10_000, 14_000, 18_000];
 /// The streamer live now, whose broadcast is being recorded (no file yet).
 const LIVE: &str = "chen_music";
 
@@ -151,6 +160,45 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
             })
             .await?;
     }
+    // The Tencent-style broadcast: its screenshots first, as Tencent sends them.
+    let (streamer, title, hours_ago, file) = SCREENSHOTS;
+    let start = now - hours_ago * 3600;
+    let shots_dir = dir.join("shots");
+    let flv = dir.join(file);
+    let shots = tokio::task::spawn_blocking(move || screenshots(&flv, &shots_dir))
+        .await
+        .map_err(|e| SeedError::Io(std::io::Error::other(e)))??;
+    for (at_ms, name, width, height, size) in shots {
+        store
+            .record_screenshot(NewScreenshot {
+                streamer_id: streamer.into(),
+                create_time: start + at_ms / 1000,
+                url: format!("/media/demo/shots/{name}"),
+                pic_url: None,
+                width,
+                height,
+                file_size: Some(size),
+                raw_payload: None,
+            })
+            .await?;
+    }
+    store
+        .record_replay(NewReplay {
+            streamer_id: streamer.into(),
+            source: "demo".into(),
+            source_file_id: format!("{streamer}-screenshots"),
+            title: Some(title.into()),
+            format: ReplayFormat::Flv,
+            url: format!("/media/demo/{file}"),
+            start_time: start,
+            end_time: start + FILE_SECS as i64,
+            duration_ms: FILE_SECS * 1000,
+            size_bytes: FILES.iter().find(|(n, _)| *n == file).map_or(0, |(_, b)| b.len() as u64),
+            raw_payload: None,
+            facts: None,
+            sessions: Vec::new(),
+        })
+        .await?;
     // Live now: a second seeding finds the session still open and changes nothing.
     store
         .apply_live_event(LiveEvent {
@@ -167,6 +215,32 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
         tracing::info!(streamers = created, "seeded demo data");
     }
     Ok(())
+}
+
+/// A demo screenshot: its time in the file (ms), file name, width, height and bytes.
+type Shot = (i64, String, u32, u32, u64);
+
+/// The demo's screenshots: keyframes of `flv` at [`SCREENSHOT_AT_MS`] decoded in-process
+/// and written as JPEG into `dir` (once).
+fn screenshots(flv: &Path, dir: &Path) -> Result<Vec<Shot>, SeedError> {
+    use crate::images::picture;
+    use relive_media::frames::{FlvKeyframes, Targets};
+
+    let bad = |e: String| SeedError::Io(std::io::Error::other(e));
+    let mut k = FlvKeyframes::new(Targets::new(SCREENSHOT_AT_MS.to_vec()));
+    let keyframes = k.push(&std::fs::read(flv)?).map_err(|e| bad(e.to_string()))?;
+    let mut decoder = openh264::decoder::Decoder::new().map_err(|e| bad(e.to_string()))?;
+    let mut out = Vec::new();
+    for (i, kf) in keyframes.iter().enumerate() {
+        let name = format!("shot-{i}.jpg");
+        let path = dir.join(&name);
+        let rgb = picture::decode(&mut decoder, &kf.annexb).map_err(bad)?;
+        if !path.exists() {
+            crate::files::write_durably(&path, &picture::jpeg(&rgb, picture::POSTER_QUALITY).map_err(bad)?)?;
+        }
+        out.push((kf.time_ms, name, rgb.width, rgb.height, std::fs::metadata(&path)?.len()));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, thiserror::Error)]
