@@ -61,7 +61,8 @@ size:
 ## (FLV, MPEG-TS, HLS), native remux throughput (criterion: FLV, and MPEG-TS once media/
 ## has its bench), a 3-hour recording's poster and storyboard (CPU seconds per hour of
 ## video and peak memory, server/README.md; the file is made once), then in headless
-## Chromium: remux throughput, ours (WASM, and the app's workers) vs mpegts.js (FLV) and hls.js (TS), code sizes; then the players against the
+## Chromium: remux throughput, ours (WASM, and the app's workers) vs mpegts.js (FLV)
+## and hls.js (TS), code sizes; then the players against the
 ## real server (debug build) and the web app as built in dist/ (`make web`): first frame
 ## from navigation and from play(), seek latency, FLV vs mpegts.js and HLS vs hls.js
 bench: setup
