@@ -67,11 +67,14 @@ impl PlayerState {
         if self.error.get_untracked().is_some() || v.src().is_empty() {
             return;
         }
-        // A signed URL that expired: a fresh one, and on from here.
+        // A signed URL that expired: a fresh one, and on from here (failing again with
+        // the fresh one: refused).
+        let renewed = self.renewing.get_value();
         if self.renew_src(&v) {
             return;
         }
         let key = match v.error().map(|e| e.code()) {
+            _ if renewed => Key::ErrRefused,
             Some(2) => Key::ErrNetwork,
             Some(3) => Key::ErrDecode,
             _ => Key::ErrUnsupported,
