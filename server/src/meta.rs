@@ -111,10 +111,13 @@ pub fn inject(index: &str, p: &Preview) -> String {
         (Some(a), Some(b)) if a < b => format!("{}{title}{}", &index[..a], &index[b + "</title>".len()..]),
         _ => index.to_string(),
     };
-    match html.find("</head>") {
-        Some(at) => format!("{}{tags}{}", &html[..at], &html[at..]),
-        None => html,
-    }
+    // At the end of the head; a file without `</head>` (allowed) before its body or content.
+    let at = html
+        .find("</head>")
+        .or_else(|| html.find("<body"))
+        .or_else(|| html.find("</title>").map(|t| t + "</title>".len()))
+        .unwrap_or(html.len());
+    format!("{}{tags}{}", &html[..at], &html[at..])
 }
 
 /// `1:02:03` or `2:03`.
@@ -190,6 +193,9 @@ mod tests {
         assert!(html.contains(r#"content="d &amp; more""#));
         assert!(html.find("og:title").unwrap() < html.find("</head>").unwrap());
         assert_eq!(html.matches("<title>").count(), 1);
+        // Without a head's end tag: after the title.
+        let html = inject("<!doctype html><title>Relive</title><p>x", &p);
+        assert!(html.find("og:title").unwrap() > html.find("</title>").unwrap() && html.ends_with("<p>x"), "{html}");
     }
 
     #[test]
