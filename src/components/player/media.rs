@@ -117,7 +117,7 @@ pub fn PlayerVideo() -> impl IntoView {
             node_ref=p.video_ref
             playsinline=true
             preload="metadata"
-            poster=p.poster.get_value()
+            poster=p.replay.read_value().poster_url.clone()
             on:click=move |_| {
                 if p.touch_input.get_value() && !p.show_controls() { p.poke() } else { p.play_pause() }
             }

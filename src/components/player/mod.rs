@@ -71,11 +71,9 @@ pub fn Player(
     children: Option<Children>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let p = PlayerState::new(replay.id, replay.duration_secs, Source::for_replay(&replay), start_at);
+    let p = PlayerState::new(replay.clone(), Source::for_replay(&replay), start_at);
     p.marks.set_value(timeline_marks(&replay.parts, &replay.gaps));
     p.refresh.set_value(Some(source::refresher(&replay)));
-    p.poster.set_value(replay.poster_url.clone());
-    p.storyboard_url.set_value(replay.storyboard_url.clone());
     provide_context(p);
 
     // Attach the source once the element exists (and again on retry, [`PlayerState::retry`]).

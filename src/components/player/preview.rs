@@ -55,7 +55,7 @@ impl Previews {
             return;
         }
         self.asked.set_value(true);
-        let Some(url) = p.storyboard_url.get_value() else { return };
+        let Some(url) = p.replay.read_value().storyboard_url.clone() else { return };
         let board = self.board;
         leptos::task::spawn_local(async move {
             match api::text(&url).await {

@@ -14,6 +14,7 @@ use crate::components::broadcast::Mark;
 use crate::engine::Refresh;
 use crate::format::decimal;
 use crate::i18n::Key;
+use relive_api::Replay;
 
 /// A dialog over the player, with text to copy.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,10 +92,9 @@ pub struct PlayerState {
     /// The element's signed `src` was renewed after an error and has not played since:
     /// another error is shown, not renewed again.
     pub renewing: StoredValue<bool>,
-    /// The picture shown before playback (`Replay::poster_url`).
-    pub poster: StoredValue<Option<String>>,
-    /// The seek bar's previews (`Replay::storyboard_url`), fetched on first hover.
-    pub storyboard_url: StoredValue<Option<String>>,
+    /// The replay played: its poster (shown before playback) and storyboard (the seek
+    /// bar's previews).
+    pub replay: StoredValue<Replay>,
 }
 
 pub fn use_player() -> PlayerState {
@@ -102,7 +102,8 @@ pub fn use_player() -> PlayerState {
 }
 
 impl PlayerState {
-    pub fn new(replay_id: i64, duration: f64, source: Source, start_at: Option<f64>) -> Self {
+    pub fn new(replay: Replay, source: Source, start_at: Option<f64>) -> Self {
+        let (replay_id, duration) = (replay.id, replay.duration_secs);
         let sequence = match &source {
             Source::Parts(parts) => Sequence::new(parts.clone()),
             _ => None,
@@ -139,8 +140,7 @@ impl PlayerState {
             attached: StoredValue::new_local(None),
             refresh: StoredValue::new_local(None),
             renewing: StoredValue::new(false),
-            poster: StoredValue::new(None),
-            storyboard_url: StoredValue::new(None),
+            replay: StoredValue::new(replay),
         }
     }
 
