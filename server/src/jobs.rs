@@ -1,13 +1,18 @@
 //! Background work that follows an ingest — the keyframe index of a remote FLV, the
-//! duration of an HLS replay from its playlist — : one queue, at most [`WORKERS`] jobs
-//! running at once, one shared HTTP client with connect and read timeouts. A burst of callbacks queues its jobs (a few hundred bytes
-//! each) and the hooks answer at once; the downloads run behind, a few at a time.
+//! duration of an HLS replay from its playlist, a file's check, a part's poster and
+//! storyboard — : one queue, at most [`WORKERS`] jobs running at once, one shared HTTP
+//! client with connect and read timeouts. A burst of callbacks queues its jobs (a few
+//! hundred bytes each) and the hooks answer at once; the downloads run behind, a few at
+//! a time.
 //!
-//! Each job is queued once while it waits or runs (keyed by replay), so a replay asked
-//! for again meanwhile is not downloaded twice. The queue lives in memory: a job lost
-//! with the process is made again on the first request that needs it (`/keyframes`).
+//! Each job is queued once while it waits or runs (keyed by kind and replay), so a replay
+//! asked for again meanwhile is not downloaded twice. A kind may run fewer at once than
+//! [`WORKERS`] ([`Job::at_once`]: images, which take a core each, two): its jobs wait
+//! while others pass them, and the worker that ends one takes the next. The queue lives
+//! in memory: a job lost with the process is made again on the first request that needs
+//! it (`/keyframes`), or at the next start (images).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -51,6 +56,14 @@ impl Job {
             Job::Images { part } => ("images", *part),
         }
     }
+
+    /// How many jobs of this kind may run at once.
+    fn at_once(&self) -> usize {
+        match self {
+            Job::Images { .. } => crate::images::AT_ONCE,
+            _ => WORKERS,
+        }
+    }
 }
 
 /// The queue; cheap to clone.
@@ -70,6 +83,8 @@ struct Queue {
     /// Keys of the jobs waiting or running.
     queued: HashSet<(&'static str, i64)>,
     workers: usize,
+    /// Jobs running, per kind.
+    running: HashMap<&'static str, usize>,
 }
 
 impl Jobs {
@@ -112,13 +127,20 @@ impl Jobs {
     }
 }
 
-/// Takes jobs until the queue is empty, then stops.
+/// Takes jobs, the first waiting whose kind has room, until none can run, then stops
+/// (a job held back by its kind is taken by the worker that ends one of that kind).
 async fn worker(app: AppState) {
     loop {
         let job = {
-            let mut q = app.jobs.lock();
-            match q.waiting.pop_front() {
-                Some(job) => job,
+            let mut guard = app.jobs.lock();
+            let q = &mut *guard;
+            let running = &q.running;
+            let room = |j: &Job| running.get(j.key().0).copied().unwrap_or(0) < j.at_once();
+            match q.waiting.iter().position(room).and_then(|i| q.waiting.remove(i)) {
+                Some(job) => {
+                    *q.running.entry(job.key().0).or_default() += 1;
+                    job
+                }
                 None => {
                     q.workers -= 1;
                     return;
@@ -131,7 +153,11 @@ async fn worker(app: AppState) {
         if let Err(e) = run.await {
             tracing::error!(job = key.0, replay = key.1, error = %e, "background job failed");
         }
-        app.jobs.lock().queued.remove(&key);
+        let mut q = app.jobs.lock();
+        q.queued.remove(&key);
+        if let Some(n) = q.running.get_mut(key.0) {
+            *n = n.saturating_sub(1);
+        }
     }
 }
 

@@ -115,7 +115,10 @@ async fn a_burst_of_flv_callbacks_is_answered_at_once_and_every_index_is_built()
     let most = cdn.most_at_once.load(Ordering::SeqCst);
     eprintln!("downloads at once: at most {most}; server peak resident memory: {} MB", peak_rss_mb(s.pid()));
     assert!(most <= WORKERS, "{most} downloads ran at once");
-    assert_eq!(cdn.requests.load(Ordering::SeqCst), CALLBACKS, "a file was fetched twice");
+    // Each file once by its index job, and at most once more by its images job
+    // (crate::images, which streams a remote FLV for its poster and storyboard).
+    let requests = cdn.requests.load(Ordering::SeqCst);
+    assert!(requests <= 2 * CALLBACKS, "a file was fetched more than twice: {requests} requests");
     assert!(peak_rss_mb(s.pid()) < 150, "the server grew to {} MB", peak_rss_mb(s.pid()));
 
     // ...and stored: every replay's index answers 200 (a missing one would answer 202).

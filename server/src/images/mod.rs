@@ -41,7 +41,7 @@ use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use relive_api::{Replay, ReplayFormat, ReplayStatus};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -51,7 +51,8 @@ use crate::ingest::broadcast;
 use crate::jobs::Job;
 use crate::store::{ImagesState, PartImages, PictureQuery, ReplayRow, unix_now};
 
-/// Images jobs decoding at once (each is one core's work at a time).
+/// Images jobs running at once (each is one core's work at a time; the queue holds the
+/// others back, `Job::at_once`, while other kinds of job pass them).
 pub const AT_ONCE: usize = 2;
 /// One part's images take at most this long (a 3-hour remote FLV streamed once
 /// included); then the try is a passing failure.
@@ -63,8 +64,6 @@ pub const BACKFILL_LIMIT: u32 = 10_000;
 /// Screenshots a storyboard shows at most (a day at one per 10 s is 8,640).
 pub const MAX_SCREENSHOTS: u32 = 10_000;
 
-static TURNS: Semaphore = Semaphore::const_new(AT_ONCE);
-
 /// Queues the images of a part just stored (video formats only).
 pub fn enqueue(app: &AppState, part: &ReplayRow) {
     if part.format != ReplayFormat::Aac {
@@ -75,7 +74,6 @@ pub fn enqueue(app: &AppState, part: &ReplayRow) {
 /// The job: makes and stores a part's images (or why not). Never panics the worker: a
 /// panic in decoding is a stored failure.
 pub async fn run(app: &AppState, part_id: i64) {
-    let _turn = TURNS.acquire().await;
     let part = match app.store.part(part_id).await {
         Ok(Some(p)) if p.gone_at.is_none() => p,
         Ok(_) => return,
