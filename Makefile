@@ -10,7 +10,7 @@ DATA ?= data
 ## run: install what is missing, build the web app and the server, start with demo data
 run: build
 	@echo "Starting Relive with demo data (Ctrl-C stops it)..."
-	./target/release/relive --demo --listen $(LISTEN) --db $(DATA)/relive.db --media-dir $(DATA)/media --dist dist
+	./target/release/relive --demo --listen $(LISTEN) --db $(DATA)/relive.db --media-dir $(DATA)/media --images-dir $(DATA)/images --dist dist
 
 ## test: lint, then every test (Rust unit + integration, end-to-end in real browsers)
 test: setup web

@@ -108,6 +108,7 @@ start_server() {
   for f in "$SEED_DB" "$SEED_DB-wal"; do [ -f "$f" ] && cp "$f" "$RUN_DIR/relive.db${f#"$SEED_DB"}"; done
   # Logs at the default level (info: one line per callback), to a file, without colours.
   NO_COLOR=1 "$BIN" --db "$RUN_DIR/relive.db" --listen 127.0.0.1:0 --dist dist --media-dir "$RUN_DIR/media" \
+    --images-dir "$RUN_DIR/images" --images-backfill 0 \
     --tencent-callback-key "$KEY" --hook-rate-limit 0 >"$RUN_DIR/stdout" 2>"$RUN_DIR/server.log" &
   PID=$!
   for _ in $(seq 300); do

@@ -34,6 +34,11 @@ pub struct Config {
     #[arg(long, env = "RELIVE_IMAGES_DIR", default_value = "data/images")]
     pub images_dir: PathBuf,
 
+    /// At start, how many recordings without a poster and storyboard (newest first) get
+    /// them made in the background; 0 turns this off (new recordings always get theirs).
+    #[arg(long, env = "RELIVE_IMAGES_BACKFILL", default_value_t = 10_000)]
+    pub images_backfill: u32,
+
     /// Tencent Cloud Live callback key: callbacks must carry sign = md5(key + t).
     /// Without it, callbacks are accepted unsigned (a warning says so at start-up).
     #[arg(long, env = "RELIVE_TENCENT_CALLBACK_KEY", hide_env_values = true)]

@@ -59,8 +59,6 @@ pub const AT_ONCE: usize = 2;
 pub const JOB_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Tries of a part whose failures were passing ones.
 pub const MAX_ATTEMPTS: u32 = 3;
-/// Parts the start-up backfill looks at, newest first.
-pub const BACKFILL_LIMIT: u32 = 10_000;
 /// Screenshots a storyboard shows at most (a day at one per 10 s is 8,640).
 pub const MAX_SCREENSHOTS: u32 = 10_000;
 
@@ -185,13 +183,16 @@ async fn make(app: &AppState, part: &ReplayRow) -> Result<make::Made, read::Read
     }
 }
 
-/// Queues images for parts that have none, newest first, at most [`BACKFILL_LIMIT`],
-/// a few at a time so that new recordings' jobs never wait behind many of them.
+/// Queues images for parts that have none, newest first, at most `--images-backfill`
+/// (default 10,000), a few at a time so that new recordings' jobs never wait behind many
+/// of them.
 pub async fn backfill(app: AppState) {
     let mut before = i64::MAX;
     let mut queued = 0u32;
-    while queued < BACKFILL_LIMIT {
-        let parts = match app.store.parts_needing_images(before, 32, MAX_ATTEMPTS).await {
+    let limit = app.config.images_backfill;
+    while queued < limit {
+        let want = (limit - queued).min(32);
+        let parts = match app.store.parts_needing_images(before, want, MAX_ATTEMPTS).await {
             Ok(p) if p.is_empty() => break,
             Ok(p) => p,
             Err(e) => return tracing::warn!(error = %e, "images backfill: cannot list parts"),
