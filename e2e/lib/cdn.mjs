@@ -29,8 +29,8 @@ export function verify(url, key, now) {
  * Starts the CDN on a free loopback port serving `root`. `signSegments`: whether `.ts`
  * segments need a signature too (false: only playlists and files are checked — the other
  * answer to the research note's open question 1). Returns { base, refused, served, gone, stop }:
- * `refused` counts 403s by reason, `served` lists the paths answered 2xx, `gone(path)` makes
- * a file answer 404 from then on.
+ * `refused` counts 403s by reason, `served` lists what was answered 2xx ({ path, us, browser }: `us`
+ * tells one signature from another, `browser` a page's request from the server's own), `gone(path)` makes a file answer 404 from then on.
  */
 export async function startCdn(root, key, { signSegments = true } = {}) {
   const refused = {};
@@ -72,7 +72,7 @@ export async function startCdn(root, key, { signSegments = true } = {}) {
       headers['content-range'] = `bytes ${start}-${end}/${size}`;
     }
     headers['content-length'] = end - start + 1;
-    served.push(path);
+    served.push({ path, us: url.searchParams.get('us'), browser: /Mozilla/.test(req.headers['user-agent'] ?? '') });
     res.writeHead(status, headers);
     if (req.method === 'HEAD') return res.end();
     createReadStream(file, { start, end }).pipe(res);

@@ -18,6 +18,7 @@ export async function startServer({ demo = false, args = [] } = {}) {
     '--listen', '127.0.0.1:0',
     '--db', join(dir, 'relive.db'),
     '--media-dir', join(dir, 'media'),
+    '--images-dir', join(dir, 'images'),
     '--dist', join(ROOT, 'dist'),
     '--tencent-callback-key', CALLBACK_KEY,
     '--admin-token', ADMIN_TOKEN,

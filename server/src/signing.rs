@@ -132,7 +132,13 @@ mod tests {
     #[test]
     fn vod_sign_keeps_a_query_and_leaves_local_paths() {
         let url = tencent_vod_sign("https://v.example.com/a/b.m3u8?x=1", "k", 16, "30", "", "u").unwrap();
-        assert_eq!(url, format!("https://v.example.com/a/b.m3u8?x=1&t=10&exper=30&us=u&sign={}", md5_hex(&["k", "/a/", "10", "30", "u"])));
+        assert_eq!(
+            url,
+            format!(
+                "https://v.example.com/a/b.m3u8?x=1&t=10&exper=30&us=u&sign={}",
+                md5_hex(&["k", "/a/", "10", "30", "u"])
+            )
+        );
         assert_eq!(tencent_vod_sign("/media/a.flv", "k", 1, "", "", "u"), None);
         assert_eq!(tencent_vod_sign("http://host-without-path", "k", 1, "", "", "u"), None);
     }

@@ -82,7 +82,7 @@ async fn replay_and_profile_pages_carry_link_previews() {
     }
     // No such replay: the plain page (the app says it is not found), precompressed.
     let r = client.get(s.url("/u/mei/replays/999999")).header("accept-encoding", "br").send().await.unwrap();
-    assert_eq!((r.status(), r.headers()["content-encoding"].to_str().unwrap()), (200, "br"));
+    assert_eq!((r.status().as_u16(), r.headers()["content-encoding"].to_str().unwrap()), (200, "br"));
 }
 
 #[tokio::test]
