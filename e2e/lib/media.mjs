@@ -42,6 +42,18 @@ export function testMp4(seconds = 60) {
   return make(`clock-${seconds}s.mp4`, seconds, 25, ['-movflags', '+faststart']);
 }
 
+/**
+ * A `seconds`-long MP4 (moov first) of about 1.5 Mbit/s (640x360, noise): too big for a
+ * browser to fetch whole when it plays the file itself (Firefox keeps media under 8 MB in
+ * memory in one go), so a seek far ahead is a new request, as with real recordings.
+ */
+export function testMp4Heavy(seconds = 120) {
+  return cached(`noise-${seconds}s.mp4`, (tmp) => ffmpeg([
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', ...tone(523), '-t', String(seconds), '-vf', 'noise=alls=30:allf=t',
+    ...H264, '-b:v', '1500k', '-maxrate', '1500k', '-bufsize', '3000k', '-g', '50', ...AAC, '-movflags', '+faststart', '-f', 'mp4', tmp,
+  ]));
+}
+
 /** A `seconds`-long FLV as ffmpeg writes it by default: no keyframe index. */
 export function testFlv(seconds = 60) {
   return make(`clock-${seconds}s.flv`, seconds, 50, []);
