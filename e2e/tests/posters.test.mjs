@@ -180,6 +180,8 @@ for (const engine of ENGINES) describe(`posters and previews in the page (${engi
     const page = await browser.newPage();
     await page.goto(`${server.base}/u/posters/replays/${r.id}`);
     await page.waitVideo('v.readyState >= 1 && v.duration > 0');
+    assert.equal(new URL(await page.attr('.player video', 'poster'), server.base).href, new URL(r.poster_url, server.base).href,
+      'the poster shows before playback');
     const duration = await page.video('v.duration');
     // Wake the controls, then point at 35 s on the bar.
     const box = await page.evaluate(`(() => { const b = document.querySelector('.player .seek-bar').getBoundingClientRect(); return { x: b.left, y: b.top + b.height / 2, w: b.width }; })()`);
@@ -197,6 +199,22 @@ for (const engine of ENGINES) describe(`posters and previews in the page (${engi
     const first = await page.evaluate(SAMPLE_IMAGE(new URL(await page.attr('.seek-preview', 'data-url'), server.base).href,
       (await page.attr('.seek-preview', 'data-xywh')).split(',').map(Number)));
     assert.equal(first.colour, 'white', `the tile at 5 s: ${first.mean}`);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('dragging the slider (as a finger does) shows the tile for where it is; the embed page has the poster', async () => {
+    const r = found.replay;
+    assert.ok(r, 'the push was recorded (the test before)');
+    const page = await browser.newPage();
+    await page.goto(`${server.base}/embed/replays/${r.id}`);
+    await page.waitVideo('v.readyState >= 1 && v.duration > 0');
+    assert.equal(new URL(await page.attr('.player video', 'poster'), server.base).href, new URL(r.poster_url, server.base).href);
+    // A touch drag moves the range input without pointer hovering: its input events.
+    await page.evaluate(`(() => { const i = document.querySelector('.player .seek-input'); i.value = '25'; i.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+    await page.waitSelector('.seek-preview[data-url][data-xywh]', 15000);
+    const s = await page.evaluate(SAMPLE_IMAGE(new URL(await page.attr('.seek-preview', 'data-url'), server.base).href,
+      (await page.attr('.seek-preview', 'data-xywh')).split(',').map(Number)));
+    assert.equal(s.colour, 'lime', `the tile at 25 s: ${s.mean}`);
     assert.deepEqual(page.errors, []);
   });
 });
