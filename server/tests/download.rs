@@ -348,6 +348,19 @@ async fn memory_stays_flat_over_a_long_broadcast() {
     }
     let r = the_replay(&s, "lea").await;
     assert_eq!(r["parts"].as_array().unwrap().len(), PARTS as usize);
+    // The posters and storyboards the server makes of the 40 parts, in the background, are
+    // not the download's memory: wait for them (every part's sheet in the storyboard).
+    let ids: Vec<i64> = r["parts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let vtt = s.http.get(s.url(&format!("/api/v1/replays/{}/storyboard.vtt", r["id"]))).send().await.unwrap();
+        let vtt = if vtt.status() == 200 { vtt.text().await.unwrap() } else { String::new() };
+        if ids.iter().all(|id| vtt.contains(&format!("/images/{id}/"))) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the parts' storyboards were not made in 180 s");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
     // A first, small download warms the server up (threads, allocator arenas, the pool).
     let warm = s.path("warm.mp4");
     download(&s, r["parts"][0]["id"].as_i64().unwrap(), &warm).await;
