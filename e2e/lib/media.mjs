@@ -43,14 +43,18 @@ export function testMp4(seconds = 60) {
 }
 
 /**
- * A `seconds`-long MP4 (moov first) of about 1.5 Mbit/s (640x360, noise): too big for a
- * browser to fetch whole when it plays the file itself (Firefox keeps media under 8 MB in
- * memory in one go), so a seek far ahead is a new request, as with real recordings.
+ * A `seconds`-long FLV or MP4 (moov first; by the name's extension) of about 1.5 Mbit/s
+ * (640x360, noise): too big for a browser or the player to have fetched whole a minute
+ * in (Firefox keeps media under 8 MB in memory in one go; the network buffers a few MB
+ * ahead of a stream's reader), so a seek far ahead is a new request, as with real
+ * recordings.
  */
-export function testMp4Heavy(seconds = 120) {
-  return cached(`noise-${seconds}s.mp4`, (tmp) => ffmpeg([
+export function testHeavy(name, seconds = 120) {
+  const mp4 = name.endsWith('.mp4');
+  return cached(`noise-${seconds}s-${name}`, (tmp) => ffmpeg([
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', ...tone(523), '-t', String(seconds), '-vf', 'noise=alls=30:allf=t',
-    ...H264, '-b:v', '1500k', '-maxrate', '1500k', '-bufsize', '3000k', '-g', '50', ...AAC, '-movflags', '+faststart', '-f', 'mp4', tmp,
+    ...H264, '-b:v', '1500k', '-maxrate', '1500k', '-bufsize', '3000k', '-g', '50', ...AAC,
+    ...(mp4 ? ['-movflags', '+faststart'] : []), '-f', mp4 ? 'mp4' : 'flv', tmp,
   ]));
 }
 

@@ -10,7 +10,7 @@ import { join, basename } from 'node:path';
 import { startServer } from '../lib/server.mjs';
 import { startCdn } from '../lib/cdn.mjs';
 import { ENGINES, launch } from '../lib/browser.mjs';
-import { testFlv, testMp4Heavy, testHls } from '../lib/media.mjs';
+import { testHeavy, testHls } from '../lib/media.mjs';
 
 const KEY = 'E2eVodKey0123456789';
 const TTL = 10;
@@ -29,7 +29,7 @@ before(async () => {
   };
   const hls = testHls(SECONDS);
   for (const f of readdirSync(hls.dir)) put('vod/hls', join(hls.dir, f));
-  const paths = { flv: put('vod/flv', testFlv(SECONDS)), mp4: put('vod/mp4', testMp4Heavy(SECONDS)), hls: `/vod/hls/${basename(hls.playlist)}` };
+  const paths = { flv: put('vod/flv', testHeavy('video.flv', SECONDS)), mp4: put('vod/mp4', testHeavy('video.mp4', SECONDS)), hls: `/vod/hls/${basename(hls.playlist)}` };
   cdn = await startCdn(root, KEY);
   server = await startServer({ args: ['--tencent-vod-key', KEY, '--tencent-vod-sign-ttl', String(TTL)] });
   const start = Math.floor(Date.now() / 1000) - 86400;
