@@ -1,9 +1,10 @@
 //! Posters and storyboards against the real server (issue 14): ffmpeg-made recordings
 //! whose colour changes every 10 s — black, green, blue, yellow, magenta, cyan — as a
 //! local FLV (nginx-rtmp), a remote MP4 (a Tencent callback; fetched over HTTP with Range
-//! requests) and a local HLS playlist: the poster is a JPEG of the video's size, passed
-//! over the black start; the storyboard VTT covers the whole duration end to end; the
-//! tile for 35 s has the yellow of 30–40 s. Tencent's screenshots (event 200, signed)
+//! requests), a remote FLV (streamed once, by its keyframe index's job; its keyframes then
+//! read by Range, or streamed from a host that ignores Range) and a local HLS playlist:
+//! the poster is a JPEG of the video's size, passed over the black start; the storyboard
+//! VTT covers the whole duration end to end; the tile for 35 s has the yellow of 30–40 s. Tencent's screenshots (event 200, signed)
 //! give a Tencent replay its poster and storyboard; a malformed one is 400 and changes
 //! nothing; a corrupt FLV gets a stored failure, and the server goes on.
 
@@ -11,7 +12,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use common::{Server, now, session_recording, write_file};
@@ -246,6 +248,107 @@ async fn a_local_hls_recording_gets_a_segment_a_tile() {
     let r = replay_when(&s, "hls", |r| r["storyboard_url"].is_string()).await;
     let cues = check_images(&s, &r).await;
     assert_eq!(cues.len(), 15, "4-second segments: {cues:?}");
+}
+
+/// A loopback CDN serving one file under any name: whole (200), or a `Range: bytes=a-b`
+/// slice (206) when `ranges` (else the whole file, as a host that ignores Range does);
+/// counting requests and the body bytes it hands out.
+#[derive(Default)]
+struct Cdn {
+    whole: AtomicUsize,
+    ranged: AtomicUsize,
+    sent: AtomicU64,
+}
+
+async fn start_cdn(file: Vec<u8>, ranges: bool) -> (String, Arc<Cdn>) {
+    use axum::http::{HeaderMap, StatusCode, header};
+    let cdn = Arc::new(Cdn::default());
+    let file = axum::body::Bytes::from(file);
+    let counts = cdn.clone();
+    let app = axum::Router::new().route(
+        "/{name}",
+        axum::routing::get(move |headers: HeaderMap| {
+            let (file, cdn) = (file.clone(), counts.clone());
+            async move {
+                let len = file.len() as u64;
+                let range = headers
+                    .get(header::RANGE)
+                    .and_then(|v| v.to_str().ok()?.strip_prefix("bytes=")?.split_once('-'))
+                    .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok().unwrap_or(len - 1))))
+                    .filter(|_| ranges);
+                match range {
+                    Some((from, _)) if from >= len => {
+                        (StatusCode::RANGE_NOT_SATISFIABLE, HeaderMap::new(), axum::body::Bytes::new())
+                    }
+                    Some((from, to)) => {
+                        let to = to.min(len - 1);
+                        cdn.ranged.fetch_add(1, Ordering::SeqCst);
+                        cdn.sent.fetch_add(to + 1 - from, Ordering::SeqCst);
+                        let mut h = HeaderMap::new();
+                        h.insert(header::CONTENT_RANGE, format!("bytes {from}-{to}/{len}").parse().unwrap());
+                        (StatusCode::PARTIAL_CONTENT, h, file.slice(from as usize..=to as usize))
+                    }
+                    None => {
+                        cdn.whole.fetch_add(1, Ordering::SeqCst);
+                        cdn.sent.fetch_add(len, Ordering::SeqCst);
+                        (StatusCode::OK, HeaderMap::new(), file)
+                    }
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, cdn)
+}
+
+/// The test FLV as a Tencent recording on `cdn`: its replay once its images are made, and
+/// what the CDN served (whole fetches, Range requests, bytes).
+async fn remote_flv(ranges: bool) -> (Server, Value, usize, usize, u64) {
+    let s = server();
+    let (base, cdn) = start_cdn(std::fs::read(media().join("colours.flv")).unwrap(), ranges).await;
+    let mut p = session_recording("rflv", "sess-f", "file-f", now() - 3600, 60);
+    p["video_url"] = json!(format!("{base}/colours.flv"));
+    p["file_format"] = json!("flv");
+    assert_eq!(s.tencent(p).await.0, 200);
+    let r = replay_when(&s, "rflv", |r| r["storyboard_url"].is_string()).await;
+    let (whole, ranged) = (cdn.whole.load(Ordering::SeqCst), cdn.ranged.load(Ordering::SeqCst));
+    (s, r, whole, ranged, cdn.sent.load(Ordering::SeqCst))
+}
+
+#[tokio::test]
+async fn a_remote_flv_is_streamed_once_and_its_keyframes_read_by_range() {
+    let (s, r, whole, ranged, sent) = remote_flv(true).await;
+    let cues = check_images(&s, &r).await;
+    assert_eq!(cues.len(), 60, "a keyframe a second: a tile a second: {cues:?}");
+    let size = std::fs::metadata(media().join("colours.flv")).unwrap().len();
+    eprintln!(
+        "remote FLV of {size} bytes: {sent} bytes sent ({:.2} × the file): {whole} whole fetch(es), {ranged} Range \
+         requests",
+        sent as f64 / size as f64
+    );
+    // The keyframe index's job streams it once; the images job reads the head and the
+    // picked keyframes' tags by Range.
+    assert_eq!(whole, 1, "streamed once");
+    assert!(ranged >= 60, "{ranged} Range requests");
+    assert!((sent as f64) < 1.3 * size as f64, "{sent} bytes sent for a file of {size}");
+    // The player's index is the one the images were read by.
+    let (status, ix) = s.get(&format!("/api/v1/replays/{}/keyframes", r["parts"][0]["id"])).await;
+    assert_eq!(status, 200, "{ix}");
+    assert_eq!(ix["times_ms"].as_array().unwrap().len(), 60);
+}
+
+#[tokio::test]
+async fn a_remote_flv_from_a_host_that_ignores_range_is_streamed() {
+    let (s, r, whole, ranged, sent) = remote_flv(false).await;
+    let cues = check_images(&s, &r).await;
+    assert_eq!(cues.len(), 60, "{cues:?}");
+    // The index's pass, and the images' Range request answered with the whole file (as
+    // every remote FLV was read before: twice).
+    let size = std::fs::metadata(media().join("colours.flv")).unwrap().len();
+    eprintln!("remote FLV of {size} bytes from a host that ignores Range: {sent} bytes sent, {whole} whole fetches");
+    assert_eq!((whole, ranged), (2, 0));
 }
 
 /// An event 200 callback.

@@ -1,8 +1,13 @@
-//! Keyframes from an FLV read once, front to back, in chunks of any size: a remote
-//! recording is streamed, not fetched whole, and reading stops once every target is
-//! met. Tags go through [`flv::demux`](crate::flv::demux) (whole tags read in place, only
-//! an incomplete tail copied) and [`flv::tag`](crate::flv::tag); the only media copied
-//! is the wanted keyframes'.
+//! Keyframes from an FLV, two ways:
+//!
+//! - [`FlvKeyframes`]: read once, front to back, in chunks of any size: a remote
+//!   recording is streamed, not fetched whole, and reading stops once every target is
+//!   met. Tags go through [`flv::demux`](crate::flv::demux) (whole tags read in place,
+//!   only an incomplete tail copied) and [`flv::tag`](crate::flv::tag); the only media
+//!   copied is the wanted keyframes'.
+//! - [`flv_head`] and [`flv_keyframe_tag`]: by byte ranges, for a caller that knows where
+//!   the keyframes' tags are (a keyframe index, `relive_media::index`): the file's first
+//!   bytes give the AVC configuration, then each picked keyframe's tag is read alone.
 
 use super::{Keyframe, Targets, annexb};
 use crate::codec::AvcConfig;
@@ -96,24 +101,20 @@ impl FlvKeyframes {
     }
 }
 
-/// One tag: a sequence header is kept, a wanted keyframe given; other tags are skipped.
-fn video_tag(
-    tag: &Tag<'_>,
-    targets: &mut Targets,
-    config: &mut Option<AvcConfig>,
-    found: &mut Vec<Keyframe>,
-) -> Result<()> {
+/// A video tag's header and payload, if it is AVC media or configuration; `None` for
+/// audio, script data and video info/command frames. Another codec is refused by name.
+fn avc_tag<'a>(tag: &Tag<'a>) -> Result<Option<(VideoTagHeader, &'a [u8])>> {
     if tag.tag_type() != TagType::Video {
-        return Ok(());
+        return Ok(None);
     }
     let err = |kind| Err(Error::new(tag.offset, kind));
-    let Some(h) = VideoTagHeader::parse(tag.data) else { return Ok(()) };
+    let Some(h) = VideoTagHeader::parse(tag.data) else { return Ok(None) };
     if h.enhanced {
         let fourcc = VideoTagHeader::fourcc(tag.data);
         return err(ErrorKind::UnsupportedCodec(format!("enhanced FLV video '{fourcc}'")));
     }
     if h.frame_type == FrameType::INFO_OR_COMMAND {
-        return Ok(());
+        return Ok(None);
     }
     if h.codec != VideoCodec::AVC {
         return err(ErrorKind::UnsupportedCodec(h.codec.name().into()));
@@ -121,6 +122,25 @@ fn video_tag(
     let Some(payload) = tag.data.get(VideoTagHeader::AVC_LEN..) else {
         return err(ErrorKind::CorruptTag("AVC video tag shorter than its header"));
     };
+    Ok(Some((h, payload)))
+}
+
+/// A keyframe tag's picture with `config`: its time (the tag's timestamp plus its
+/// composition time) and Annex B; `None` without an IDR slice.
+fn keyframe(tag: &Tag<'_>, h: &VideoTagHeader, payload: &[u8], config: &AvcConfig) -> Result<Option<Keyframe>> {
+    let time_ms = tag.timestamp() + i64::from(h.composition_time);
+    let at = tag.offset + (TagHeader::LEN + VideoTagHeader::AVC_LEN) as u64;
+    Ok(annexb(config, payload, at)?.map(|annexb| Keyframe { time_ms, annexb }))
+}
+
+/// One tag: a sequence header is kept, a wanted keyframe given; other tags are skipped.
+fn video_tag(
+    tag: &Tag<'_>,
+    targets: &mut Targets,
+    config: &mut Option<AvcConfig>,
+    found: &mut Vec<Keyframe>,
+) -> Result<()> {
+    let Some((h, payload)) = avc_tag(tag)? else { return Ok(()) };
     match h.packet_type {
         Some(AvcPacketType::SEQUENCE_HEADER) => {
             *config = Some(AvcConfig::parse(payload).map_err(|k| Error::new(tag.offset, k))?);
@@ -128,15 +148,77 @@ fn video_tag(
         Some(AvcPacketType::NALU) if h.is_keyframe() => {
             let time = tag.timestamp() + i64::from(h.composition_time);
             let Some(config) = config.as_ref().filter(|_| targets.wants(time)) else { return Ok(()) };
-            let at = tag.offset + (TagHeader::LEN + VideoTagHeader::AVC_LEN) as u64;
-            if let Some(annexb) = annexb(config, payload, at)? {
-                targets.take(time);
-                found.push(Keyframe { time_ms: time, annexb });
+            if let Some(kf) = keyframe(tag, &h, payload, config)? {
+                targets.take(kf.time_ms);
+                found.push(kf);
             }
         }
         _ => {}
     }
     Ok(())
+}
+
+/// What an FLV's head (its first bytes, from byte 0) tells a reader of single keyframe
+/// tags ([`flv_head`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FlvHead {
+    /// The AVC configuration the keyframes decode with: the last sequence header before
+    /// the first keyframe, or before the end of the head's whole tags when no keyframe
+    /// is in them.
+    Config(AvcConfig),
+    /// No sequence header in the head's whole tags, nor a keyframe: read more of it.
+    NeedMore,
+    /// A keyframe comes before any sequence header: the configuration comes later, if
+    /// at all (only a reading from the start, [`FlvKeyframes`], finds it).
+    KeyframeFirst,
+}
+
+/// Reads an FLV's head for [`flv_keyframe_tag`]: the file header, then its whole tags
+/// (a tag cut by the end of `head` is left for a longer head). Errors as
+/// [`FlvKeyframes`] gives them: not an FLV, a corrupt tag, video in another codec.
+pub fn flv_head(head: &[u8]) -> Result<FlvHead> {
+    let mut demux = Demuxer::new();
+    let (mut config, mut keyframe_seen) = (None, false);
+    demux.push(head, |tag| {
+        if keyframe_seen {
+            return Ok(());
+        }
+        let Some((h, payload)) = avc_tag(&tag)? else { return Ok(()) };
+        match h.packet_type {
+            Some(AvcPacketType::SEQUENCE_HEADER) => {
+                config = Some(AvcConfig::parse(payload).map_err(|k| Error::new(tag.offset, k))?);
+            }
+            Some(AvcPacketType::NALU) if h.is_keyframe() => keyframe_seen = true,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(match (config, keyframe_seen) {
+        (Some(c), _) => FlvHead::Config(c),
+        (None, false) => FlvHead::NeedMore,
+        (None, true) => FlvHead::KeyframeFirst,
+    })
+}
+
+/// The keyframe in one FLV tag read alone: `tag` is the file's bytes from the tag's first
+/// byte (`offset` in the file, where a keyframe index points), at least its 11-byte
+/// header and its data (the previous-tag-size after it, or more, is ignored); `config`
+/// from [`flv_head`]. The keyframe's time is the tag's timestamp plus its composition
+/// time, as [`FlvKeyframes`] gives it. `None` when the tag is not an AVC keyframe with an
+/// IDR slice ([`FlvKeyframes`] passes such a keyframe over: take the next one). Errors:
+/// [`ErrorKind::Truncated`] if `tag` stops inside the tag; a corrupt tag header or NAL
+/// unit; another codec.
+pub fn flv_keyframe_tag(config: &AvcConfig, tag: &[u8], offset: u64) -> Result<Option<Keyframe>> {
+    let Some(header) = TagHeader::parse(tag, offset)? else { return Err(Error::new(offset, ErrorKind::Truncated)) };
+    let end = TagHeader::LEN + header.data_size as usize;
+    let Some(data) = tag.get(TagHeader::LEN..end) else { return Err(Error::new(offset, ErrorKind::Truncated)) };
+    let tag = Tag { header, data, offset };
+    match avc_tag(&tag)? {
+        Some((h, payload)) if h.packet_type == Some(AvcPacketType::NALU) && h.is_keyframe() => {
+            keyframe(&tag, &h, payload, config)
+        }
+        _ => Ok(None),
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +348,96 @@ mod tests {
             g[n] ^= 0x5a;
             let _ = run(&g, 33, &[0, 3000, 6000]);
         }
+    }
+
+    /// The keyframes for `targets` read as a caller with an index does: the head, then
+    /// each picked keyframe's tag alone (its bytes to the end of the file: only the tag's
+    /// own are read).
+    fn by_index(f: &[u8], head_len: usize, targets: &[i64]) -> Result<Vec<Keyframe>> {
+        let points = crate::flv::index::index(f)?.points;
+        let FlvHead::Config(config) = flv_head(&f[..head_len])? else { panic!("no configuration in the head") };
+        let mut targets = Targets::new(targets.to_vec());
+        let mut out = Vec::new();
+        for p in points {
+            if targets.wants(p.time_ms) {
+                let kf = flv_keyframe_tag(&config, &f[p.offset as usize..], p.offset)?.unwrap();
+                targets.take(kf.time_ms);
+                out.push(kf);
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn a_keyframe_read_by_its_tag_alone_is_the_streamed_one() {
+        let f = recording(50);
+        let targets = [0, 2000, 4000, 4050, 9000];
+        assert_eq!(by_index(&f, 4096, &targets).unwrap(), run(&f, 4096, &targets).unwrap());
+        let f = recording(10);
+        let targets: Vec<i64> = (0..10).map(|s| s * 1000).collect();
+        let streamed = run(&f, 4096, &targets).unwrap();
+        assert_eq!(streamed.len(), 10);
+        assert_eq!(by_index(&f, 200, &targets).unwrap(), streamed);
+        // Without its trailing previous-tag-size, the tag reads the same; cut, it is Truncated.
+        let points = crate::flv::index::index(&f).unwrap().points;
+        let FlvHead::Config(config) = flv_head(&f[..200]).unwrap() else { panic!() };
+        // The keyframe at 1200 ms (1280 with its composition time), the second streamed.
+        let i = points.iter().position(|p| p.time_ms == 1200).unwrap();
+        let (at, next) = (points[i].offset as usize, points[i + 1].offset as usize);
+        let len = 11 + u32::from_be_bytes([0, f[at + 1], f[at + 2], f[at + 3]]) as usize;
+        let whole = flv_keyframe_tag(&config, &f[at..at + len], at as u64).unwrap().unwrap();
+        assert_eq!(whole, streamed[1]);
+        assert_eq!(flv_keyframe_tag(&config, &f[at..next], at as u64).unwrap().unwrap(), whole);
+        for cut in [0, 5, 11, len - 1] {
+            let e = flv_keyframe_tag(&config, &f[at..at + cut], at as u64).unwrap_err();
+            assert_eq!(e, Error::new(at as u64, ErrorKind::Truncated), "cut at {cut}");
+        }
+        // Not a keyframe (an inter frame, an audio tag, a sequence header): none.
+        let inter = avc_frame(40, false, 0, 30);
+        assert_eq!(flv_keyframe_tag(&config, &inter, 0).unwrap(), None);
+        assert_eq!(flv_keyframe_tag(&config, &aac_frame(40, 30), 0).unwrap(), None);
+        assert_eq!(flv_keyframe_tag(&config, &avc_sequence_header(0, &hex(AVC_320X180)), 0).unwrap(), None);
+        // Another codec is refused, a bad NAL length is an error where it is.
+        let hevc = tag(TagType::Video, 0, &[0x1c, 1, 0, 0, 0, 0, 0, 0, 1, 0x26]);
+        assert!(matches!(flv_keyframe_tag(&config, &hevc, 0).unwrap_err().kind, ErrorKind::UnsupportedCodec(_)));
+        let mut bad = avc_frame(0, true, 0, 20);
+        bad[11 + 5] = 0x7f;
+        assert_eq!(
+            flv_keyframe_tag(&config, &bad, 1000).unwrap_err(),
+            Error::new(1000 + 16, ErrorKind::BadStream("a NAL unit runs past the end of its frame"))
+        );
+    }
+
+    #[test]
+    fn the_head_gives_the_configuration_in_force_at_the_first_keyframe() {
+        let f = recording(50);
+        assert_eq!(flv_head(&f[..5]).unwrap(), FlvHead::NeedMore);
+        assert_eq!(flv_head(&f[..13 + 11]).unwrap(), FlvHead::NeedMore, "the sequence header is cut");
+        let config = AvcConfig::parse(&hex(AVC_640X360)).unwrap();
+        assert_eq!(flv_head(&f[..200]).unwrap(), FlvHead::Config(config.clone()));
+        assert_eq!(flv_head(&f).unwrap(), FlvHead::Config(config));
+        // Metadata and audio first: more is needed until the sequence header is whole.
+        let script = tag(TagType::Script, 0, &[0x02; 3000]);
+        let g = file(
+            true,
+            true,
+            &[script, aac_sequence_header(0, &[0x12, 0x10]), avc_sequence_header(0, &hex(AVC_320X180))],
+        );
+        assert_eq!(flv_head(&g[..2000]).unwrap(), FlvHead::NeedMore);
+        assert_eq!(flv_head(&g[..g.len() - 5]).unwrap(), FlvHead::NeedMore);
+        assert!(matches!(flv_head(&g).unwrap(), FlvHead::Config(c) if c.width == 320));
+        // Two sequence headers before the first keyframe: the second; one after it: not that one.
+        let mut tags = vec![avc_sequence_header(0, &hex(AVC_640X360)), avc_sequence_header(0, &hex(AVC_320X180))];
+        tags.push(avc_frame(0, true, 0, 50));
+        tags.push(avc_sequence_header(40, &hex(AVC_640X360)));
+        assert!(matches!(flv_head(&file(false, true, &tags)).unwrap(), FlvHead::Config(c) if c.width == 320));
+        // A keyframe before any sequence header.
+        let h = file(false, true, &[avc_frame(0, true, 0, 50), avc_sequence_header(20, &hex(AVC_640X360))]);
+        assert_eq!(flv_head(&h).unwrap(), FlvHead::KeyframeFirst);
+        // Not an FLV; another codec.
+        assert_eq!(flv_head(b"ID3\x04 an MP3").unwrap_err().kind, ErrorKind::NotFlv);
+        let vp6 = file(false, true, &[tag(TagType::Video, 0, &[0x14, 0])]);
+        assert_eq!(flv_head(&vp6).unwrap_err().kind, ErrorKind::UnsupportedCodec("VP6 video".into()));
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!
 //! - [`Targets`]: which keyframes a caller wants (the first at or after each time).
 //! - [`FlvKeyframes`] (`flv`): an FLV streamed once in chunks; only wanted keyframes are
-//!   copied, and the caller may stop reading once [`FlvKeyframes::done`].
+//!   copied, and the caller may stop reading once [`FlvKeyframes::done`]. Or, knowing
+//!   where its keyframes' tags are (a keyframe index): [`flv_head`] on its first bytes
+//!   for the AVC configuration, then [`flv_keyframe_tag`] on each picked tag, read alone.
 //! - [`Mp4Keyframes`] (`mp4`): a progressive MP4's keyframes from its `moov` alone
 //!   (time, offset, size), so the caller reads only their bytes; then
 //!   [`Mp4Keyframes::annexb`] on each.
@@ -24,7 +26,7 @@ mod flv;
 mod mp4;
 mod ts;
 
-pub use flv::FlvKeyframes;
+pub use flv::{FlvHead, FlvKeyframes, flv_head, flv_keyframe_tag};
 pub use mp4::{KeySample, Mp4Keyframes};
 pub use ts::ts_first_keyframe;
 

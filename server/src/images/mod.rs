@@ -54,8 +54,8 @@ use crate::store::{ImagesState, PartImages, PictureQuery, ReplayRow, unix_now};
 /// Images jobs running at once (each is one core's work at a time; the queue holds the
 /// others back, `Job::at_once`, while other kinds of job pass them).
 pub const AT_ONCE: usize = 2;
-/// One part's images take at most this long (a 3-hour remote FLV streamed once
-/// included); then the try is a passing failure.
+/// One part's images take at most this long (a 3-hour remote FLV's index job waited
+/// for included); then the try is a passing failure.
 pub const JOB_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Tries of a part whose failures were passing ones.
 pub const MAX_ATTEMPTS: u32 = 3;

@@ -2,8 +2,16 @@
 //! `--media-dir`, or a remote URL signed with `Config::vod_url`) through
 //! `relive_media::frames`, and handed on one at a time through a small channel:
 //!
-//! - **FLV**: the file streamed once from its start (local: 256 KiB reads; remote: one
-//!   GET), stopping as soon as every target is met or the maker needs no more.
+//! - **FLV**: by its keyframe index (`playback::build_index`'s, kept in the store for the
+//!   player's seeks; a remote file's is the index job's, waited for: the file is streamed
+//!   once in all): the head (what comes before the first keyframe, 64 KiB of it first,
+//!   the rest if the AVC sequence header is not in those),
+//!   then for each target the first indexed keyframe at or after it, its tag alone (a
+//!   seek, or a Range request: its size guessed from the last one's, a second request
+//!   for the rest when it is larger). Without an index (the file could not be indexed),
+//!   or from a host that answers a Range request with the whole file (200), the file is
+//!   streamed once from its start (local: 256 KiB reads; remote: one GET), stopping as
+//!   soon as every target is met or the maker needs no more.
 //! - **MP4**: the `moov` (found by walking the top-level boxes: the head, then a jump or
 //!   two; remote: Range requests), then only the picked keyframes' bytes (a seek, or a
 //!   Range request each).
@@ -18,23 +26,37 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use axum::http::{StatusCode, header};
-use relive_api::ReplayFormat;
-use relive_media::frames::{FlvKeyframes, Keyframe, Mp4Keyframes, Targets, ts_first_keyframe};
+use relive_api::{KeyframeIndex, ReplayFormat};
+use relive_media::codec::AvcConfig;
+use relive_media::flv::TagHeader;
+use relive_media::frames::{
+    FlvHead, FlvKeyframes, Keyframe, Mp4Keyframes, Targets, flv_head, flv_keyframe_tag, ts_first_keyframe,
+};
 use relive_media::hls::MediaPlaylist;
 use relive_media::mp4::BoxHeader;
 use relive_media::mp4::demux::{MoovLocation, locate_moov};
 use tokio::sync::mpsc;
 
 use crate::AppState;
+use crate::jobs::Job;
 use crate::playback::{Location, locate};
 use crate::probe;
-use crate::store::{ReplayRow, unix_now};
+use crate::store::{KeyframeIndexState, ReplayRow, unix_now};
 
 /// Bytes read at a time from a local file; the head read to find an MP4's `moov`.
 const CHUNK: usize = 256 * 1024;
 /// The largest `moov`, and the largest HLS segment, read.
 const MAX_MOOV: u64 = 64 * 1024 * 1024;
 const MAX_SEGMENT: u64 = 64 * 1024 * 1024;
+/// An FLV's head read first for its AVC sequence header (up to its first keyframe); read
+/// on to that keyframe (at most [`MAX_FLV_HEAD`]) when the header is not in it.
+const FLV_HEAD: u64 = 64 * 1024;
+const MAX_FLV_HEAD: u64 = 16 * 1024 * 1024;
+/// The first keyframe tag's read (a later one's: the last one's size, a quarter more and
+/// 256 bytes; never past the next keyframe's tag).
+const FLV_TAG_GUESS: u64 = 64 * 1024;
+/// How often the store is asked whether a remote FLV's index job is done.
+const INDEX_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Why keyframes could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,9 +96,19 @@ pub struct Opened {
 }
 
 enum What {
-    Flv(Src),
-    Mp4 { src: Src, index: Box<Mp4Keyframes> },
-    Hls { playlist: MediaPlaylist, root: Option<PathBuf> },
+    /// With its keyframe index, unless it could not be indexed.
+    Flv {
+        src: Src,
+        index: Option<KeyframeIndex>,
+    },
+    Mp4 {
+        src: Src,
+        index: Box<Mp4Keyframes>,
+    },
+    Hls {
+        playlist: MediaPlaylist,
+        root: Option<PathBuf>,
+    },
 }
 
 fn source(app: &AppState, url: &str) -> Result<(Src, Option<String>), ReadError> {
@@ -104,7 +136,9 @@ pub async fn open(app: &AppState, part: &ReplayRow) -> Result<Opened, ReadError>
     match part.format {
         ReplayFormat::Flv => {
             let (src, _) = source(app, &part.url)?;
-            Ok(Opened { duration_ms: stored, what: What::Flv(src) })
+            let index = flv_index(app, part, &src).await?;
+            let duration_ms = if stored > 0 { stored } else { index.as_ref().map_or(0, |ix| ix.duration_ms) };
+            Ok(Opened { duration_ms, what: What::Flv { src, index } })
         }
         ReplayFormat::Mp4 => {
             let (src, _) = source(app, &part.url)?;
@@ -157,6 +191,36 @@ pub async fn open(app: &AppState, part: &ReplayRow) -> Result<Opened, ReadError>
     }
 }
 
+/// An FLV part's keyframe index: the stored one; else a local file's built now (a read of
+/// the file, as `/keyframes` does), a remote file's waited for from its index job
+/// (`Job::IndexKeyframes`, queued at ingest; queued here if it is not — the queue holds
+/// one per part — so the file is streamed once, by that job, for the player and the
+/// images both). `None`: the file could not be indexed (the images stream it, and find
+/// why, or that it is gone).
+async fn flv_index(app: &AppState, part: &ReplayRow, src: &Src) -> Result<Option<KeyframeIndex>, ReadError> {
+    let mut queued = false;
+    loop {
+        match app.store.keyframe_index(part.id).await {
+            Ok(KeyframeIndexState::Ready(ix)) => return Ok(Some(ix)),
+            Ok(KeyframeIndexState::Failed(e)) => {
+                tracing::debug!(part = part.id, error = %e, "images: no keyframe index, the FLV is streamed");
+                return Ok(None);
+            }
+            Ok(KeyframeIndexState::Building) => {}
+            Err(e) => return Err(ReadError::transient(format!("cannot read the keyframe index: {e}"))),
+        }
+        match src {
+            Src::Local(_) => return Ok(crate::playback::build_index(app, part.id, &part.url).await.ok()),
+            Src::Remote(_) if !queued => {
+                app.jobs.enqueue(app, Job::IndexKeyframes { replay: part.id, url: part.url.clone() });
+                queued = true;
+            }
+            Src::Remote(_) => {}
+        }
+        tokio::time::sleep(INDEX_POLL).await;
+    }
+}
+
 /// The playlist reader's errors are text: a 404/410 or 5xx in them still counts.
 fn classify_text(message: String) -> ReadError {
     let answered = |code: &str| message.contains(&format!("answered {code}"));
@@ -177,10 +241,10 @@ pub async fn feed(
     tx: mpsc::Sender<Keyframe>,
 ) -> Result<(), ReadError> {
     match opened.what {
-        What::Flv(Src::Local(path)) => tokio::task::spawn_blocking(move || flv_file(&path, targets, &tx))
-            .await
-            .map_err(|e| ReadError::permanent(e.to_string()))?,
-        What::Flv(Src::Remote(url)) => flv_url(app, &url, targets, &tx).await,
+        What::Flv { src, index: Some(index) } if !index.offsets.is_empty() => {
+            flv_by_index(app, &src, &index, targets, &tx).await
+        }
+        What::Flv { src, .. } => flv_stream(app, &src, Targets::new(targets), None, &tx).await,
         What::Mp4 { src, index } => {
             for s in index.pick(Targets::new(targets)) {
                 let bytes = read_range(app, &src, s.offset, u64::from(s.size)).await?;
@@ -204,10 +268,155 @@ pub async fn feed(
     }
 }
 
-fn flv_file(path: &std::path::Path, targets: Vec<i64>, tx: &mpsc::Sender<Keyframe>) -> Result<(), ReadError> {
+/// An FLV read by its index: the head for the AVC configuration, then each picked
+/// keyframe's tag alone. A keyframe is placed at its indexed time (the player's timeline:
+/// from the file's first media timestamp) plus its composition time. Where the index
+/// cannot serve (no sequence header before the first keyframe; a host that ignores
+/// Range), the file is streamed for what is still wanted.
+async fn flv_by_index(
+    app: &AppState,
+    src: &Src,
+    index: &KeyframeIndex,
+    targets: Vec<i64>,
+    tx: &mpsc::Sender<Keyframe>,
+) -> Result<(), ReadError> {
+    let mut targets = Targets::new(targets);
+    let config = match flv_config(app, src, index.offsets[0]).await? {
+        Got::Bytes(Some(c)) => c,
+        Got::Bytes(None) => return flv_stream(app, src, targets, None, tx).await,
+        Got::Whole(whole) => return flv_stream(app, src, targets, Some(whole), tx).await,
+    };
+    let (mut guess, mut read, mut damaged, mut last_error) = (FLV_TAG_GUESS, 0, 0, None);
+    for (i, (&time_ms, &offset)) in index.times_ms.iter().zip(&index.offsets).enumerate() {
+        if targets.done() {
+            break;
+        }
+        if !targets.wants(time_ms) {
+            continue;
+        }
+        // The tag ends before the next keyframe's: never read past that.
+        let room = index.offsets.get(i + 1).map_or(u64::MAX, |&next| next.saturating_sub(offset));
+        let mut bytes = match read_flv(app, src, offset, guess.min(room).max(TagHeader::LEN as u64)).await? {
+            Got::Bytes(b) => b,
+            Got::Whole(whole) => return flv_stream(app, src, targets, Some(whole), tx).await,
+        };
+        let header = TagHeader::parse(&bytes, offset)
+            .map_err(ReadError::media)?
+            .ok_or_else(|| ReadError::permanent(format!("the file ends inside the keyframe at {time_ms} ms")))?;
+        let len = TagHeader::LEN as u64 + u64::from(header.data_size);
+        if (bytes.len() as u64) < len {
+            let from = offset + bytes.len() as u64;
+            match read_flv(app, src, from, len - bytes.len() as u64).await? {
+                Got::Bytes(rest) => bytes.extend_from_slice(&rest),
+                Got::Whole(whole) => return flv_stream(app, src, targets, Some(whole), tx).await,
+            }
+        }
+        guess = len + len / 4 + 256;
+        read += 1;
+        match flv_keyframe_tag(&config, &bytes, offset) {
+            Ok(Some(kf)) => {
+                let time_ms = time_ms + (kf.time_ms - header.timestamp);
+                targets.take(time_ms);
+                if tx.send(Keyframe { time_ms, annexb: kf.annexb }).await.is_err() {
+                    return Ok(());
+                }
+            }
+            // No IDR slice: the next keyframe meets the target, as a streamed read does.
+            Ok(None) => {}
+            Err(e) if matches!(e.kind, relive_media::ErrorKind::UnsupportedCodec(_)) => {
+                return Err(ReadError::media(e));
+            }
+            Err(e) => {
+                tracing::debug!(time_ms, error = %e, "damaged FLV keyframe passed over");
+                damaged += 1;
+                last_error = Some(e.to_string());
+            }
+        }
+    }
+    match last_error {
+        Some(e) if damaged == read => Err(ReadError::permanent(format!("every keyframe read is damaged: {e}"))),
+        _ => Ok(()),
+    }
+}
+
+/// What a read by byte range got.
+enum Got<T> {
+    Bytes(T),
+    /// The host answered the Range request with the whole file (200): read it as a stream.
+    Whole(reqwest::Response),
+}
+
+/// The AVC configuration from an FLV's head: what comes before the first keyframe's tag
+/// (at `first`), 64 KiB of it, then the rest if the sequence header was not in those.
+/// `None`: none before the first keyframe (or the head is cut short): only a streamed
+/// read can tell.
+async fn flv_config(app: &AppState, src: &Src, first: u64) -> Result<Got<Option<AvcConfig>>, ReadError> {
+    let mut asked = FLV_HEAD.min(first);
+    let mut head = match read_flv(app, src, 0, asked).await? {
+        Got::Bytes(b) => b,
+        Got::Whole(whole) => return Ok(Got::Whole(whole)),
+    };
+    loop {
+        match flv_head(&head).map_err(ReadError::media)? {
+            FlvHead::Config(c) => return Ok(Got::Bytes(Some(c))),
+            FlvHead::NeedMore if head.len() as u64 == asked && asked < first && first <= MAX_FLV_HEAD => {
+                match read_flv(app, src, asked, first - asked).await? {
+                    Got::Bytes(more) => head.extend_from_slice(&more),
+                    Got::Whole(whole) => return Ok(Got::Whole(whole)),
+                }
+                asked = first;
+            }
+            FlvHead::NeedMore | FlvHead::KeyframeFirst => return Ok(Got::Bytes(None)),
+        }
+    }
+}
+
+/// Up to `len` bytes of an FLV from `from`; a remote host's 200 to the Range request is
+/// handed back to be streamed.
+async fn read_flv(app: &AppState, src: &Src, from: u64, len: u64) -> Result<Got<Vec<u8>>, ReadError> {
+    match src {
+        Src::Local(_) => read_range(app, src, from, len).await.map(Got::Bytes),
+        Src::Remote(url) => {
+            let resp = get(app, url, Some((from, len))).await?;
+            if resp.status() != StatusCode::PARTIAL_CONTENT {
+                tracing::debug!(url, status = %resp.status(), "the host ignores Range: the FLV is streamed");
+                return Ok(Got::Whole(resp));
+            }
+            body_up_to(resp, url, 0, len).await.map(Got::Bytes)
+        }
+    }
+}
+
+/// The FLV streamed from its start for `targets` (what is still wanted): read from the
+/// local file, or from `whole` (a response with the whole file) or a GET of it.
+async fn flv_stream(
+    app: &AppState,
+    src: &Src,
+    targets: Targets,
+    whole: Option<reqwest::Response>,
+    tx: &mpsc::Sender<Keyframe>,
+) -> Result<(), ReadError> {
+    match src {
+        Src::Local(path) => {
+            let (path, tx) = (path.clone(), tx.clone());
+            tokio::task::spawn_blocking(move || flv_file(&path, targets, &tx))
+                .await
+                .map_err(|e| ReadError::permanent(e.to_string()))?
+        }
+        Src::Remote(url) => {
+            let resp = match whole {
+                Some(r) => r,
+                None => get(app, url, None).await?,
+            };
+            flv_url(resp, url, targets, tx).await
+        }
+    }
+}
+
+fn flv_file(path: &std::path::Path, targets: Targets, tx: &mpsc::Sender<Keyframe>) -> Result<(), ReadError> {
     let mut f =
         std::fs::File::open(path).map_err(|e| ReadError::permanent(format!("cannot open the recording: {e}")))?;
-    let mut k = FlvKeyframes::new(Targets::new(targets));
+    let mut k = FlvKeyframes::new(targets);
     let mut buf = vec![0; CHUNK];
     loop {
         let n = f.read(&mut buf).map_err(|e| ReadError::permanent(format!("cannot read the recording: {e}")))?;
@@ -225,9 +434,13 @@ fn flv_file(path: &std::path::Path, targets: Vec<i64>, tx: &mpsc::Sender<Keyfram
     }
 }
 
-async fn flv_url(app: &AppState, url: &str, targets: Vec<i64>, tx: &mpsc::Sender<Keyframe>) -> Result<(), ReadError> {
-    let mut resp = get(app, url, None).await?;
-    let mut k = FlvKeyframes::new(Targets::new(targets));
+async fn flv_url(
+    mut resp: reqwest::Response,
+    url: &str,
+    targets: Targets,
+    tx: &mpsc::Sender<Keyframe>,
+) -> Result<(), ReadError> {
+    let mut k = FlvKeyframes::new(targets);
     loop {
         let chunk =
             resp.chunk().await.map_err(|e| ReadError::transient(format!("the download of {url} broke off: {e}")))?;
@@ -355,27 +568,30 @@ async fn read_range(app: &AppState, src: &Src, from: u64, len: u64) -> Result<Ve
             .map_err(|e| ReadError::permanent(e.to_string()))?
         }
         Src::Remote(url) => {
-            let mut resp = get(app, url, Some((from, len))).await?;
-            let mut skip = if resp.status() == StatusCode::PARTIAL_CONTENT { 0 } else { from };
-            let mut out = Vec::new();
-            while (out.len() as u64) < len {
-                let Some(chunk) = resp
-                    .chunk()
-                    .await
-                    .map_err(|e| ReadError::transient(format!("the download of {url} broke off: {e}")))?
-                else {
-                    break;
-                };
-                let mut c = &chunk[..];
-                let n = skip.min(c.len() as u64) as usize;
-                skip -= n as u64;
-                c = &c[n..];
-                let want = (len - out.len() as u64).min(c.len() as u64) as usize;
-                out.extend_from_slice(&c[..want]);
-            }
-            Ok(out)
+            let resp = get(app, url, Some((from, len))).await?;
+            let skip = if resp.status() == StatusCode::PARTIAL_CONTENT { 0 } else { from };
+            body_up_to(resp, url, skip, len).await
         }
     }
+}
+
+/// Up to `len` bytes of a response's body after its first `skip` bytes.
+async fn body_up_to(mut resp: reqwest::Response, url: &str, mut skip: u64, len: u64) -> Result<Vec<u8>, ReadError> {
+    let mut out = Vec::new();
+    while (out.len() as u64) < len {
+        let Some(chunk) =
+            resp.chunk().await.map_err(|e| ReadError::transient(format!("the download of {url} broke off: {e}")))?
+        else {
+            break;
+        };
+        let mut c = &chunk[..];
+        let n = skip.min(c.len() as u64) as usize;
+        skip -= n as u64;
+        c = &c[n..];
+        let want = (len - out.len() as u64).min(c.len() as u64) as usize;
+        out.extend_from_slice(&c[..want]);
+    }
+    Ok(out)
 }
 
 /// The whole `moov` box (header included): the top-level boxes walked from byte 0,
