@@ -10,24 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{ADMIN_TOKEN, CALLBACK_KEY, Server, now, session_recording};
+use common::{ADMIN_TOKEN, CALLBACK_KEY, Server, now, session_recording, test_pattern};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const PUBLIC: &str = "https://replay.example.com";
-
-/// ffmpeg's test picture and tone, H.264 (a keyframe a second) and AAC, into `out`.
-fn ffmpeg(seconds: &str, size: &str, extra: &[&str], out: &Path) {
-    let video = format!("testsrc2=size={size}:rate=25");
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", "sine"])
-        .args(["-t", seconds, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac"])
-        .args(extra)
-        .arg(out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg made {}", out.display());
-}
 
 /// The test media, made once per run: 6-second FLV, MP4 and HLS (2-second TS segments)
 /// of the same encoder settings; a 2-second MP4 of another picture size; a 20-second
@@ -37,14 +24,14 @@ fn media() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("relive-download-tests-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("hls")).unwrap();
-        ffmpeg("6", "320x180", &[], &dir.join("a.flv"));
-        ffmpeg("6", "320x180", &[], &dir.join("b.mp4"));
+        test_pattern("6", "320x180", &[], &dir.join("a.flv"));
+        test_pattern("6", "320x180", &[], &dir.join("b.mp4"));
         let pattern = dir.join("hls/seg%d.ts");
         let hls = ["-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-hls_segment_filename"];
-        ffmpeg("6", "320x180", &[&hls[..], &[pattern.to_str().unwrap()]].concat(), &dir.join("hls/index.m3u8"));
-        ffmpeg("2", "640x360", &[], &dir.join("wide.mp4"));
+        test_pattern("6", "320x180", &[&hls[..], &[pattern.to_str().unwrap()]].concat(), &dir.join("hls/index.m3u8"));
+        test_pattern("2", "640x360", &[], &dir.join("wide.mp4"));
         let busy = ["-preset", "ultrafast", "-b:v", "3M", "-minrate", "3M", "-maxrate", "3M", "-bufsize", "1M"];
-        ffmpeg("20", "640x360", &busy, &dir.join("long.flv"));
+        test_pattern("20", "640x360", &busy, &dir.join("long.flv"));
         dir
     })
 }

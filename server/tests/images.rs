@@ -11,7 +11,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -25,23 +24,16 @@ const SECS: f64 = 60.0;
 
 /// One 60-second recording into `out`: H.264 (a keyframe a second, 320 × 180) and AAC.
 fn ffmpeg(extra: &[&str], out: &Path) {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-loglevel", "error", "-y"]);
-    for c in COLOURS {
-        let colour = format!("color=c=0x{:02x}{:02x}{:02x}:s=320x180:r=25:d=10", c[0], c[1], c[2]);
-        cmd.args(["-f", "lavfi", "-i", &colour]);
-    }
-    cmd.args(["-f", "lavfi", "-i", "sine=duration=60"]);
+    let colours: Vec<String> =
+        COLOURS.iter().map(|c| format!("color=c=0x{:02x}{:02x}{:02x}:s=320x180:r=25:d=10", c[0], c[1], c[2])).collect();
     let concat: String = (0..COLOURS.len()).map(|i| format!("[{i}:v]")).collect::<String>()
         + &format!("concat=n={}:v=1:a=0[v]", COLOURS.len());
-    let status = cmd
-        .args(["-filter_complex", &concat, "-map", "[v]", "-map", &format!("{}:a", COLOURS.len())])
-        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac", "-t", "60"])
-        .args(extra)
-        .arg(out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg made {}", out.display());
+    let audio = format!("{}:a", COLOURS.len());
+    let mut args: Vec<&str> = colours.iter().flat_map(|c| ["-f", "lavfi", "-i", c.as_str()]).collect();
+    args.extend(["-f", "lavfi", "-i", "sine=duration=60", "-filter_complex", &concat, "-map", "[v]", "-map", &audio]);
+    args.extend(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac", "-t", "60"]);
+    args.extend(extra);
+    common::ffmpeg(&args, out);
 }
 
 /// The test media, made once per run.

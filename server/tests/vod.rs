@@ -202,30 +202,22 @@ fn answer(cdn: &Cdn, method: &Method, path: &str, query: &str, headers: &HeaderM
 
 // ---- media -----------------------------------------------------------------------------------
 
-/// ffmpeg's test picture and tone, H.264 (a keyframe a second) and AAC, into `out`.
-fn ffmpeg(seconds: &str, extra: &[&str], out: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25"])
-        .args(["-f", "lavfi", "-i", "sine", "-t", seconds, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25"])
-        .args(["-c:a", "aac"])
-        .args(extra)
-        .arg(out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg made {}", out.display());
-}
-
 /// 6-second FLV, MP4 and HLS (three 2-second TS segments), made once per run.
 fn media() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("relive-vod-tests-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("hls")).unwrap();
-        ffmpeg("6", &[], &dir.join("a.flv"));
-        ffmpeg("6", &["-movflags", "+faststart"], &dir.join("b.mp4"));
+        common::test_pattern("6", "320x180", &[], &dir.join("a.flv"));
+        common::test_pattern("6", "320x180", &["-movflags", "+faststart"], &dir.join("b.mp4"));
         let pattern = dir.join("hls/seg%d.ts");
         let hls = ["-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-hls_segment_filename"];
-        ffmpeg("6", &[&hls[..], &[pattern.to_str().unwrap()]].concat(), &dir.join("hls/index.m3u8"));
+        common::test_pattern(
+            "6",
+            "320x180",
+            &[&hls[..], &[pattern.to_str().unwrap()]].concat(),
+            &dir.join("hls/index.m3u8"),
+        );
         dir
     })
 }

@@ -191,3 +191,24 @@ pub fn write_file(path: &Path, bytes: &[u8]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
+
+/// Runs ffmpeg (quiet, overwriting) with `args` then `out`; the test fails if it does.
+pub fn ffmpeg(args: &[&str], out: &Path) {
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(out)
+        .status()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    assert!(status.success(), "ffmpeg made {}", out.display());
+}
+
+/// `seconds` of ffmpeg's test picture (`size`) and tone, H.264 (a keyframe a second,
+/// yuv420p) and AAC, then `extra`, into `out`.
+pub fn test_pattern(seconds: &str, size: &str, extra: &[&str], out: &Path) {
+    let video = format!("testsrc2=size={size}:rate=25");
+    let mut args = vec!["-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", "sine", "-t", seconds];
+    args.extend(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac"]);
+    args.extend(extra);
+    ffmpeg(&args, out);
+}
