@@ -26,6 +26,8 @@ pub mod pages;
 pub mod paging;
 pub mod router;
 pub mod storyboard;
+#[cfg(test)]
+mod testing;
 
 use leptos::prelude::*;
 

@@ -272,47 +272,10 @@ pub fn PartsList(parts: Vec<ReplayPart>, gaps: Vec<ReplayGap>) -> impl IntoView 
 mod tests {
     use super::*;
 
-    fn part(id: i64, offset: f64, duration: f64) -> ReplayPart {
-        ReplayPart {
-            id,
-            format: ReplayFormat::Flv,
-            url: format!("/media/{id}.flv"),
-            offset_secs: offset,
-            duration_secs: duration,
-            size_bytes: 1,
-            start_time: 0,
-            end_time: 0,
-            keyframes_url: None,
-            codecs: None,
-            url_expires_at: None,
-            gone_at: None,
-        }
-    }
+    use crate::testing::replay;
 
-    fn replay(status: ReplayStatus, parts: Vec<ReplayPart>) -> Replay {
-        Replay {
-            id: 1,
-            streamer_id: "x".into(),
-            title: "t".into(),
-            title_is_default: false,
-            format: ReplayFormat::Flv,
-            formats: Vec::new(),
-            url: String::new(),
-            start_time: 0,
-            end_time: 0,
-            duration_secs: parts.iter().map(|p| p.duration_secs).sum(),
-            size_bytes: 0,
-            status,
-            failure: None,
-            codecs: None,
-            width: None,
-            height: None,
-            parts,
-            gaps: Vec::new(),
-            poster_url: None,
-            storyboard_url: None,
-            gone_at: None,
-        }
+    fn part(id: i64, offset: f64, duration: f64) -> ReplayPart {
+        crate::testing::part(id, ReplayFormat::Flv, offset, duration)
     }
 
     #[test]

@@ -290,6 +290,7 @@ fn part_source(p: &ReplayPart) -> Option<PartSource> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::part;
 
     fn sequence() -> Sequence {
         let part =
@@ -328,23 +329,6 @@ mod tests {
         assert_eq!(s.index(), 2);
     }
 
-    fn part(id: i64, format: ReplayFormat, offset: f64, duration: f64) -> ReplayPart {
-        ReplayPart {
-            id,
-            format,
-            url: format!("/media/{id}"),
-            offset_secs: offset,
-            duration_secs: duration,
-            size_bytes: 1,
-            start_time: 0,
-            end_time: 0,
-            keyframes_url: None,
-            codecs: None,
-            url_expires_at: None,
-            gone_at: None,
-        }
-    }
-
     #[test]
     fn without_mse_a_part_plays_as_the_browser_can() {
         assert_eq!(
@@ -370,26 +354,13 @@ mod tests {
         let replay = |parts: Vec<ReplayPart>| Replay {
             id: 3,
             streamer_id: "mei".into(),
-            title: String::new(),
             title_is_default: true,
             format: ReplayFormat::Mp4,
-            formats: Vec::new(),
             url: "/media/legacy?sign=x".into(),
-            start_time: 0,
-            end_time: 0,
             duration_secs: 2.0,
-            size_bytes: 1,
-            status: relive_api::ReplayStatus::Ready,
-            failure: None,
-            codecs: None,
-            width: None,
-            height: None,
-            parts,
-            gaps: Vec::new(),
-            poster_url: None,
-            storyboard_url: None,
-            gone_at: None,
+            ..crate::testing::replay(relive_api::ReplayStatus::Ready, parts)
         };
+
         // A broadcast that grew meanwhile: the part is found by its id, not its place.
         let grown = replay(vec![signed(5, ReplayFormat::Mp4), signed(8, ReplayFormat::Mp4)]);
         assert_eq!(fresh_url(&grown, 8), Some(PartUrl { url: "/media/8".into(), expires_at: Some(1008) }));
