@@ -8,11 +8,10 @@ use super::{Targets, annexb};
 use crate::codec::AvcConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::mp4::TrackConfig;
-use crate::mp4::demux::first_entry;
 use crate::mp4::demux::table::SampleTable;
+use crate::mp4::demux::{first_entry, open_moov};
 use crate::mp4::init::{codec_name, entry_config};
-use crate::mp4::probe::{Hdlr, Mvhd};
-use crate::mp4::read::Boxes;
+use crate::mp4::probe::Hdlr;
 
 /// One video keyframe: its presentation time and where its bytes are in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,12 +53,7 @@ impl Mp4Keyframes {
     /// Reads the `moov` box (header included). Offsets in errors count from its first
     /// byte: tables that contradict each other, a sample entry of another codec.
     pub fn from_moov(moov: &[u8]) -> Result<Mp4Keyframes> {
-        let moov = Boxes::new(moov, 0)
-            .next()
-            .transpose()?
-            .filter(|b| b.kind == b"moov")
-            .ok_or(Error::new(0, ErrorKind::BadBox("not a moov box")))?;
-        let mvhd = Mvhd::parse(&moov.require(b"mvhd", "moov without mvhd")?)?;
+        let (moov, mvhd) = open_moov(moov)?;
         for trak in moov.children() {
             let trak = trak?;
             if trak.kind != b"trak" {

@@ -21,8 +21,8 @@ pub(crate) mod testing;
 mod tests;
 
 pub use locate::{MoovLocation, locate_moov};
-pub(crate) use remuxer::first_entry;
 pub use remuxer::{AUDIO_SEEK_INTERVAL_MS, Mp4Remuxer};
+pub(crate) use remuxer::{first_entry, open_moov};
 pub use table::MAX_SAMPLES;
 
 use crate::error::{Error, ErrorKind, Result};

@@ -135,12 +135,7 @@ impl Mp4Remuxer {
     /// first audio track (`soun`) with samples; other tracks (text, timecode, hint) are
     /// left out.
     pub fn new(moov: &[u8]) -> Result<Self> {
-        let moov = Boxes::new(moov, 0)
-            .next()
-            .transpose()?
-            .filter(|b| b.kind == b"moov")
-            .ok_or(Error::new(0, ErrorKind::BadBox("not a moov box")))?;
-        let mvhd = Mvhd::parse(&moov.require(b"mvhd", "moov without mvhd")?)?;
+        let (moov, mvhd) = open_moov(moov)?;
         let mut tracks: [Option<TrackState>; 2] = [None, None];
         for trak in moov.children() {
             let trak = trak?;
@@ -439,6 +434,17 @@ impl Mp4Remuxer {
         let parts = [video, audio].map(|t| t.as_mut().map(|t| (&t.track, &mut t.ready)));
         self.out.extend(due_media(parts, &mut self.sequence, &mut self.media_sent, end));
     }
+}
+
+/// The `moov` box at the start of `bytes` and its `mvhd` (`crate::frames` reads them too).
+pub(crate) fn open_moov(bytes: &[u8]) -> Result<(Mp4Box<'_>, Mvhd)> {
+    let moov = Boxes::new(bytes, 0)
+        .next()
+        .transpose()?
+        .filter(|b| b.kind == b"moov")
+        .ok_or(Error::new(0, ErrorKind::BadBox("not a moov box")))?;
+    let mvhd = Mvhd::parse(&moov.require(b"mvhd", "moov without mvhd")?)?;
+    Ok((moov, mvhd))
 }
 
 /// The first sample entry in `mdia`'s `stsd` (`crate::frames` reads it too).
