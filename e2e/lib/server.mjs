@@ -54,6 +54,22 @@ export async function startServer({ demo = false, args = [] } = {}) {
         start_time: start, end_time: start + duration, duration, file_size: size, video_url: url,
       });
     },
+    /** The streamer's replays (the first page), or [] while the streamer is unknown. */
+    async replays(streamer) {
+      const r = await fetch(`${base}/api/v1/streamers/${encodeURIComponent(streamer)}/replays`);
+      return r.status === 200 ? (await r.json()).items : [];
+    },
+    /** Polls the streamer's replays until `done(items)` holds (or `timeout` ms pass); returns the last list. */
+    async untilReplays(streamer, done, timeout = 30000) {
+      const deadline = Date.now() + timeout;
+      let items = [];
+      while (Date.now() < deadline) {
+        items = await this.replays(streamer);
+        if (done(items)) return items;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return items;
+    },
     async admin(method, path, body) {
       const r = await fetch(`${base}${path}`, {
         method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },

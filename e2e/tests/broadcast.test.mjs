@@ -25,22 +25,8 @@ const STALLS = `(() => {
 
 const push = (stream, inputs) => nginx.push(stream, inputs);
 
-async function replays(streamer) {
-  const r = await fetch(`${server.base}/api/v1/streamers/${encodeURIComponent(streamer)}/replays`);
-  return r.status === 200 ? (await r.json()).items : [];
-}
-
-/** Polls the streamer's replays until `done(items)` holds; returns the last list. */
-async function until(streamer, done, timeout = 30000) {
-  const deadline = Date.now() + timeout;
-  let items = [];
-  while (Date.now() < deadline) {
-    items = await replays(streamer);
-    if (done(items)) return items;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return items;
-}
+const replays = (streamer) => server.replays(streamer);
+const until = (streamer, done, timeout) => server.untilReplays(streamer, done, timeout);
 
 before(async () => {
   server = await startServer({ args: ['--hook-secret', SECRET, '--broadcast-gap', String(GAP)] });

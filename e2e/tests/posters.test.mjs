@@ -18,23 +18,8 @@ const BLOCKS = ['white', 'red', 'lime', 'blue', 'red'];
 let server, nginx;
 const found = {};
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function replays(streamer) {
-  const r = await fetch(`${server.base}/api/v1/streamers/${encodeURIComponent(streamer)}/replays`);
-  return r.status === 200 ? (await r.json()).items : [];
-}
-
-async function until(streamer, done, timeout = 60000) {
-  const deadline = Date.now() + timeout;
-  let items = [];
-  while (Date.now() < deadline) {
-    items = await replays(streamer);
-    if (done(items)) return items;
-    await sleep(300);
-  }
-  return items;
-}
+const until = (streamer, done, timeout = 60000) => server.untilReplays(streamer, done, timeout);
 
 /** WebVTT cues as [{ start, end, text }] (seconds). */
 function parseVtt(text) {

@@ -11,10 +11,7 @@ let server, nginx, recorded;
 
 const push = (stream, seconds) => nginx.push(stream, pattern(seconds));
 
-async function replays(streamer) {
-  const r = await fetch(`${server.base}/api/v1/streamers/${streamer}/replays`);
-  return r.status === 200 ? (await r.json()).items : [];
-}
+const replays = (streamer) => server.replays(streamer);
 
 before(async () => {
   server = await startServer({ args: ['--hook-secret', SECRET] });
