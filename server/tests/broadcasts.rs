@@ -156,16 +156,7 @@ async fn recording_statuses_apply_in_seq_order_and_malformed_ones_store_nothing(
 }
 
 async fn nginx(s: &Server, form: &[(&str, &str)]) -> u16 {
-    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-    let r = s
-        .http
-        .post(s.url("/hooks/nginx-rtmp"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    r.status().as_u16()
+    s.post_form("/hooks/nginx-rtmp", form).await.0
 }
 
 /// nginx-rtmp splits one publish into several files (`record_interval`): each

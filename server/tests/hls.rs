@@ -155,19 +155,11 @@ fn copy_demo_hls(s: &Server, folder: &str) -> Vec<u8> {
 }
 
 async fn nginx_record_done(s: &Server, name: &str, path: &str) -> (u16, Value) {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("call", "record_done"), ("name", name), ("path", path)])
-        .finish();
-    let r = s
-        .http
-        .post(s.url(&format!("/hooks/nginx-rtmp?secret={SECRET}")))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    s.post_form(
+        &format!("/hooks/nginx-rtmp?secret={SECRET}"),
+        &[("call", "record_done"), ("name", name), ("path", path)],
+    )
+    .await
 }
 
 #[tokio::test]

@@ -71,16 +71,11 @@ fn server() -> Server {
 }
 
 async fn nginx_record_done(s: &Server, name: &str, path: &Path) {
-    let body = format!("call=record_done&app=live&name={name}&path={}", path.display()).replace('/', "%2F");
-    let r = s
-        .http
-        .post(s.url("/hooks/nginx-rtmp"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let path = path.display().to_string();
+    let (status, body) = s
+        .post_form("/hooks/nginx-rtmp", &[("call", "record_done"), ("app", "live"), ("name", name), ("path", &path)])
+        .await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// The streamer's one replay once `done` says so (the images job runs behind).

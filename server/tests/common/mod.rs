@@ -91,6 +91,20 @@ impl Server {
         status_json(r).await
     }
 
+    /// A form POST (`application/x-www-form-urlencoded`, as nginx-rtmp's hooks send).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let r = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        status_json(r).await
+    }
+
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
         let r =
             self.http.post(self.url(path)).header("content-type", "application/json").body(body).send().await.unwrap();
