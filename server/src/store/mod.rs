@@ -289,6 +289,11 @@ impl Store {
         on_backend!(self, db => db.part(id).await)
     }
 
+    /// Whether the database answers a trivial query now (readiness: `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_backend!(self, db => db.ping().await)
+    }
+
     /// Whether every committed row is intact (SQLite: `PRAGMA integrity_check`).
     pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
         on_backend!(self, db => db.integrity_ok().await)

@@ -181,6 +181,10 @@ impl SqliteStore {
         self.readers.read(move |c| sql::part(c, id)).await
     }
 
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.readers.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?)).await
+    }
+
     pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
         self.readers.read(sql::integrity_ok).await
     }
