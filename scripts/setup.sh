@@ -21,6 +21,11 @@ missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# postgresql + postgresql-client: the PostgreSQL backend's tests (scripts/with-postgres.sh
+# starts a throwaway PostgreSQL 15 cluster from its binaries). Checked by the binary, not the
+# package name, so a cluster installed some other way counts.
+pg_installed=1
+[ -x /usr/lib/postgresql/15/bin/initdb ] || { pg_installed=; missing+=(postgresql postgresql-client); }
 if ((${#missing[@]})); then
   say "apt-get install ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -28,6 +33,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian enables the nginx service on install; our tests start their own instance.
   $SUDO systemctl disable --now nginx >/dev/null 2>&1 || $SUDO service nginx stop >/dev/null 2>&1 || true
+  # Likewise postgresql's own cluster: tests start theirs (scripts/with-postgres.sh).
+  if [ -z "$pg_installed" ]; then
+    $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true
+  fi
 fi
 
 # --- Rust: wasm target, trunk, wasm-bindgen ---------------------------------
