@@ -95,6 +95,14 @@ pub struct Config {
     #[arg(long, env = "RELIVE_HOOK_RATE_LIMIT", default_value_t = 200)]
     pub hook_rate_limit: u32,
 
+    /// A reverse proxy or load balancer in front of this server (an IP, or a CIDR
+    /// range such as `10.0.0.0/8`); repeat the flag, or separate with commas in the
+    /// variable. A request whose TCP peer is one of these is taken to come from the
+    /// right-most address in its `X-Forwarded-For` that is not; from any other peer the
+    /// header is ignored. Unset: the TCP peer is always the client.
+    #[arg(long, env = "RELIVE_TRUSTED_PROXY", value_delimiter = ',', value_name = "IP or CIDR")]
+    pub trusted_proxy: Vec<crate::security::IpRange>,
+
     /// Seconds an SRS HLS recording stays open after `on_unpublish` before it is closed
     /// into a replay: SRS sends the last segment's `on_hls` concurrently with it.
     #[arg(long, env = "RELIVE_SRS_HLS_GRACE", default_value_t = 5)]

@@ -94,3 +94,31 @@ async fn a_client_too_slow_with_its_headers_is_cut_off() {
     // Others were served all along.
     assert_eq!(s.get("/healthz").await.0, 200);
 }
+
+/// Sends hook calls as `client` (an `X-Forwarded-For`) until the first 429; how many passed.
+async fn calls_until_limited(s: &Server, client: &str) -> usize {
+    let p = signed(recording("xff", "f", common::now(), 10));
+    for passed in 0..100 {
+        let r = s.http.post(s.url("/hooks/tencent")).header("x-forwarded-for", client).json(&p).send().await.unwrap();
+        if r.status() == 429 {
+            return passed;
+        }
+    }
+    100
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket() {
+    let limit = ["--tencent-callback-key", common::CALLBACK_KEY, "--hook-rate-limit", "1"];
+    let s = Server::start_with(&[&limit[..], &["--trusted-proxy", "127.0.0.1"]].concat());
+    assert_eq!(calls_until_limited(&s, "198.51.100.1").await, 10, "a burst of ten seconds' worth");
+    // Another client behind the same proxy is not held back by the first…
+    assert_eq!(calls_until_limited(&s, "203.0.113.7, 127.0.0.1").await, 10);
+    // …and the first is still limited, whatever it claims left of the proxy's entry.
+    assert_eq!(calls_until_limited(&s, "203.0.113.99, 198.51.100.1").await, 0);
+
+    // Without the flag the header is anyone's to send, and is ignored: one bucket.
+    let s = Server::start_with(&limit);
+    assert_eq!(calls_until_limited(&s, "198.51.100.1").await, 10);
+    assert_eq!(calls_until_limited(&s, "203.0.113.7").await, 0);
+}
