@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
     }
     plan.sort_unstable();
 
-    let store = Store::open(&DbUrl::Sqlite(db.clone()))?;
+    let store = Store::open(&DbUrl::Sqlite(db.clone())).await?;
     let started = Instant::now();
     let mut done = 0u64;
     let mut stored = 0u64;

@@ -129,8 +129,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.admin_token.as_deref().is_none_or(str::is_empty) {
         tracing::info!("no --admin-token: the admin API is closed");
     }
-    let store =
-        Store::open_with(&config.db, config.grouping()).with_context(|| format!("opening database {}", config.db))?;
+    let store = Store::open_with(&config.db, config.grouping())
+        .await
+        .with_context(|| format!("opening database {}", config.db))?;
     if config.demo {
         demo::seed(&store, &config.media_dir).await.context("seeding demo data")?;
     }

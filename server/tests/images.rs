@@ -388,21 +388,15 @@ async fn tencent_screenshots_give_a_replay_its_poster_and_storyboard() {
     let times: Vec<(i64, i64)> = cues.iter().map(|c| (c.0, c.1)).collect();
     assert_eq!(times, [(0, 20_000), (20_000, 30_000), (30_000, 40_000), (40_000, 50_000), (50_000, 60_000)]);
     // The part has screenshots: the job made nothing of its own (its file does not exist).
-    let db = rusqlite::Connection::open(s.path("relive.db")).unwrap();
-    let state: String = wait_for_state(&db, r["parts"][0]["id"].as_i64().unwrap()).await;
+    let state: String = wait_for_state(&s.db, r["parts"][0]["id"].as_i64().unwrap()).await;
     assert_eq!(state, "none");
 }
 
-async fn wait_for_state(db: &rusqlite::Connection, part: i64) -> String {
+async fn wait_for_state(db: &common::TestDb, part: i64) -> String {
     for _ in 0..600 {
         let state = db
-            .query_row(
-                "SELECT state || ':' || COALESCE(error, '') FROM part_images WHERE replay_id = ?1",
-                [part],
-                |r| r.get::<_, String>(0),
-            )
-            .ok();
-        if let Some(s) = state {
+            .strings(&format!("SELECT state || ':' || COALESCE(error, '') FROM part_images WHERE replay_id = {part}"));
+        if let Some(s) = state.into_iter().next() {
             return s.trim_end_matches(':').to_string();
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -429,8 +423,7 @@ async fn a_corrupt_flv_is_a_stored_failure() {
     assert_eq!(s.tencent(p).await.0, 200);
     let (_, page) = s.get("/api/v1/streamers/junk/replays").await;
     let part = page["items"][0]["parts"][0]["id"].as_i64().unwrap();
-    let db = rusqlite::Connection::open(s.path("relive.db")).unwrap();
-    let state = wait_for_state(&db, part).await;
+    let state = wait_for_state(&s.db, part).await;
     assert!(state.starts_with("failed:"), "{state}");
     let (_, page) = s.get("/api/v1/streamers/junk/replays").await;
     assert!(page["items"][0].get("poster_url").is_none(), "{page}");

@@ -2,7 +2,7 @@
 //! made of each part (or why it could not), Tencent's screenshots (event 200), and the
 //! reads that put them on replays — one query for a whole page of broadcasts.
 
-use super::{Backend, ReplayRow, Store, StoreError};
+use super::{ReplayRow, Store, StoreError, queries, unix_now};
 
 /// Where a part's images stand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,23 +156,17 @@ impl Store {
     /// Keeps what the images job made of a part (replacing an earlier try's), counting
     /// the tries.
     pub async fn save_part_images(&self, images: PartImages) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => db.save_part_images(images).await,
-        }
+        self.write(move |c| queries::images::save_part_images(c, &images)).await
     }
 
     /// Stores a screenshot once per (stream, URL): false for a repeat.
     pub async fn record_screenshot(&self, s: NewScreenshot) -> Result<bool, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => db.record_screenshot(s).await,
-        }
+        self.write(move |c| queries::images::record_screenshot(c, &s, unix_now())).await
     }
 
     /// What the images job left for these parts (those it has not looked at are absent).
     pub async fn part_images(&self, parts: Vec<i64>) -> Result<Vec<PartImages>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => db.part_images(parts).await,
-        }
+        self.read(move |c| queries::images::part_images(c, &parts)).await
     }
 
     /// A stream's good screenshots taken from `from` to `to` (inclusive), by time; at
@@ -184,17 +178,13 @@ impl Store {
         to: i64,
         limit: u32,
     ) -> Result<Vec<Screenshot>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => db.screenshots(streamer_id, from, to, limit).await,
-        }
+        self.read(move |c| queries::images::screenshots(c, &streamer_id, from, to, limit)).await
     }
 
     /// The pictures of a page of broadcasts, in one read whatever the page's size: the
     /// parts' posters and tiles, and each broadcast's first good screenshot.
     pub async fn pictures(&self, queries: Vec<PictureQuery>) -> Result<Vec<(i64, Pictures)>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => db.pictures(queries).await,
-        }
+        self.read(move |c| queries::images::pictures(c, &queries)).await
     }
 
     /// Parts that need images, newest first, with ids below `before`: on the timeline,
@@ -206,8 +196,6 @@ impl Store {
         limit: u32,
         max_attempts: u32,
     ) -> Result<Vec<ReplayRow>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => db.parts_needing_images(before, limit, max_attempts).await,
-        }
+        self.read(move |c| queries::images::parts_needing_images(c, before, limit, max_attempts)).await
     }
 }

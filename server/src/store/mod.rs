@@ -1,10 +1,11 @@
 //! The database, behind one facade: [`Store`].
 //!
 //! Callers speak in the values of [`model`] (`NewReplay`, `LiveEvent`, `RecordStatus`,
-//! keys for pages) and get those values back (`BroadcastRow` with its parts, `ReplayRow`); nothing outside this module sees a connection, a statement or a
-//! database's error type. SQLite ([`sqlite`]) is the one backend today; a second one
-//! (PostgreSQL) is a new variant of `Backend` that keeps the contract below — handlers do
-//! not change.
+//! keys for pages) and get those values back (`BroadcastRow` with its parts,
+//! `ReplayRow`); nothing outside this module sees a connection, a statement or a
+//! database's error type. SQLite ([`sqlite`]) is the default backend, PostgreSQL
+//! ([`postgres`]) the one for several instances. Both run the same statements and rules ([`queries`], through
+//! [`db`]): a backend only keeps connections and transactions.
 //!
 //! # The durability contract
 //! Every write method returns `Ok` only once what it wrote is committed to disk: callers
@@ -19,15 +20,19 @@
 //! broadcasts it bridges are merged, the status moves. Parts and broadcasts share one id
 //! space, and any id a broadcast ever had (its own, a merged one's, a part's) finds it.
 
+pub mod db;
 mod gone;
 mod images;
 mod model;
+pub mod postgres;
+mod queries;
 pub mod sqlite;
 
 use std::path::PathBuf;
 
 use relive_api::{KeyframeIndex, Streamer, StreamerUpdate};
 
+use self::db::Db;
 pub use gone::{FileCheck, PartGone};
 pub use images::{
     ImagesState, MIN_GOOD_SCREENSHOT_BYTES, NewScreenshot, PartImages, PictureQuery, Pictures, Screenshot, Storyboard,
@@ -48,10 +53,11 @@ pub enum StoreError {
 }
 
 /// Which database `--db` names: `sqlite:path` or a plain path (SQLite, created with its
-/// folder when missing). `postgres://` is refused by name until that backend lands.
+/// folder when missing), or `postgres://…` (PostgreSQL; `?host=/dir` for a socket folder).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DbUrl {
     Sqlite(PathBuf),
+    Postgres(String),
 }
 
 impl DbUrl {
@@ -67,12 +73,15 @@ impl DbUrl {
             };
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Err("PostgreSQL is not supported yet: use a SQLite file (sqlite:path)".into());
+            return s
+                .parse::<tokio_postgres::Config>()
+                .map(|_| DbUrl::Postgres(s.to_string()))
+                .map_err(|e| format!("bad PostgreSQL URL: {e}"));
         }
         match s.split_once("://") {
-            Some((scheme, _)) if !scheme.contains(['/', '\\']) => {
-                Err(format!("unknown database scheme `{scheme}://`: use sqlite:path or a file path"))
-            }
+            Some((scheme, _)) if !scheme.contains(['/', '\\']) => Err(format!(
+                "unknown database scheme `{scheme}://`: use sqlite:path, a file path or postgres://user@host/db"
+            )),
             _ => Ok(DbUrl::Sqlite(s.into())),
         }
     }
@@ -82,6 +91,14 @@ impl std::fmt::Display for DbUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DbUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            // Never a password in a log line.
+            DbUrl::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut u) if u.password().is_some() => {
+                    let _ = u.set_password(Some("***"));
+                    write!(f, "{u}")
+                }
+                _ => write!(f, "{url}"),
+            },
         }
     }
 }
@@ -90,33 +107,57 @@ impl std::fmt::Display for DbUrl {
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    grouping: Grouping,
 }
 
+/// Where the statements of [`queries`] run: each backend only keeps connections and
+/// transactions.
 #[derive(Clone)]
 enum Backend {
     Sqlite(sqlite::SqliteStore),
-}
-
-/// Calls the same method on whichever backend this is.
-macro_rules! on_backend {
-    ($self:ident, $db:ident => $call:expr) => {
-        match &$self.backend {
-            Backend::Sqlite($db) => $call,
-        }
-    };
+    Postgres(postgres::PgStore),
 }
 
 impl Store {
     /// Opens (creating if needed) the database, applies migrations and gets it ready.
     /// Groups with the default gap and settle time.
-    pub fn open(url: &DbUrl) -> Result<Store, StoreError> {
-        Store::open_with(url, Grouping::default())
+    pub async fn open(url: &DbUrl) -> Result<Store, StoreError> {
+        Store::open_with(url, Grouping::default()).await
     }
 
     /// Opens the database with how recordings are grouped into broadcasts.
-    pub fn open_with(url: &DbUrl, grouping: Grouping) -> Result<Store, StoreError> {
-        match url {
-            DbUrl::Sqlite(path) => Ok(Store { backend: Backend::Sqlite(sqlite::SqliteStore::open(path, grouping)?) }),
+    pub async fn open_with(url: &DbUrl, grouping: Grouping) -> Result<Store, StoreError> {
+        let backend = match url {
+            DbUrl::Sqlite(path) => Backend::Sqlite(sqlite::SqliteStore::open(path)?),
+            DbUrl::Postgres(url) => Backend::Postgres(postgres::PgStore::open(url).await?),
+        };
+        Ok(Store { backend, grouping })
+    }
+
+    /// Runs `f` in a write transaction; `Ok` once it committed. `f` may run more than once
+    /// (PostgreSQL retries a transaction that lost a serialization conflict), so it only
+    /// writes through the database.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&Db) -> Result<T, StoreError> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite(s) => s.write(f).await,
+            Backend::Postgres(p) => p.write(f).await,
+        }
+    }
+
+    /// Runs `f` on a consistent view of the database.
+    async fn read<T, E, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        E: Into<StoreError>,
+        F: FnOnce(&Db) -> Result<T, E> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite(s) => s.read(f).await,
+            Backend::Postgres(p) => p.read(f).await,
         }
     }
 
@@ -127,79 +168,86 @@ impl Store {
     /// source_file_id) is a `Duplicate`, even if the part was deleted since. Creates the
     /// streamer, with a default profile, if the stream id is new.
     pub async fn record_replay(&self, r: NewReplay) -> Result<Ingest, StoreError> {
-        on_backend!(self, db => db.record_replay(r).await)
+        let g = self.grouping;
+        self.write(move |c| queries::broadcasts::record_part(c, &r, &g, unix_now())).await
     }
 
     /// Applies a live event: the streamer's `live` if the event is newer than the last one
     /// applied to that streamer, and the start or end of a broadcast (made, reopened,
     /// ended) as `crate::ingest::broadcast` says.
     pub async fn apply_live_event(&self, e: LiveEvent) -> Result<LiveApplied, StoreError> {
-        on_backend!(self, db => db.apply_live_event(e).await)
+        let g = self.grouping;
+        self.write(move |c| queries::broadcasts::apply_live_event(c, &e, &g, unix_now())).await
     }
 
     /// Applies Tencent's recording status (event 332) to its broadcast, unless the
     /// session had an event of a later `seq` already (`Stale`).
     pub async fn apply_record_status(&self, s: RecordStatus) -> Result<BroadcastChange, StoreError> {
-        on_backend!(self, db => db.apply_record_status(s).await)
+        let g = self.grouping;
+        self.write(move |c| queries::broadcasts::apply_record_status(c, &s, &g, unix_now())).await
     }
 
     /// Moves `processing` broadcasts that are due to `ready`, and removes those that no
     /// file came for within the settle time (`now`: Unix seconds).
     pub async fn promote_broadcasts(&self, now: i64) -> Result<Promoted, StoreError> {
-        on_backend!(self, db => db.promote_broadcasts(now).await)
+        let g = self.grouping;
+        self.write(move |c| queries::broadcasts::promote(c, &g, now)).await
     }
 
     /// Creates or replaces a streamer's profile (fields already validated).
     pub async fn put_streamer(&self, id: String, u: StreamerUpdate) -> Result<(), StoreError> {
-        on_backend!(self, db => db.put_streamer(id, u).await)
+        self.write(move |c| queries::put_streamer(c, &id, &u)).await
     }
 
     /// Changes the title or visibility of the broadcast any of its ids names. Returns
     /// false if there is no such broadcast.
     pub async fn change_broadcast(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
-        on_backend!(self, db => db.change_broadcast(id, ch).await)
+        self.write(move |c| queries::change_broadcast(c, id, ch.clone())).await
     }
 
     /// Removes a broadcast (any of its ids) and its parts from every read. The rows stay
     /// (as tombstones) so that a late retry of a callback is recognised as a duplicate
     /// instead of bringing a part back.
     pub async fn delete_broadcast(&self, id: i64) -> Result<bool, StoreError> {
-        on_backend!(self, db => db.delete_broadcast(id).await)
+        self.write(move |c| queries::broadcasts::delete_broadcast(c, id, unix_now())).await
     }
 
     /// Removes one part of the broadcast `id` names; without parts left, the broadcast too.
     pub async fn delete_part(&self, id: i64, part_id: i64) -> Result<PartDeleted, StoreError> {
-        on_backend!(self, db => db.delete_part(id, part_id).await)
+        let g = self.grouping;
+        self.write(move |c| queries::broadcasts::delete_part(c, id, part_id, &g, unix_now())).await
     }
 
     /// Keeps a part's keyframe index (or why there is none). A part whose duration
     /// was unknown takes the index's.
     pub async fn save_keyframe_index(&self, id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
-        on_backend!(self, db => db.save_keyframe_index(id, index).await)
+        let g = self.grouping;
+        self.write(move |c| queries::save_keyframe_index(c, id, &index, &g)).await
     }
 
     /// Sets the duration of a replay whose duration is unknown (0), e.g. from its HLS
     /// playlist. Returns whether it did (false: no such replay, or it had a duration).
     pub async fn set_replay_duration(&self, id: i64, duration_ms: u64) -> Result<bool, StoreError> {
-        on_backend!(self, db => db.set_replay_duration(id, duration_ms).await)
+        let g = self.grouping;
+        self.write(move |c| queries::set_replay_duration(c, id, duration_ms, &g)).await
     }
 
     /// Opens an HLS session for `s.streamer_id` unless one is open already; returns the
     /// session in force (the existing one, or `s`).
     pub async fn open_hls_session(&self, s: HlsSession) -> Result<HlsSession, StoreError> {
-        on_backend!(self, db => db.open_hls_session(s).await)
+        self.write(move |c| queries::open_hls_session(c, &s)).await
     }
 
     /// Adds (or replaces, by `seq`) a segment of an open session; `now` is its arrival.
     /// An error if the session is not open.
     pub async fn add_hls_segment(&self, folder: String, seg: HlsSegment, now: i64) -> Result<(), StoreError> {
-        on_backend!(self, db => db.add_hls_segment(folder, seg, now).await)
+        self.write(move |c| queries::add_hls_segment(c, &folder, &seg, now)).await
     }
 
     /// Marks an open session as ending (on_unpublish came at `at`; a first mark stands).
     /// Returns whether the session is open.
     pub async fn end_hls_session(&self, folder: String, at: i64) -> Result<bool, StoreError> {
-        on_backend!(self, db => db.end_hls_session(folder, at).await)
+        self.write(move |c| queries::end_hls_session(c, &folder, at)).await
     }
 
     /// Closes a session and, in the same transaction, stores the part made of it (as
@@ -211,14 +259,15 @@ impl Store {
         replay: Option<NewReplay>,
         now: i64,
     ) -> Result<Option<Ingest>, StoreError> {
-        on_backend!(self, db => db.close_hls_session(folder, replay, now).await)
+        let g = self.grouping;
+        self.write(move |c| queries::close_hls_session(c, &folder, replay.as_ref(), now, &g)).await
     }
 
     // ---- reads --------------------------------------------------------------------
 
     /// The stream's open HLS session, if any.
     pub async fn open_hls_session_of(&self, streamer_id: String) -> Result<Option<HlsSession>, StoreError> {
-        on_backend!(self, db => db.open_hls_session_of(streamer_id).await)
+        self.read(move |c| queries::open_hls_session_of(c, &streamer_id)).await
     }
 
     /// The stream's latest session that on_unpublish ended and that closed at or after `since`.
@@ -227,32 +276,32 @@ impl Store {
         streamer_id: String,
         since: i64,
     ) -> Result<Option<HlsSession>, StoreError> {
-        on_backend!(self, db => db.last_unpublished_hls_session(streamer_id, since).await)
+        self.read(move |c| queries::last_unpublished_hls_session(c, &streamer_id, since)).await
     }
 
     /// Open sessions to close: ended by on_unpublish, or without a segment since `idle_before`.
     pub async fn hls_sessions_to_close(&self, idle_before: i64) -> Result<Vec<HlsSession>, StoreError> {
-        on_backend!(self, db => db.hls_sessions_to_close(idle_before).await)
+        self.read(move |c| queries::hls_sessions_to_close(c, idle_before)).await
     }
 
     /// A session's segments, in `seq` order.
     pub async fn hls_segments(&self, folder: String) -> Result<Vec<HlsSegment>, StoreError> {
-        on_backend!(self, db => db.hls_segments(folder).await)
+        self.read(move |c| queries::hls_segments(c, &folder)).await
     }
 
     /// Streamers whose stream stopped at or after `since` (Unix seconds), newest first.
     pub async fn recently_ended(&self, since: i64) -> Result<Vec<String>, StoreError> {
-        on_backend!(self, db => db.recently_ended(since).await)
+        self.read(move |c| queries::recently_ended(c, since)).await
     }
 
     /// Where a replay's keyframe index stands.
     pub async fn keyframe_index(&self, replay_id: i64) -> Result<KeyframeIndexState, StoreError> {
-        on_backend!(self, db => db.keyframe_index(replay_id).await)
+        self.read(move |c| queries::keyframe_index(c, replay_id)).await
     }
 
     /// One streamer's public profile and figures.
     pub async fn streamer(&self, id: String) -> Result<Option<Streamer>, StoreError> {
-        on_backend!(self, db => db.streamer(id).await)
+        self.read(move |c| queries::streamer(c, &id)).await
     }
 
     /// A page of the directory, newest streamers first, after `after` if given.
@@ -261,7 +310,7 @@ impl Store {
         after: Option<StreamerKey>,
         limit: u32,
     ) -> Result<Page<Streamer, StreamerKey>, StoreError> {
-        on_backend!(self, db => db.streamers(after, limit).await)
+        self.read(move |c| queries::streamers(c, after.as_ref(), limit)).await
     }
 
     /// A page of a streamer's visible broadcasts with their timeline parts, newest
@@ -273,7 +322,7 @@ impl Store {
         after: Option<ReplayKey>,
         limit: u32,
     ) -> Result<Option<Page<BroadcastRow, ReplayKey>>, StoreError> {
-        on_backend!(self, db => db.broadcasts(streamer_id, after, limit).await)
+        self.read(move |c| queries::broadcasts_page(c, &streamer_id, after, limit)).await
     }
 
     /// The broadcast any of its ids names — its own, that of a broadcast merged into it,
@@ -281,22 +330,22 @@ impl Store {
     /// its timeline parts that are not gone (a gone broadcast comes with `gone_at` and no
     /// parts: see [`Store::broadcast_with_gone`]).
     pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastRow>, StoreError> {
-        on_backend!(self, db => db.broadcast(id).await)
+        self.read(move |c| queries::broadcast(c, id)).await
     }
 
     /// One recording (a part) that has not been deleted; `hidden` when its broadcast is.
     pub async fn part(&self, id: i64) -> Result<Option<ReplayRow>, StoreError> {
-        on_backend!(self, db => db.part(id).await)
+        self.read(move |c| queries::part(c, id)).await
     }
 
     /// Whether the database answers a trivial query now (readiness: `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_backend!(self, db => db.ping().await)
+        self.read(|c| c.query_row("SELECT 1", (), |r| r.get::<_, i64>(0)).map(drop)).await
     }
 
     /// Whether every committed row is intact (SQLite: `PRAGMA integrity_check`).
     pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
-        on_backend!(self, db => db.integrity_ok().await)
+        self.read(|c| c.integrity_ok()).await
     }
 }
 

@@ -1,4 +1,6 @@
-//! The facade's promises, run against each backend (SQLite today).
+//! The facade's promises. They run against SQLite, or against PostgreSQL when
+//! `RELIVE_TEST_DB=postgres` (with `RELIVE_TEST_PG` naming a cluster: `make test` runs
+//! them both ways through `scripts/with-postgres.sh`).
 
 use std::path::Path;
 
@@ -6,8 +8,21 @@ use relive_api::ReplayFormat;
 
 use super::*;
 
-fn open(dir: &Path) -> Store {
-    Store::open(&DbUrl::Sqlite(dir.join("t.db"))).unwrap()
+/// The store of a test's folder: a SQLite file in it, or a PostgreSQL database named
+/// after it (the same folder opens the same database again).
+async fn open(dir: &Path) -> Store {
+    Store::open(&test_db(dir).await).await.unwrap()
+}
+
+async fn test_db(dir: &Path) -> DbUrl {
+    if std::env::var("RELIVE_TEST_DB").as_deref() != Ok("postgres") {
+        return DbUrl::Sqlite(dir.join("t.db"));
+    }
+    let base = std::env::var("RELIVE_TEST_PG")
+        .expect("RELIVE_TEST_DB=postgres needs RELIVE_TEST_PG (scripts/with-postgres.sh)");
+    let name: String = dir.file_name().unwrap().to_string_lossy().chars().filter(char::is_ascii_alphanumeric).collect();
+    let url = postgres::database_in(&base, &format!("unit_{}", name.to_lowercase())).await.unwrap();
+    DbUrl::Postgres(url)
 }
 
 fn replay(file_id: &str, start: i64) -> NewReplay {
@@ -31,7 +46,7 @@ fn replay(file_id: &str, start: i64) -> NewReplay {
 #[tokio::test]
 async fn stores_once_and_pages_newest_first() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = open(dir.path()).await;
     // Hours apart: three broadcasts.
     assert!(matches!(store.record_replay(replay("a", 10_000)).await.unwrap(), Ingest::Stored(_)));
     let again = store.record_replay(replay("a", 10_000)).await.unwrap();
@@ -54,7 +69,7 @@ async fn stores_once_and_pages_newest_first() {
 #[tokio::test]
 async fn a_stored_replay_comes_back_as_written() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = open(dir.path()).await;
     let mut r = replay("a", 100);
     r.facts = Some(MediaFacts { codecs: "avc1.64001f".into(), width: 640, height: 360 });
     let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!("not stored") };
@@ -69,7 +84,7 @@ async fn a_stored_replay_comes_back_as_written() {
 #[tokio::test]
 async fn deleted_replay_stays_a_duplicate() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = open(dir.path()).await;
     let Ingest::Stored(row) = store.record_replay(replay("a", 100)).await.unwrap() else { panic!() };
     let id = row.id;
     assert!(store.delete_broadcast(id).await.unwrap());
@@ -82,7 +97,7 @@ async fn deleted_replay_stays_a_duplicate() {
 #[tokio::test]
 async fn late_live_events_do_not_win() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = open(dir.path()).await;
     let ev = |live, t, seq: u64| LiveEvent {
         streamer_id: "bob".into(),
         live,
@@ -109,7 +124,7 @@ async fn late_live_events_do_not_win() {
 #[tokio::test]
 async fn keyframe_indexes_round_trip_and_fill_an_unknown_duration() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = open(dir.path()).await;
     let mut r = replay("a", 100);
     r.duration_ms = 0;
     let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!() };
@@ -126,7 +141,7 @@ async fn keyframe_indexes_round_trip_and_fill_an_unknown_duration() {
 #[tokio::test]
 async fn hls_sessions_gather_segments_and_close_into_one_replay() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = open(dir.path()).await;
     let session = |folder: &str, client: &str| HlsSession {
         folder: folder.into(),
         streamer_id: "srs1".into(),
@@ -177,7 +192,7 @@ async fn hls_sessions_gather_segments_and_close_into_one_replay() {
 #[tokio::test]
 async fn unknown_durations_are_set_once() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = open(dir.path()).await;
     let mut r = replay("a", 100);
     r.duration_ms = 0;
     let Ingest::Stored(row) = store.record_replay(r).await.unwrap() else { panic!() };
@@ -190,8 +205,8 @@ async fn unknown_durations_are_set_once() {
 #[tokio::test]
 async fn migrations_are_applied_once() {
     let dir = tempfile::tempdir().unwrap();
-    drop(open(dir.path()));
-    let store = open(dir.path());
+    drop(open(dir.path()).await);
+    let store = open(dir.path()).await;
     assert!(store.integrity_ok().await.unwrap());
 }
 
@@ -201,7 +216,10 @@ fn database_urls() {
     assert_eq!(DbUrl::parse("/abs/r.db"), Ok(DbUrl::Sqlite("/abs/r.db".into())));
     assert_eq!(DbUrl::parse("sqlite:data/r.db"), Ok(DbUrl::Sqlite("data/r.db".into())));
     assert_eq!(DbUrl::parse("sqlite:///abs/r.db"), Ok(DbUrl::Sqlite("/abs/r.db".into())));
-    assert!(DbUrl::parse("postgres://u@h/db").unwrap_err().contains("PostgreSQL"));
+    assert_eq!(DbUrl::parse("postgres://u@h/db"), Ok(DbUrl::Postgres("postgres://u@h/db".into())));
+    assert!(DbUrl::parse("postgres://u@h:port/db").unwrap_err().contains("PostgreSQL"));
+    // A password never reaches a log line.
+    assert_eq!(DbUrl::parse("postgres://u:secret@h/db").unwrap().to_string(), "postgres://u:***@h/db");
     assert!(DbUrl::parse("mysql://h/db").unwrap_err().contains("mysql://"));
     assert!(DbUrl::parse("sqlite:").is_err());
     assert!(DbUrl::parse(" ").is_err());

@@ -1,5 +1,8 @@
-//! Starts the real `relive` binary on a loopback port with a fresh SQLite file, and
-//! talks to it over HTTP.
+//! Starts the real `relive` binary on a loopback port with a fresh database, and talks
+//! to it over HTTP. The database is a SQLite file in the server's folder, or, with
+//! `RELIVE_TEST_DB=postgres`, a PostgreSQL database of its own in the cluster
+//! `RELIVE_TEST_PG` names (`scripts/with-postgres.sh`): `make test` runs this suite both
+//! ways, from one build.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -19,6 +22,107 @@ pub struct Server {
     pub base: String,
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// The database it runs on.
+    pub db: TestDb,
+}
+
+/// A test server's database, to look into from the test.
+#[derive(Clone, Debug)]
+pub enum TestDb {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl TestDb {
+    /// The database for a server in `dir`: PostgreSQL when the run asks for it, unless
+    /// the folder brings a SQLite file of its own (a test of SQLite's migrations); the
+    /// same folder gives the same database again (a restart).
+    pub fn for_dir(dir: &Path) -> TestDb {
+        let file = dir.join("relive.db");
+        if std::env::var("RELIVE_TEST_DB").as_deref() != Ok("postgres") || file.exists() {
+            return TestDb::Sqlite(file);
+        }
+        let base = std::env::var("RELIVE_TEST_PG")
+            .expect("RELIVE_TEST_DB=postgres needs RELIVE_TEST_PG: run under scripts/with-postgres.sh");
+        let name: String =
+            dir.file_name().unwrap().to_string_lossy().chars().filter(char::is_ascii_alphanumeric).collect();
+        let name = format!("it_{}", name.to_lowercase());
+        TestDb::Postgres(on_own_runtime(async move {
+            relive_server::store::postgres::database_in(&base, &name).await.unwrap()
+        }))
+    }
+
+    /// What `--db` takes.
+    pub fn arg(&self) -> String {
+        match self {
+            TestDb::Sqlite(p) => p.to_string_lossy().into_owned(),
+            TestDb::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// The first column of every row of `sql` (SQL both databases take), as text.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        match self {
+            TestDb::Sqlite(p) => {
+                let c = rusqlite::Connection::open(p).unwrap();
+                let mut stmt = c.prepare(sql).unwrap();
+                stmt.query_map([], |r| {
+                    Ok(match r.get_ref(0)? {
+                        rusqlite::types::ValueRef::Null => String::new(),
+                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                        rusqlite::types::ValueRef::Real(f) => f.to_string(),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
+                    })
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+            }
+            TestDb::Postgres(url) => {
+                let (url, sql) = (url.clone(), sql.to_string());
+                on_own_runtime(async move {
+                    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+                    tokio::spawn(conn);
+                    // The simple protocol answers every column as text.
+                    client
+                        .simple_query(&sql)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .filter_map(|m| match m {
+                            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap_or("").to_string()),
+                            _ => None,
+                        })
+                        .collect()
+                })
+            }
+        }
+    }
+
+    /// Whether the database is intact: SQLite's `integrity_check`; PostgreSQL's
+    /// `amcheck` over every B-tree index of the schema, heap included.
+    pub fn intact(&self) -> bool {
+        match self {
+            TestDb::Sqlite(_) => self.strings("PRAGMA integrity_check") == ["ok"],
+            TestDb::Postgres(_) => {
+                self.strings("CREATE EXTENSION IF NOT EXISTS amcheck");
+                let checked = self.strings(
+                    "SELECT bt_index_check(c.oid, true)::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                     JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam
+                     WHERE n.nspname = 'public' AND a.amname = 'btree'",
+                );
+                !checked.is_empty()
+            }
+        }
+    }
+}
+
+/// Runs a future to its end on a runtime of its own (from sync code, or inside a test's).
+fn on_own_runtime<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f))
+        .join()
+        .unwrap()
 }
 
 impl Server {
@@ -35,12 +139,13 @@ impl Server {
     /// Starts on an existing folder (its `relive.db`, `dist/`, `media/`).
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+        let db = TestDb::for_dir(dir.path());
         let mut child = Command::new(env!("CARGO_BIN_EXE_relive"))
             .args([
                 "--listen",
                 "127.0.0.1:0",
                 "--db",
-                &p("relive.db"),
+                &db.arg(),
                 "--dist",
                 &p("dist"),
                 "--media-dir",
@@ -65,7 +170,7 @@ impl Server {
             }
         });
         let base = rx.recv_timeout(Duration::from_secs(30)).expect("server printed its address");
-        Server { child, base, dir, http: reqwest::Client::new() }
+        Server { child, base, dir, http: reqwest::Client::new(), db }
     }
 
     /// The server's process id (to read its memory from /proc).

@@ -4,6 +4,13 @@
 use rusqlite::Connection;
 
 use crate::store::StoreError;
+use crate::store::db::Db;
+
+/// Groups the recordings of a database made before broadcasts (the store's rules, run
+/// on this connection).
+fn group_existing(c: &Connection) -> Result<(), StoreError> {
+    crate::store::queries::broadcasts::group_existing(&Db::Sqlite(c))
+}
 
 /// A migration: its SQL, and what Rust does after it in the same transaction.
 type Migration = (&'static str, Option<fn(&Connection) -> Result<(), StoreError>>);
@@ -15,7 +22,7 @@ const MIGRATIONS: &[Migration] = &[
     (include_str!("../../../migrations/sqlite/0004_replay_pages_covering.sql"), None),
     (include_str!("../../../migrations/sqlite/0005_hls_sessions.sql"), None),
     // Existing recordings are grouped by the same rules new ones are (ingest::broadcast).
-    (include_str!("../../../migrations/sqlite/0006_broadcasts.sql"), Some(super::broadcasts::group_existing)),
+    (include_str!("../../../migrations/sqlite/0006_broadcasts.sql"), Some(group_existing)),
     (include_str!("../../../migrations/sqlite/0007_broadcast_parts_indexes.sql"), None),
     (include_str!("../../../migrations/sqlite/0008_images.sql"), None),
     (include_str!("../../../migrations/sqlite/0009_gone.sql"), None),

@@ -42,7 +42,7 @@ impl Readers {
     pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         // The permit moves into the blocking task: if this future is dropped (the client
         // went away), the connection stays counted as busy until the task gives it back.
@@ -51,7 +51,7 @@ impl Readers {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = pool.conns.lock().unwrap_or_else(|p| p.into_inner()).pop().ok_or(StoreError::Closed)?;
-            let result = f(&conn).map_err(StoreError::from);
+            let result = f(&conn);
             pool.conns.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
             result
         })
@@ -70,7 +70,7 @@ mod tests {
     async fn an_abandoned_read_keeps_its_connection_until_the_query_ends() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        drop(crate::store::sqlite::SqliteStore::open(&path, Default::default()).unwrap());
+        drop(crate::store::sqlite::SqliteStore::open(&path).unwrap());
         let readers = Readers::open(&path).unwrap();
         let (started_tx, started_rx) = std::sync::mpsc::channel();
         let slow: Vec<_> = (0..READERS)
@@ -94,7 +94,7 @@ mod tests {
             task.abort();
         }
         // Every connection is still busy: these wait for them instead of failing.
-        let quick = (0..READERS).map(|_| readers.read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))));
+        let quick = (0..READERS).map(|_| readers.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)));
         for result in futures_util::future::join_all(quick).await {
             assert_eq!(result.unwrap(), 1);
         }

@@ -1,10 +1,17 @@
-//! Every SQLite statement, and the mapping between rows and the store's values. Each
-//! function runs inside what its caller gives it: a write job's savepoint, or a read.
+//! Every statement of the store, for both databases, and the mapping between rows and
+//! the store's values (`super::db` says how one text serves SQLite and PostgreSQL). Each
+//! function runs inside what its caller gives it: a write's transaction, or a read.
+//!
+//! [`broadcasts`] applies the grouping rules; [`images`] keeps posters, storyboards and
+//! screenshots; [`gone`] tracks recordings whose files went away.
 
+pub mod broadcasts;
+pub mod gone;
+pub mod images;
+
+use crate::store::db::{Db, DbError, Dialect, OptionalExtension, Row, params};
 use relive_api::{KeyframeIndex, ReplayFormat, ReplayStatus, Streamer, StreamerUpdate};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::broadcasts;
 use crate::store::{
     BroadcastRow, Grouping, HlsSegment, HlsSession, Ingest, KeyframeIndexState, LiveEvent, MediaFacts, NewReplay, Page,
     ReplayChange, ReplayKey, ReplayRow, StoreError, StreamerKey, unix_now,
@@ -14,7 +21,7 @@ use crate::store::{
 
 /// Inserts a recording once: its id, or `None` if (source, source_file_id) is stored
 /// already. Its broadcast is set by the caller (`broadcasts::record_part`).
-pub fn insert_part(c: &Connection, r: &NewReplay, now: i64) -> Result<Option<i64>, StoreError> {
+pub fn insert_part(c: &Db, r: &NewReplay, now: i64) -> Result<Option<i64>, StoreError> {
     Ok(c.prepare_cached(
         "INSERT INTO replays (streamer_id, source, source_file_id, title, format, url,
             start_time, end_time, duration_ms, size_bytes, status, raw_payload, created_at,
@@ -47,7 +54,7 @@ pub fn insert_part(c: &Connection, r: &NewReplay, now: i64) -> Result<Option<i64
 }
 
 /// The streamer's `live`, if the event is newer than the last one applied.
-pub fn apply_streamer_live(c: &Connection, e: &LiveEvent, now: i64) -> Result<bool, StoreError> {
+pub fn apply_streamer_live(c: &Db, e: &LiveEvent, now: i64) -> Result<bool, StoreError> {
     ensure_streamer(c, &e.streamer_id, now)?;
     let seq = format!("{:020}", e.sequence);
     // A start and a stop of one push session can share time and sequence: the stop is later.
@@ -62,7 +69,7 @@ pub fn apply_streamer_live(c: &Connection, e: &LiveEvent, now: i64) -> Result<bo
     Ok(changed > 0)
 }
 
-pub fn put_streamer(c: &Connection, id: &str, u: &StreamerUpdate) -> Result<(), StoreError> {
+pub fn put_streamer(c: &Db, id: &str, u: &StreamerUpdate) -> Result<(), StoreError> {
     c.execute(
         "INSERT INTO streamers (id, display_name, avatar_url, bio, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -73,7 +80,7 @@ pub fn put_streamer(c: &Connection, id: &str, u: &StreamerUpdate) -> Result<(), 
 }
 
 /// Changes the title or visibility of the broadcast `id` names (any of its ids).
-pub fn change_broadcast(c: &Connection, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
+pub fn change_broadcast(c: &Db, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
     let Some(b) = broadcasts::resolve(c, id)? else { return Ok(false) };
     if let Some(title) = ch.title {
         c.execute("UPDATE broadcasts SET title = ?2, updated_at = ?3 WHERE id = ?1", params![b, title, unix_now()])?;
@@ -86,7 +93,7 @@ pub fn change_broadcast(c: &Connection, id: i64, ch: ReplayChange) -> Result<boo
 
 /// Keyframe times and offsets are kept as JSON arrays (`[0,2000,...]`).
 pub fn save_keyframe_index(
-    c: &Connection,
+    c: &Db,
     replay_id: i64,
     index: &Result<KeyframeIndex, String>,
     g: &Grouping,
@@ -110,7 +117,7 @@ pub fn save_keyframe_index(
 
 /// Sets the duration of a replay whose duration is unknown (0), and the extent of its
 /// broadcast. Returns whether it did.
-pub fn set_replay_duration(c: &Connection, id: i64, duration_ms: u64, g: &Grouping) -> Result<bool, StoreError> {
+pub fn set_replay_duration(c: &Db, id: i64, duration_ms: u64, g: &Grouping) -> Result<bool, StoreError> {
     let n = c.execute(
         "UPDATE replays SET duration_ms = ?2, end_time = start_time + ?2 / 1000 WHERE id = ?1 AND duration_ms = 0",
         params![id, duration_ms as i64],
@@ -134,7 +141,7 @@ const CLOSED_SESSION_KEPT_SECS: i64 = 24 * 3600;
 
 const SESSION_COLUMNS: &str = "folder, streamer_id, client_id, started_at, updated_at, ending_at, closed_at";
 
-fn session_from_row(row: &Row) -> rusqlite::Result<HlsSession> {
+fn session_from_row(row: &Row) -> Result<HlsSession, DbError> {
     Ok(HlsSession {
         folder: row.get(0)?,
         streamer_id: row.get(1)?,
@@ -147,7 +154,7 @@ fn session_from_row(row: &Row) -> rusqlite::Result<HlsSession> {
 }
 
 /// Opens `s` unless the stream has an open session already; returns the one in force.
-pub fn open_hls_session(c: &Connection, s: &HlsSession) -> Result<HlsSession, StoreError> {
+pub fn open_hls_session(c: &Db, s: &HlsSession) -> Result<HlsSession, StoreError> {
     c.execute(
         &format!(
             "INSERT INTO hls_sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL) ON CONFLICT DO NOTHING"
@@ -158,7 +165,7 @@ pub fn open_hls_session(c: &Connection, s: &HlsSession) -> Result<HlsSession, St
         .ok_or_else(|| StoreError::Database(format!("no open HLS session for {} after opening one", s.streamer_id)))
 }
 
-pub fn add_hls_segment(c: &Connection, folder: &str, seg: &HlsSegment, now: i64) -> Result<(), StoreError> {
+pub fn add_hls_segment(c: &Db, folder: &str, seg: &HlsSegment, now: i64) -> Result<(), StoreError> {
     let open = c.execute(
         "UPDATE hls_sessions SET updated_at = ?2 WHERE folder = ?1 AND closed_at IS NULL",
         params![folder, now],
@@ -179,7 +186,7 @@ fn seq_i64(seq: u64) -> Result<i64, StoreError> {
 }
 
 /// Marks an open session as ending at `at` (the first such mark stands). Whether it is open.
-pub fn end_hls_session(c: &Connection, folder: &str, at: i64) -> Result<bool, StoreError> {
+pub fn end_hls_session(c: &Db, folder: &str, at: i64) -> Result<bool, StoreError> {
     let n = c.execute(
         "UPDATE hls_sessions SET ending_at = COALESCE(ending_at, ?2) WHERE folder = ?1 AND closed_at IS NULL",
         params![folder, at],
@@ -190,7 +197,7 @@ pub fn end_hls_session(c: &Connection, folder: &str, at: i64) -> Result<bool, St
 /// Closes a session: stores its replay (if any) in the same transaction, forgets its
 /// segments, and drops sessions closed more than a day ago.
 pub fn close_hls_session(
-    c: &Connection,
+    c: &Db,
     folder: &str,
     replay: Option<&NewReplay>,
     now: i64,
@@ -208,7 +215,7 @@ pub fn close_hls_session(
     Ok(ingest)
 }
 
-pub fn open_hls_session_of(c: &Connection, streamer_id: &str) -> rusqlite::Result<Option<HlsSession>> {
+pub fn open_hls_session_of(c: &Db, streamer_id: &str) -> Result<Option<HlsSession>, DbError> {
     c.query_row(
         &format!("SELECT {SESSION_COLUMNS} FROM hls_sessions WHERE streamer_id = ?1 AND closed_at IS NULL"),
         [streamer_id],
@@ -218,11 +225,7 @@ pub fn open_hls_session_of(c: &Connection, streamer_id: &str) -> rusqlite::Resul
 }
 
 /// The stream's session closed last at or after `since` that on_unpublish ended.
-pub fn last_unpublished_hls_session(
-    c: &Connection,
-    streamer_id: &str,
-    since: i64,
-) -> rusqlite::Result<Option<HlsSession>> {
+pub fn last_unpublished_hls_session(c: &Db, streamer_id: &str, since: i64) -> Result<Option<HlsSession>, DbError> {
     c.query_row(
         &format!(
             "SELECT {SESSION_COLUMNS} FROM hls_sessions
@@ -236,7 +239,7 @@ pub fn last_unpublished_hls_session(
 }
 
 /// Open sessions that on_unpublish ended, or that got no segment since `idle_before`.
-pub fn hls_sessions_to_close(c: &Connection, idle_before: i64) -> rusqlite::Result<Vec<HlsSession>> {
+pub fn hls_sessions_to_close(c: &Db, idle_before: i64) -> Result<Vec<HlsSession>, DbError> {
     let mut stmt = c.prepare(&format!(
         "SELECT {SESSION_COLUMNS} FROM hls_sessions
          WHERE closed_at IS NULL AND (ending_at IS NOT NULL OR updated_at < ?1) ORDER BY started_at"
@@ -244,7 +247,7 @@ pub fn hls_sessions_to_close(c: &Connection, idle_before: i64) -> rusqlite::Resu
     stmt.query_map([idle_before], session_from_row)?.collect()
 }
 
-pub fn hls_segments(c: &Connection, folder: &str) -> rusqlite::Result<Vec<HlsSegment>> {
+pub fn hls_segments(c: &Db, folder: &str) -> Result<Vec<HlsSegment>, DbError> {
     let mut stmt =
         c.prepare_cached("SELECT seq, duration, file, size_bytes FROM hls_segments WHERE folder = ?1 ORDER BY seq")?;
     stmt.query_map([folder], |row| {
@@ -262,7 +265,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-pub fn ensure_streamer(c: &Connection, id: &str, now: i64) -> rusqlite::Result<()> {
+pub fn ensure_streamer(c: &Db, id: &str, now: i64) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO streamers (id, display_name, created_at, updated_at) VALUES (?1, ?1, ?2, ?2)
          ON CONFLICT (id) DO NOTHING",
@@ -273,7 +276,7 @@ pub fn ensure_streamer(c: &Connection, id: &str, now: i64) -> rusqlite::Result<(
 
 // ---- reads ----------------------------------------------------------------------
 
-pub fn recently_ended(c: &Connection, since: i64) -> rusqlite::Result<Vec<String>> {
+pub fn recently_ended(c: &Db, since: i64) -> Result<Vec<String>, DbError> {
     let mut stmt = c.prepare_cached(
         "SELECT id FROM streamers WHERE live = 0 AND live_event_phase = 1 AND live_event_time >= ?1
          ORDER BY live_event_time DESC LIMIT 1000",
@@ -281,7 +284,7 @@ pub fn recently_ended(c: &Connection, since: i64) -> rusqlite::Result<Vec<String
     stmt.query_map([since], |r| r.get(0))?.collect()
 }
 
-pub fn keyframe_index(c: &Connection, replay_id: i64) -> rusqlite::Result<KeyframeIndexState> {
+pub fn keyframe_index(c: &Db, replay_id: i64) -> Result<KeyframeIndexState, DbError> {
     let stored = c
         .query_row(
             "SELECT duration_ms, times_ms, offsets, error FROM keyframe_indexes WHERE replay_id = ?1",
@@ -302,22 +305,17 @@ pub fn keyframe_index(c: &Connection, replay_id: i64) -> rusqlite::Result<Keyfra
     Ok(stored.unwrap_or(KeyframeIndexState::Building))
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> rusqlite::Result<T> {
+fn json_column<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> Result<T, DbError> {
     let text: String = row.get(i)?;
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
+    serde_json::from_str(&text).map_err(|e| DbError::Other(format!("column {i}: {e}")))
 }
 
-pub fn streamer(c: &Connection, id: &str) -> rusqlite::Result<Option<Streamer>> {
+pub fn streamer(c: &Db, id: &str) -> Result<Option<Streamer>, DbError> {
     c.query_row(&format!("SELECT {STREAMER_COLUMNS} FROM streamers s WHERE s.id = ?1"), [id], streamer_from_row)
         .optional()
 }
 
-pub fn streamers(
-    c: &Connection,
-    after: Option<&StreamerKey>,
-    limit: u32,
-) -> rusqlite::Result<Page<Streamer, StreamerKey>> {
+pub fn streamers(c: &Db, after: Option<&StreamerKey>, limit: u32) -> Result<Page<Streamer, StreamerKey>, DbError> {
     let (t, id) = match after {
         Some(k) => (k.created_at, k.id.as_str()),
         None => (i64::MAX, ""),
@@ -338,12 +336,12 @@ pub fn streamers(
 /// the broadcasts, one for all their parts, in one read transaction. `None` if there is
 /// no such streamer. The hottest read of all.
 pub fn broadcasts_page(
-    c: &Connection,
+    c: &Db,
     streamer_id: &str,
     after: Option<ReplayKey>,
     limit: u32,
-) -> rusqlite::Result<Option<Page<BroadcastRow, ReplayKey>>> {
-    let tx = c.unchecked_transaction()?;
+) -> Result<Option<Page<BroadcastRow, ReplayKey>>, DbError> {
+    let tx = c.snapshot()?;
     // Only existence: the profile's figures sum every replay, which a page does not need.
     if !tx.prepare_cached("SELECT 1 FROM streamers WHERE id = ?1")?.exists([streamer_id])? {
         return Ok(None);
@@ -355,14 +353,14 @@ pub fn broadcasts_page(
         .collect::<Result<Vec<_>, _>>()?;
     let mut page = Page::from_rows(rows, limit, |b| ReplayKey { sort_time: b.sort_time, id: b.id });
     attach_parts(&tx, &mut page.items)?;
-    tx.commit()?;
+    tx.end()?;
     Ok(Some(page))
 }
 
 /// The visible-or-hidden, not deleted broadcast any of its ids names (its own, a
 /// tombstone's, a part's), with its timeline parts.
-pub fn broadcast(c: &Connection, id: i64) -> rusqlite::Result<Option<BroadcastRow>> {
-    let tx = c.unchecked_transaction()?;
+pub fn broadcast(c: &Db, id: i64) -> Result<Option<BroadcastRow>, DbError> {
+    let tx = c.snapshot()?;
     let Some(b) = broadcasts::resolve(&tx, id)? else { return Ok(None) };
     let row = tx
         .prepare_cached(&format!("SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?1"))?
@@ -370,18 +368,20 @@ pub fn broadcast(c: &Connection, id: i64) -> rusqlite::Result<Option<BroadcastRo
         .optional()?;
     let mut rows: Vec<BroadcastRow> = row.into_iter().collect();
     attach_parts(&tx, &mut rows)?;
-    tx.commit()?;
+    tx.end()?;
     Ok(rows.pop())
 }
 
 /// Fills in the broadcasts' timeline parts, in start order: one query for them all.
-fn attach_parts(c: &Connection, items: &mut [BroadcastRow]) -> rusqlite::Result<()> {
+fn attach_parts(c: &Db, items: &mut [BroadcastRow]) -> Result<(), DbError> {
     if items.is_empty() {
         return Ok(());
     }
     let ids = to_json(&items.iter().map(|b| b.id).collect::<Vec<_>>());
-    let parts =
-        c.prepare_cached(&timeline_parts_sql())?.query_map([ids], part_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    let parts = c
+        .prepare_cached(&timeline_parts_sql(c.dialect()))?
+        .query_map([ids], part_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
     for p in parts {
         if let Some(b) = items.iter_mut().find(|b| Some(b.id) == p.broadcast_id) {
             b.parts.push(p);
@@ -391,17 +391,13 @@ fn attach_parts(c: &Connection, items: &mut [BroadcastRow]) -> rusqlite::Result<
 }
 
 /// One recording (a part), not deleted; `hidden` when its broadcast is hidden or deleted.
-pub fn part(c: &Connection, id: i64) -> rusqlite::Result<Option<ReplayRow>> {
+pub fn part(c: &Db, id: i64) -> Result<Option<ReplayRow>, DbError> {
     c.prepare_cached(&format!(
         "SELECT {PART_COLUMNS} FROM replays r LEFT JOIN broadcasts b ON b.id = r.broadcast_id
          WHERE r.id = ?1 AND r.deleted_at IS NULL"
     ))?
     .query_row([id], part_from_row)
     .optional()
-}
-
-pub fn integrity_ok(c: &Connection) -> rusqlite::Result<bool> {
-    c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).map(|s| s == "ok")
 }
 
 // ---- rows -----------------------------------------------------------------------
@@ -420,7 +416,7 @@ pub const STREAMER_COLUMNS: &str = "s.id, s.display_name, s.avatar_url, s.bio, s
         WHERE b.streamer_id = s.id AND b.hidden = 0 AND b.deleted_at IS NULL AND b.merged_into IS NULL
             AND b.gone_at IS NULL)";
 
-fn streamer_from_row(row: &Row) -> rusqlite::Result<Streamer> {
+fn streamer_from_row(row: &Row) -> Result<Streamer, DbError> {
     Ok(Streamer {
         id: row.get(0)?,
         display_name: row.get(1)?,
@@ -451,16 +447,18 @@ pub fn broadcast_page_sql() -> String {
 
 /// The timeline parts of the broadcasts listed in ?1 (a JSON array of ids), in start
 /// order. Served from the covering index `replays_timeline` alone.
-pub fn timeline_parts_sql() -> String {
-    "SELECT id, streamer_id, broadcast_id, format, url, start_time, end_time, duration_ms, size_bytes, 0, 0,
+pub fn timeline_parts_sql(d: Dialect) -> String {
+    format!(
+        "SELECT id, streamer_id, broadcast_id, format, url, start_time, end_time, duration_ms, size_bytes, 0, 0,
             codecs, width, height, gone_at
-     FROM replays WHERE broadcast_id IN (SELECT value FROM json_each(?1)) AND deleted_at IS NULL AND alternate = 0
+     FROM replays WHERE broadcast_id IN {} AND deleted_at IS NULL AND alternate = 0
          AND gone_at IS NULL
-     ORDER BY broadcast_id, start_time, id"
-        .to_string()
+     ORDER BY broadcast_id, start_time, id",
+        d.json_ids("?1")
+    )
 }
 
-pub(super) fn broadcast_from_row(row: &Row) -> rusqlite::Result<BroadcastRow> {
+pub(super) fn broadcast_from_row(row: &Row) -> Result<BroadcastRow, DbError> {
     let status: String = row.get(4)?;
     Ok(BroadcastRow {
         id: row.get(0)?,
@@ -478,16 +476,16 @@ pub(super) fn broadcast_from_row(row: &Row) -> rusqlite::Result<BroadcastRow> {
 }
 
 pub(super) const PART_COLUMNS: &str = "r.id, r.streamer_id, r.broadcast_id, r.format, r.url, r.start_time, r.end_time,
-    r.duration_ms, r.size_bytes, COALESCE(b.hidden, 0) OR b.deleted_at IS NOT NULL, r.alternate, r.codecs, r.width, r.height, r.gone_at";
+    r.duration_ms, r.size_bytes, (COALESCE(b.hidden, 0) = 1 OR b.deleted_at IS NOT NULL), r.alternate, r.codecs, r.width, r.height, r.gone_at";
 
-pub(super) fn part_from_row(row: &Row) -> rusqlite::Result<ReplayRow> {
+pub(super) fn part_from_row(row: &Row) -> Result<ReplayRow, DbError> {
     let format: String = row.get(3)?;
     Ok(ReplayRow {
         id: row.get(0)?,
         streamer_id: row.get(1)?,
         broadcast_id: row.get(2)?,
         format: ReplayFormat::parse(&format)
-            .ok_or_else(|| rusqlite::Error::InvalidColumnType(3, "format".into(), rusqlite::types::Type::Text))?,
+            .ok_or_else(|| DbError::Other(format!("column 3: unknown format {format}")))?,
         url: row.get(4)?,
         start_time: row.get(5)?,
         end_time: row.get(6)?,
@@ -514,8 +512,8 @@ mod tests {
     fn replay_pages_are_read_from_the_covering_index_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        drop(crate::store::sqlite::SqliteStore::open(&path, Default::default()).unwrap());
-        let c = Connection::open(&path).unwrap();
+        drop(crate::store::sqlite::SqliteStore::open(&path).unwrap());
+        let c = rusqlite::Connection::open(&path).unwrap();
         let plan = |sql: &str| -> String {
             let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let n = stmt.parameter_count();
@@ -526,7 +524,7 @@ mod tests {
         let page = plan(&broadcast_page_sql());
         assert!(page.contains("USING COVERING INDEX broadcasts_page"), "{page}");
         assert!(!page.contains("TEMP B-TREE"), "sorts instead of walking the index: {page}");
-        let parts = plan(&timeline_parts_sql());
+        let parts = plan(&timeline_parts_sql(Dialect::Sqlite));
         assert!(parts.contains("USING COVERING INDEX replays_timeline"), "{parts}");
         assert!(!parts.contains("TEMP B-TREE"), "sorts instead of walking the index: {parts}");
         let profile = plan(&format!("SELECT {STREAMER_COLUMNS} FROM streamers s WHERE s.id = ?1 AND ?2 AND ?3 AND ?4"));

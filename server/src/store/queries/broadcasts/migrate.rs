@@ -1,7 +1,7 @@
 //! Migration 0006's second half: the recordings of a database made before broadcasts,
 //! grouped by the same rules as new ones.
 
-use rusqlite::{Connection, params};
+use crate::store::db::{Db, params};
 
 use crate::ingest::broadcast::{self as rules, PartSpan, Span};
 use crate::store::{Grouping, StoreError};
@@ -10,7 +10,7 @@ use crate::store::{Grouping, StoreError};
 /// (hidden ones apart, so that hiding stays as the admin set it) are grouped by time
 /// alone with the default gap, in start order; each group is a broadcast with the id,
 /// title and visibility of its first part, and `ready`.
-pub fn group_existing(c: &Connection) -> Result<(), StoreError> {
+pub fn group_existing(c: &Db) -> Result<(), StoreError> {
     let g = Grouping::default();
     let now = crate::store::unix_now();
     let mut stmt = c.prepare(
@@ -19,7 +19,7 @@ pub fn group_existing(c: &Connection) -> Result<(), StoreError> {
     )?;
     type Row = (i64, String, bool, i64, i64, Option<String>, i64);
     let rows =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+        stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
     let mut group: Vec<Row> = Vec::new();
     let flush = |group: &mut Vec<Row>| -> Result<(), StoreError> {
         let spans: Vec<Span> = group.iter().map(|r| Span::new(r.3, r.4)).collect();

@@ -1,18 +1,18 @@
 //! Live events (a push or publish starting or ending) and Tencent's recording status
 //! (event 332): the broadcast they open, reopen, end or fail.
 
+use crate::store::db::{Db, params};
 use relive_api::ReplayStatus;
-use rusqlite::{Connection, params};
 
 use super::{Fresh, alive, insert, map_session, merge, nearby, next_id, refresh, session, state};
 use crate::ingest::broadcast::{self as rules, Signal, Span};
-use crate::store::sqlite::sql::{apply_streamer_live, ensure_streamer, status_text};
+use crate::store::queries::{apply_streamer_live, ensure_streamer, status_text};
 use crate::store::{
     BroadcastChange, Grouping, LiveApplied, LiveEvent, RecordEvent, RecordStatus, SessionKey, StoreError,
 };
 
 /// A push started or ended: the streamer's `live`, and the broadcast.
-pub fn apply_live_event(c: &Connection, e: &LiveEvent, g: &Grouping, now: i64) -> Result<LiveApplied, StoreError> {
+pub fn apply_live_event(c: &Db, e: &LiveEvent, g: &Grouping, now: i64) -> Result<LiveApplied, StoreError> {
     ensure_streamer(c, &e.streamer_id, now)?;
     let live_changed = apply_streamer_live(c, e, now)?;
     let broadcast = if e.live {
@@ -26,12 +26,7 @@ pub fn apply_live_event(c: &Connection, e: &LiveEvent, g: &Grouping, now: i64) -
 }
 
 /// Tencent's recording status (event 332), in `seq` order per session.
-pub fn apply_record_status(
-    c: &Connection,
-    s: &RecordStatus,
-    g: &Grouping,
-    now: i64,
-) -> Result<BroadcastChange, StoreError> {
+pub fn apply_record_status(c: &Db, s: &RecordStatus, g: &Grouping, now: i64) -> Result<BroadcastChange, StoreError> {
     ensure_streamer(c, &s.streamer_id, now)?;
     let seq = format!("{:020}", s.seq);
     if let Some(k) = &s.session
@@ -80,7 +75,7 @@ pub fn apply_record_status(
 /// A push or a recording (re)started at `t`: it reopens the broadcast it reaches (by its
 /// session, or within the gap), or opens a new one.
 fn start(
-    c: &Connection,
+    c: &Db,
     streamer: &str,
     key: Option<&SessionKey>,
     t: i64,
@@ -180,7 +175,7 @@ struct End {
 /// session's broadcast, else the one it reaches, else a new one (without parts: deleted
 /// after the settle time unless it failed).
 fn finish(
-    c: &Connection,
+    c: &Db,
     streamer: &str,
     key: Option<&SessionKey>,
     span: Span,

@@ -1,14 +1,14 @@
 //! What an id names (a broadcast, a tombstone's survivor, a part's broadcast), and the
 //! admin's deletions.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Db, DbError, OptionalExtension, params};
 
 use super::{recompute_alternates, refresh};
 use crate::store::{Grouping, StoreError};
 
 /// The live broadcast an id names: a broadcast's, a tombstone's (its survivor), or a
 /// part's (its broadcast). `None` if deleted or unknown.
-pub fn resolve(c: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+pub fn resolve(c: &Db, id: i64) -> Result<Option<i64>, DbError> {
     let mut next = c
         .prepare_cached("SELECT id FROM broadcasts WHERE id = ?1")?
         .query_row([id], |r| r.get::<_, i64>(0))
@@ -38,7 +38,7 @@ pub fn resolve(c: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
 }
 
 /// Deletes a broadcast and its parts (kept as tombstones, so a retried callback is still a duplicate).
-pub fn delete_broadcast(c: &Connection, id: i64, now: i64) -> Result<bool, StoreError> {
+pub fn delete_broadcast(c: &Db, id: i64, now: i64) -> Result<bool, StoreError> {
     let Some(b) = resolve(c, id)? else { return Ok(false) };
     c.execute("UPDATE broadcasts SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![b, now])?;
     c.execute("UPDATE replays SET deleted_at = ?2 WHERE broadcast_id = ?1 AND deleted_at IS NULL", params![b, now])?;
@@ -48,7 +48,7 @@ pub fn delete_broadcast(c: &Connection, id: i64, now: i64) -> Result<bool, Store
 /// Deletes one part of the broadcast `id` names: the broadcast is shorter, or, without
 /// parts left, deleted too.
 pub fn delete_part(
-    c: &Connection,
+    c: &Db,
     id: i64,
     part_id: i64,
     g: &Grouping,

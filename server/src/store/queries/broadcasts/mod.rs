@@ -19,13 +19,13 @@ pub use events::{apply_live_event, apply_record_status};
 pub use migrate::group_existing;
 pub use parts::record_part;
 
+use crate::store::db::{Db, DbError, Dialect, OptionalExtension, Row, params};
 use relive_api::ReplayStatus;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::ingest::broadcast::{self as rules, Candidate, Extent, PartSpan, Promotion, Span};
 use crate::store::{Grouping, Promoted, SessionKey, StoreError};
 
-use super::sql::status_text;
+use crate::store::queries::status_text;
 
 // ---- ids --------------------------------------------------------------------------------
 
@@ -35,13 +35,17 @@ use super::sql::status_text;
 /// gives the next part max(sequence, largest id) + 1, so no part ever takes it, and a
 /// rolled-back write gives the id back with everything else. (SQLite documents that
 /// `sqlite_sequence` may be changed with ordinary statements; only raising it is safe,
-/// which is all this does.)
-pub(super) fn next_id(c: &Connection) -> Result<i64, StoreError> {
+/// which is all this does.) PostgreSQL: the next value of `replays.id`'s identity
+/// sequence, which parts take theirs from too.
+pub(super) fn next_id(c: &Db) -> Result<i64, StoreError> {
+    if c.dialect() == Dialect::Postgres {
+        return Ok(c.query_row("SELECT nextval(pg_get_serial_sequence('replays', 'id'))", (), |r| r.get(0))?);
+    }
     let top: i64 = c.query_row(
         "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'replays'), 0),
                     COALESCE((SELECT MAX(id) FROM replays), 0),
                     COALESCE((SELECT MAX(id) FROM broadcasts), 0))",
-        [],
+        (),
         |r| r.get(0),
     )?;
     let id = top + 1;
@@ -66,7 +70,7 @@ pub(super) struct State {
     pub sort_time: i64,
 }
 
-pub(super) fn state(c: &Connection, id: i64) -> Result<State, StoreError> {
+pub(super) fn state(c: &Db, id: i64) -> Result<State, StoreError> {
     Ok(c.query_row(
         "SELECT status, title, hidden, failure, started_at, ended_at, last_seq, sort_time FROM broadcasts WHERE id = ?1",
         [id],
@@ -87,7 +91,7 @@ pub(super) fn state(c: &Connection, id: i64) -> Result<State, StoreError> {
 
 const CANDIDATE: &str = "id, sort_time, ext_start, ext_end, status = 'recording'";
 
-fn candidate_from_row(r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
+fn candidate_from_row(r: &Row) -> Result<Candidate, DbError> {
     Ok(Candidate {
         id: r.get(0)?,
         sort_time: r.get(1)?,
@@ -96,7 +100,7 @@ fn candidate_from_row(r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
 }
 
 /// The broadcast `id`, if it is alive (neither deleted nor merged into another).
-pub(super) fn alive(c: &Connection, id: i64) -> Result<Option<Candidate>, StoreError> {
+pub(super) fn alive(c: &Db, id: i64) -> Result<Option<Candidate>, StoreError> {
     Ok(c.query_row(
         &format!("SELECT {CANDIDATE} FROM broadcasts WHERE id = ?1 AND deleted_at IS NULL AND merged_into IS NULL"),
         [id],
@@ -107,7 +111,7 @@ pub(super) fn alive(c: &Connection, id: i64) -> Result<Option<Candidate>, StoreE
 
 /// The stream's live broadcasts that `span` may reach within the gap, and those being
 /// recorded (which reach forward without end).
-pub(super) fn nearby(c: &Connection, streamer: &str, span: Span, g: &Grouping) -> Result<Vec<Candidate>, StoreError> {
+pub(super) fn nearby(c: &Db, streamer: &str, span: Span, g: &Grouping) -> Result<Vec<Candidate>, StoreError> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {CANDIDATE} FROM broadcasts
          WHERE streamer_id = ?1 AND deleted_at IS NULL AND merged_into IS NULL AND ext_end >= ?2 AND ext_start <= ?3
@@ -130,7 +134,7 @@ pub(super) struct Session {
     pub last_seq: Option<String>,
 }
 
-pub(super) fn session(c: &Connection, streamer: &str, k: &SessionKey) -> Result<Option<Session>, StoreError> {
+pub(super) fn session(c: &Db, streamer: &str, k: &SessionKey) -> Result<Option<Session>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT broadcast_id, started_at, ended_at, last_seq FROM broadcast_sessions
          WHERE streamer_id = ?1 AND source = ?2 AND key = ?3",
@@ -142,7 +146,7 @@ pub(super) fn session(c: &Connection, streamer: &str, k: &SessionKey) -> Result<
 }
 
 /// Maps a session to a broadcast (a session seen again is moved there).
-pub(super) fn map_session(c: &Connection, streamer: &str, k: &SessionKey, broadcast: i64) -> Result<(), StoreError> {
+pub(super) fn map_session(c: &Db, streamer: &str, k: &SessionKey, broadcast: i64) -> Result<(), StoreError> {
     c.prepare_cached(
         "INSERT INTO broadcast_sessions (streamer_id, source, key, broadcast_id) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (streamer_id, source, key) DO UPDATE SET broadcast_id = ?4",
@@ -152,7 +156,7 @@ pub(super) fn map_session(c: &Connection, streamer: &str, k: &SessionKey, broadc
 }
 
 /// The timeline's parts (start, end), in no particular order.
-pub(super) fn timeline_spans(c: &Connection, broadcast: i64) -> Result<Vec<Span>, StoreError> {
+pub(super) fn timeline_spans(c: &Db, broadcast: i64) -> Result<Vec<Span>, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT start_time, end_time FROM replays
          WHERE broadcast_id = ?1 AND deleted_at IS NULL AND alternate = 0 AND gone_at IS NULL",
@@ -175,7 +179,7 @@ pub(super) struct Fresh<'a> {
     pub extent: Span,
 }
 
-pub(super) fn insert(c: &Connection, b: Fresh, now: i64) -> Result<i64, StoreError> {
+pub(super) fn insert(c: &Db, b: Fresh, now: i64) -> Result<i64, StoreError> {
     c.prepare_cached(
         "INSERT INTO broadcasts (id, streamer_id, status, started_at, ended_at, sort_time, ext_start, ext_end,
              created_at, updated_at, title)
@@ -199,7 +203,7 @@ pub(super) fn insert(c: &Connection, b: Fresh, now: i64) -> Result<i64, StoreErr
 /// Merges `losers` into `survivor`: their parts and sessions move, they become
 /// tombstones pointing at it (as do tombstones that pointed at them), and the survivor
 /// takes the liveliest status, the first title found, and stays hidden if any was.
-pub(super) fn merge(c: &Connection, survivor: i64, losers: &[i64], now: i64) -> Result<(), StoreError> {
+pub(super) fn merge(c: &Db, survivor: i64, losers: &[i64], now: i64) -> Result<(), StoreError> {
     if losers.is_empty() {
         return Ok(());
     }
@@ -241,7 +245,7 @@ pub(super) fn merge(c: &Connection, survivor: i64, losers: &[i64], now: i64) -> 
 
 /// Decides again which of a broadcast's parts are alternates (after a merge, a deletion,
 /// or a file found gone: those are left out, their alternates take their place).
-pub(super) fn recompute_alternates(c: &Connection, broadcast: i64) -> Result<(), StoreError> {
+pub(super) fn recompute_alternates(c: &Db, broadcast: i64) -> Result<(), StoreError> {
     let parts: Vec<PartSpan> = c
         .prepare_cached(
             "SELECT id, start_time, end_time FROM replays WHERE broadcast_id = ?1 AND deleted_at IS NULL AND gone_at IS NULL",
@@ -258,14 +262,15 @@ pub(super) fn recompute_alternates(c: &Connection, broadcast: i64) -> Result<(),
 
 /// Keeps a broadcast's extent (its parts and push), then promotes it if it is due.
 /// Returns its status, or `None` if it was deleted (no file came within the settle time).
-pub fn refresh(c: &Connection, id: i64, g: &Grouping, now: i64) -> Result<Option<ReplayStatus>, StoreError> {
+pub fn refresh(c: &Db, id: i64, g: &Grouping, now: i64) -> Result<Option<ReplayStatus>, StoreError> {
     // A part not gone arriving brings a gone broadcast back; a deletion may leave only gone ones.
     super::gone::refresh_broadcast(c, id)?;
     let (first, last, last_timeline): (Option<i64>, Option<i64>, Option<i64>) = c
-        .prepare_cached(
-            "SELECT MIN(start_time), MAX(MAX(end_time, start_time)), MAX(CASE WHEN alternate = 0 THEN end_time END)
-             FROM replays WHERE broadcast_id = ?1 AND deleted_at IS NULL",
-        )?
+        .prepare_cached(&format!(
+            "SELECT MIN(start_time), MAX({}(end_time, start_time)), MAX(CASE WHEN alternate = 0 THEN end_time END)
+                 FROM replays WHERE broadcast_id = ?1 AND deleted_at IS NULL",
+            c.dialect().greatest()
+        ))?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let s = state(c, id)?;
     let start = [first, s.started_at].into_iter().flatten().min();
@@ -294,13 +299,13 @@ pub fn refresh(c: &Connection, id: i64, g: &Grouping, now: i64) -> Result<Option
 /// marked deleted, not removed: its sessions still tell that their pushes ended (a late
 /// retry of a start stays stale), while a file that comes very late (reconciliation)
 /// is placed by time into a new broadcast, deleted ones being no candidates.
-pub(super) fn remove_unrecorded(c: &Connection, id: i64, now: i64) -> Result<(), StoreError> {
+pub(super) fn remove_unrecorded(c: &Db, id: i64, now: i64) -> Result<(), StoreError> {
     c.execute("UPDATE broadcasts SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id, now])?;
     tracing::info!(broadcast = id, "broadcast without any recording removed after the settle time");
     Ok(())
 }
 
-pub(super) fn set_status(c: &Connection, id: i64, status: ReplayStatus, now: i64) -> Result<(), StoreError> {
+pub(super) fn set_status(c: &Db, id: i64, status: ReplayStatus, now: i64) -> Result<(), StoreError> {
     c.prepare_cached("UPDATE broadcasts SET status = ?2, updated_at = ?3 WHERE id = ?1")?.execute(params![
         id,
         status_text(status),
@@ -313,14 +318,14 @@ pub(super) fn set_status(c: &Connection, id: i64, status: ReplayStatus, now: i64
 
 /// Moves every `processing` broadcast that is due to `ready`, and removes those that no
 /// file came for within the settle time.
-pub fn promote(c: &Connection, g: &Grouping, now: i64) -> Result<Promoted, StoreError> {
+pub fn promote(c: &Db, g: &Grouping, now: i64) -> Result<Promoted, StoreError> {
     let waiting: Vec<(i64, Option<i64>, Option<i64>)> = c
         .prepare_cached(
             "SELECT b.id, b.ended_at,
                 (SELECT MAX(end_time) FROM replays r WHERE r.broadcast_id = b.id AND r.deleted_at IS NULL AND r.alternate = 0)
              FROM broadcasts b WHERE b.status = 'processing' AND b.deleted_at IS NULL AND b.merged_into IS NULL",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let mut done = Promoted::default();
     for (id, ended_at, last_end) in waiting {

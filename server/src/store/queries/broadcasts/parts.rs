@@ -1,16 +1,16 @@
 //! Placing a recording: stored once, then joined to its broadcast (by session, else by
 //! time), merging what it bridges.
 
-use rusqlite::{Connection, params};
+use crate::store::db::{Db, params};
 
 use super::{Fresh, alive, insert, map_session, merge, nearby, refresh, session, set_status, state, timeline_spans};
 use crate::ingest::broadcast::{self as rules, Signal, Span};
-use crate::store::sqlite::sql::{ensure_streamer, insert_part, part};
+use crate::store::queries::{ensure_streamer, insert_part, part};
 use crate::store::{Grouping, Ingest, NewReplay, StoreError};
 use relive_api::ReplayStatus;
 
 /// Stores a recording once and places it in its broadcast (see `crate::ingest::broadcast`).
-pub fn record_part(c: &Connection, r: &NewReplay, g: &Grouping, now: i64) -> Result<Ingest, StoreError> {
+pub fn record_part(c: &Db, r: &NewReplay, g: &Grouping, now: i64) -> Result<Ingest, StoreError> {
     ensure_streamer(c, &r.streamer_id, now)?;
     let Some(id) = insert_part(c, r, now)? else {
         let id = c.query_row(

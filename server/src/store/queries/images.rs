@@ -1,53 +1,14 @@
 //! Posters, storyboards and screenshots (`crate::images`) written and read (migration
 //! 0008: `part_images`, `screenshots`).
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::store::db::{Db, DbError, Dialect, OptionalExtension, Row, params};
 
-use super::SqliteStore;
-use super::sql::{PART_COLUMNS, part_from_row};
+use super::{PART_COLUMNS, part_from_row};
 use crate::store::{
     ImagesState, NewScreenshot, PartImages, PictureQuery, Pictures, ReplayRow, Screenshot, StoreError, Storyboard,
-    unix_now,
 };
 
-impl SqliteStore {
-    pub async fn save_part_images(&self, images: PartImages) -> Result<(), StoreError> {
-        self.writer.write(move |c| save_part_images(c, &images)).await
-    }
-
-    pub async fn record_screenshot(&self, s: NewScreenshot) -> Result<bool, StoreError> {
-        self.writer.write(move |c| record_screenshot(c, &s, unix_now())).await
-    }
-
-    pub async fn part_images(&self, parts: Vec<i64>) -> Result<Vec<PartImages>, StoreError> {
-        self.readers.read(move |c| part_images(c, &parts)).await
-    }
-
-    pub async fn screenshots(
-        &self,
-        streamer_id: String,
-        from: i64,
-        to: i64,
-        limit: u32,
-    ) -> Result<Vec<Screenshot>, StoreError> {
-        self.readers.read(move |c| screenshots(c, &streamer_id, from, to, limit)).await
-    }
-
-    pub async fn pictures(&self, queries: Vec<PictureQuery>) -> Result<Vec<(i64, Pictures)>, StoreError> {
-        self.readers.read(move |c| pictures(c, &queries)).await
-    }
-
-    pub async fn parts_needing_images(
-        &self,
-        before: i64,
-        limit: u32,
-        max_attempts: u32,
-    ) -> Result<Vec<ReplayRow>, StoreError> {
-        self.readers.read(move |c| parts_needing_images(c, before, limit, max_attempts)).await
-    }
-}
-
-fn save_part_images(c: &Connection, m: &PartImages) -> Result<(), StoreError> {
+pub fn save_part_images(c: &Db, m: &PartImages) -> Result<(), StoreError> {
     let attempts: u32 = c
         .prepare_cached("SELECT attempts FROM part_images WHERE replay_id = ?1")?
         .query_row([m.part], |r| r.get(0))
@@ -55,9 +16,15 @@ fn save_part_images(c: &Connection, m: &PartImages) -> Result<(), StoreError> {
         .unwrap_or(0);
     let s = m.storyboard.as_ref();
     c.prepare_cached(
-        "INSERT OR REPLACE INTO part_images (replay_id, state, error, transient, attempts, poster_width,
+        "INSERT INTO part_images (replay_id, state, error, transient, attempts, poster_width,
              poster_height, tile_width, tile_height, sheet_columns, sheet_rows, interval_ms, tiles, made_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (replay_id) DO UPDATE SET state = excluded.state, error = excluded.error,
+             transient = excluded.transient, attempts = excluded.attempts, poster_width = excluded.poster_width,
+             poster_height = excluded.poster_height, tile_width = excluded.tile_width,
+             tile_height = excluded.tile_height, sheet_columns = excluded.sheet_columns,
+             sheet_rows = excluded.sheet_rows, interval_ms = excluded.interval_ms, tiles = excluded.tiles,
+             made_at = excluded.made_at",
     )?
     .execute(params![
         m.part,
@@ -78,12 +45,13 @@ fn save_part_images(c: &Connection, m: &PartImages) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn record_screenshot(c: &Connection, s: &NewScreenshot, now: i64) -> Result<bool, StoreError> {
+pub fn record_screenshot(c: &Db, s: &NewScreenshot, now: i64) -> Result<bool, StoreError> {
     let n = c
         .prepare_cached(
-            "INSERT OR IGNORE INTO screenshots (streamer_id, create_time, url, pic_url, width, height, file_size,
+            "INSERT INTO screenshots (streamer_id, create_time, url, pic_url, width, height, file_size,
                  good, raw_payload, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             s.streamer_id,
@@ -103,15 +71,14 @@ fn record_screenshot(c: &Connection, s: &NewScreenshot, now: i64) -> Result<bool
 const IMAGES_COLUMNS: &str = "replay_id, state, error, transient, attempts, poster_width, poster_height, tile_width,
     tile_height, sheet_columns, sheet_rows, interval_ms, tiles, made_at";
 
-fn images_from_row(row: &Row) -> rusqlite::Result<PartImages> {
+fn images_from_row(row: &Row) -> Result<PartImages, DbError> {
     let state: String = row.get(1)?;
     let poster = match (row.get::<_, Option<u32>>(5)?, row.get::<_, Option<u32>>(6)?) {
         (Some(w), Some(h)) => Some((w, h)),
         _ => None,
     };
     let tiles: String = row.get(12)?;
-    let tiles: Vec<i64> = serde_json::from_str(&tiles)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, e.into()))?;
+    let tiles: Vec<i64> = serde_json::from_str(&tiles).map_err(|e| DbError::Other(format!("column 12: {e}")))?;
     let storyboard = match (row.get::<_, Option<u32>>(7)?, row.get::<_, Option<u32>>(8)?) {
         (Some(tile_width), Some(tile_height)) if !tiles.is_empty() => Some(Storyboard {
             tile_width,
@@ -139,16 +106,17 @@ fn ids_json(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 
-fn part_images(c: &Connection, parts: &[i64]) -> rusqlite::Result<Vec<PartImages>> {
+pub fn part_images(c: &Db, parts: &[i64]) -> Result<Vec<PartImages>, DbError> {
     c.prepare_cached(&format!(
-        "SELECT {IMAGES_COLUMNS} FROM part_images WHERE replay_id IN (SELECT value FROM json_each(?1))"
+        "SELECT {IMAGES_COLUMNS} FROM part_images WHERE replay_id IN {}",
+        c.dialect().json_ids("?1")
     ))?
     .query_map([ids_json(parts)], images_from_row)?
     .collect()
 }
 
 /// Good screenshots only: the others are never shown.
-fn screenshots(c: &Connection, streamer_id: &str, from: i64, to: i64, limit: u32) -> rusqlite::Result<Vec<Screenshot>> {
+pub fn screenshots(c: &Db, streamer_id: &str, from: i64, to: i64, limit: u32) -> Result<Vec<Screenshot>, DbError> {
     c.prepare_cached(
         "SELECT create_time, url, width, height FROM screenshots
          WHERE streamer_id = ?1 AND good = 1 AND create_time BETWEEN ?2 AND ?3
@@ -163,17 +131,18 @@ fn screenshots(c: &Connection, streamer_id: &str, from: i64, to: i64, limit: u32
 /// Two statements in one read transaction, whatever the number of broadcasts: the
 /// parts' images (by primary key), and each broadcast's first good screenshot (one index
 /// seek each, `screenshots_by_time`).
-fn pictures(c: &Connection, queries: &[PictureQuery]) -> rusqlite::Result<Vec<(i64, Pictures)>> {
+pub fn pictures(c: &Db, queries: &[PictureQuery]) -> Result<Vec<(i64, Pictures)>, DbError> {
     if queries.is_empty() {
         return Ok(Vec::new());
     }
-    let tx = c.unchecked_transaction()?;
+    let tx = c.snapshot()?;
     let parts: Vec<i64> = queries.iter().flat_map(|q| q.parts.iter().copied()).collect();
     let made: Vec<(i64, bool, bool)> = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT replay_id, poster_width IS NOT NULL, tiles <> '[]' FROM part_images
-             WHERE replay_id IN (SELECT value FROM json_each(?1)) AND state = 'made'",
-        )?
+             WHERE replay_id IN {} AND state = 'made'",
+            tx.dialect().json_ids("?1")
+        ))?
         .query_map([ids_json(&parts)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let windows = serde_json::to_string(
@@ -181,15 +150,27 @@ fn pictures(c: &Connection, queries: &[PictureQuery]) -> rusqlite::Result<Vec<(i
     )
     .unwrap_or_else(|_| "[]".into());
     let mut first: Vec<Option<Screenshot>> = vec![None; queries.len()];
-    let mut stmt = tx.prepare_cached(
-        "SELECT w.key, s.create_time, s.url, s.width, s.height
-         FROM json_each(?1) w
-         JOIN screenshots s ON s.id = (
-             SELECT id FROM screenshots
-             WHERE streamer_id = json_extract(w.value, '$[0]') AND good = 1
-                 AND create_time BETWEEN json_extract(w.value, '$[1]') AND json_extract(w.value, '$[2]')
-             ORDER BY create_time, id LIMIT 1)",
-    )?;
+    // Each window [stream, from, to] of the JSON array, by its place in it.
+    let mut stmt = tx.prepare_cached(match tx.dialect() {
+        Dialect::Sqlite => {
+            "SELECT w.key, s.create_time, s.url, s.width, s.height
+             FROM json_each(?1) w
+             JOIN screenshots s ON s.id = (
+                 SELECT id FROM screenshots
+                 WHERE streamer_id = json_extract(w.value, '$[0]') AND good = 1
+                     AND create_time BETWEEN json_extract(w.value, '$[1]') AND json_extract(w.value, '$[2]')
+                 ORDER BY create_time, id LIMIT 1)"
+        }
+        Dialect::Postgres => {
+            "SELECT w.ord - 1, s.create_time, s.url, s.width, s.height
+             FROM json_array_elements(?1::json) WITH ORDINALITY AS w(value, ord)
+             JOIN screenshots s ON s.id = (
+                 SELECT id FROM screenshots
+                 WHERE streamer_id = w.value->>0 AND good = 1
+                     AND create_time BETWEEN (w.value->>1)::BIGINT AND (w.value->>2)::BIGINT
+                 ORDER BY create_time, id LIMIT 1)"
+        }
+    })?;
     let rows = stmt.query_map([windows], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -203,7 +184,7 @@ fn pictures(c: &Connection, queries: &[PictureQuery]) -> rusqlite::Result<Vec<(i
         }
     }
     drop(stmt);
-    tx.commit()?;
+    tx.end()?;
     Ok(queries
         .iter()
         .zip(first)
@@ -216,12 +197,7 @@ fn pictures(c: &Connection, queries: &[PictureQuery]) -> rusqlite::Result<Vec<(i
         .collect())
 }
 
-fn parts_needing_images(
-    c: &Connection,
-    before: i64,
-    limit: u32,
-    max_attempts: u32,
-) -> rusqlite::Result<Vec<ReplayRow>> {
+pub fn parts_needing_images(c: &Db, before: i64, limit: u32, max_attempts: u32) -> Result<Vec<ReplayRow>, DbError> {
     c.prepare_cached(&format!(
         "SELECT {PART_COLUMNS} FROM replays r LEFT JOIN broadcasts b ON b.id = r.broadcast_id
          LEFT JOIN part_images i ON i.replay_id = r.id
@@ -239,8 +215,8 @@ mod tests {
     use super::*;
     use crate::store::sqlite::migrations;
 
-    fn db() -> Connection {
-        let mut c = Connection::open_in_memory().unwrap();
+    fn db() -> rusqlite::Connection {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
         migrations::migrate(&mut c).unwrap();
         // Parts are not made here: their rows are not what these tests are about.
         c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
@@ -262,7 +238,8 @@ mod tests {
 
     #[test]
     fn screenshots_are_stored_once_and_only_good_ones_are_read() {
-        let c = db();
+        let conn = db();
+        let c = Db::Sqlite(&conn);
         assert!(record_screenshot(&c, &shot("http://cos/a.jpg", 100, Some(30_000)), 1).unwrap());
         assert!(!record_screenshot(&c, &shot("http://cos/a.jpg", 100, Some(30_000)), 2).unwrap());
         // A black frame (tiny), and one without a size, are kept but never shown.
@@ -280,7 +257,8 @@ mod tests {
 
     #[test]
     fn part_images_round_trip_and_count_attempts() {
-        let c = db();
+        let conn = db();
+        let c = Db::Sqlite(&conn);
         let board = Storyboard {
             tile_width: 160,
             tile_height: 90,
@@ -313,7 +291,8 @@ mod tests {
 
     #[test]
     fn the_first_screenshot_of_a_page_is_an_index_seek() {
-        let c = db();
+        let conn = db();
+        let c = Db::Sqlite(&conn);
         let plan: Vec<String> = c
             .prepare(
                 "EXPLAIN QUERY PLAN SELECT id FROM screenshots WHERE streamer_id = ?1 AND good = 1

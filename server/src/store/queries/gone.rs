@@ -3,17 +3,16 @@
 //! last part not deleted is gone, cleared when a part that is not gone arrives), so the
 //! lists leave gone broadcasts out from their index (migration 0009).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Db, DbError, OptionalExtension, Row, params};
 
 use super::broadcasts::{self, recompute_alternates};
-use super::sql::{BROADCAST_COLUMNS, PART_COLUMNS, broadcast_from_row, part_from_row};
-use super::{SqliteStore, sql};
-use crate::store::{BroadcastRow, FileCheck, Ingest, NewReplay, PartGone, StoreError, unix_now};
+use super::{BROADCAST_COLUMNS, PART_COLUMNS, broadcast_from_row, part_from_row};
+use crate::store::{BroadcastRow, FileCheck, Grouping, Ingest, NewReplay, PartGone, StoreError};
 
 /// Marks a part gone at `at` (unless deleted or gone already), decides its broadcast's
 /// alternates again without it (a recording of the same time takes its place) and keeps
 /// the broadcast's `gone_at`. `None` if nothing changed.
-pub fn mark_gone(c: &Connection, part: i64, at: i64) -> Result<Option<PartGone>, StoreError> {
+pub fn mark_gone(c: &Db, part: i64, at: i64) -> Result<Option<PartGone>, StoreError> {
     let broadcast: Option<Option<i64>> = c
         .prepare_cached(
             "UPDATE replays SET gone_at = ?2 WHERE id = ?1 AND gone_at IS NULL AND deleted_at IS NULL
@@ -34,7 +33,7 @@ pub fn mark_gone(c: &Connection, part: i64, at: i64) -> Result<Option<PartGone>,
 
 /// Keeps a broadcast's `gone_at`: set (to its parts' latest) when it has parts not
 /// deleted and every one is gone, else cleared. Whether it is gone.
-pub fn refresh_broadcast(c: &Connection, broadcast: i64) -> Result<bool, StoreError> {
+pub fn refresh_broadcast(c: &Db, broadcast: i64) -> Result<bool, StoreError> {
     let (parts, live, latest): (i64, i64, Option<i64>) = c
         .prepare_cached(
             "SELECT COUNT(*), COALESCE(SUM(gone_at IS NULL), 0), MAX(gone_at)
@@ -54,14 +53,14 @@ pub fn refresh_broadcast(c: &Connection, broadcast: i64) -> Result<bool, StoreEr
 
 /// Sets when a part's file will be deleted by its service; one already past is gone now
 /// (at its expiry).
-pub fn set_expiry(c: &Connection, part: i64, expires_at: i64, now: i64) -> Result<Option<PartGone>, StoreError> {
+pub fn set_expiry(c: &Db, part: i64, expires_at: i64, now: i64) -> Result<Option<PartGone>, StoreError> {
     c.prepare_cached("UPDATE replays SET expires_at = ?2 WHERE id = ?1")?.execute(params![part, expires_at])?;
     if expires_at <= now { mark_gone(c, part, expires_at) } else { Ok(None) }
 }
 
 /// Parts whose storage time ran out by `now` (a few hundred a round), marked gone at
 /// their expiry.
-pub fn expire(c: &Connection, now: i64) -> Result<Vec<PartGone>, StoreError> {
+pub fn expire(c: &Db, now: i64) -> Result<Vec<PartGone>, StoreError> {
     let due: Vec<(i64, i64)> = c
         .prepare_cached(
             "SELECT id, expires_at FROM replays
@@ -79,7 +78,7 @@ pub fn expire(c: &Connection, now: i64) -> Result<Vec<PartGone>, StoreError> {
 
 /// Parts not gone nor deleted whose file was last checked at or before `before`,
 /// longest ago first.
-pub fn due_checks(c: &Connection, before: i64, limit: u32) -> rusqlite::Result<Vec<FileCheck>> {
+pub fn due_checks(c: &Db, before: i64, limit: u32) -> Result<Vec<FileCheck>, DbError> {
     c.prepare_cached(
         "SELECT id, url, created_at FROM replays WHERE gone_at IS NULL AND deleted_at IS NULL AND checked_at <= ?1
          ORDER BY checked_at LIMIT ?2",
@@ -88,12 +87,12 @@ pub fn due_checks(c: &Connection, before: i64, limit: u32) -> rusqlite::Result<V
     .collect()
 }
 
-fn file_check_from_row(r: &rusqlite::Row) -> rusqlite::Result<FileCheck> {
+fn file_check_from_row(r: &Row) -> Result<FileCheck, DbError> {
     Ok(FileCheck { part: r.get(0)?, url: r.get(1)?, arrived_at: r.get(2)? })
 }
 
 /// One part, neither gone nor deleted, to check.
-pub fn file_to_check(c: &Connection, part: i64) -> rusqlite::Result<Option<FileCheck>> {
+pub fn file_to_check(c: &Db, part: i64) -> Result<Option<FileCheck>, DbError> {
     c.prepare_cached(
         "SELECT id, url, created_at FROM replays WHERE id = ?1 AND gone_at IS NULL AND deleted_at IS NULL",
     )?
@@ -101,7 +100,7 @@ pub fn file_to_check(c: &Connection, part: i64) -> rusqlite::Result<Option<FileC
     .optional()
 }
 
-pub fn mark_checked(c: &Connection, parts: &[i64], at: i64) -> Result<(), StoreError> {
+pub fn mark_checked(c: &Db, parts: &[i64], at: i64) -> Result<(), StoreError> {
     let mut stmt = c.prepare_cached("UPDATE replays SET checked_at = ?2 WHERE id = ?1")?;
     for p in parts {
         stmt.execute(params![p, at])?;
@@ -109,10 +108,30 @@ pub fn mark_checked(c: &Connection, parts: &[i64], at: i64) -> Result<(), StoreE
     Ok(())
 }
 
+/// Stores a part as `broadcasts::record_part` does, with when its service deletes it
+/// (`expires_at`): a part already past it is gone at once.
+pub fn record_part_expiring(
+    c: &Db,
+    r: &NewReplay,
+    g: &Grouping,
+    expires_at: i64,
+    now: i64,
+) -> Result<Ingest, StoreError> {
+    match broadcasts::record_part(c, r, g, now)? {
+        Ingest::Stored(row) => {
+            set_expiry(c, row.id, expires_at, now)?;
+            let row =
+                super::part(c, row.id)?.ok_or_else(|| StoreError::Database(format!("part {} vanished", row.id)))?;
+            Ok(Ingest::Stored(row))
+        }
+        dup => Ok(dup),
+    }
+}
+
 /// The broadcast any of its ids names, gone or not, with every part on its timeline
 /// including those gone (each with its `gone_at`): what the admin sees.
-pub fn broadcast_with_gone(c: &Connection, id: i64) -> rusqlite::Result<Option<BroadcastRow>> {
-    let tx = c.unchecked_transaction()?;
+pub fn broadcast_with_gone(c: &Db, id: i64) -> Result<Option<BroadcastRow>, DbError> {
+    let tx = c.snapshot()?;
     let Some(b) = broadcasts::resolve(&tx, id)? else { return Ok(None) };
     let Some(mut row) = tx
         .prepare_cached(&format!("SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?1"))?
@@ -129,53 +148,8 @@ pub fn broadcast_with_gone(c: &Connection, id: i64) -> rusqlite::Result<Option<B
         ))?
         .query_map([b], part_from_row)?
         .collect::<Result<_, _>>()?;
-    tx.commit()?;
+    tx.end()?;
     Ok(Some(row))
-}
-
-impl SqliteStore {
-    pub async fn record_replay_expiring(&self, r: NewReplay, expires_at: i64) -> Result<Ingest, StoreError> {
-        let g = self.grouping;
-        self.writer
-            .write(move |c| {
-                let now = unix_now();
-                let ingest = broadcasts::record_part(c, &r, &g, now)?;
-                match ingest {
-                    Ingest::Stored(row) => {
-                        set_expiry(c, row.id, expires_at, now)?;
-                        let row = sql::part(c, row.id)?
-                            .ok_or_else(|| StoreError::Database(format!("part {} vanished", row.id)))?;
-                        Ok(Ingest::Stored(row))
-                    }
-                    dup => Ok(dup),
-                }
-            })
-            .await
-    }
-
-    pub async fn mark_part_gone(&self, part: i64, at: i64) -> Result<Option<PartGone>, StoreError> {
-        self.writer.write(move |c| mark_gone(c, part, at)).await
-    }
-
-    pub async fn expire_parts(&self, now: i64) -> Result<Vec<PartGone>, StoreError> {
-        self.writer.write(move |c| expire(c, now)).await
-    }
-
-    pub async fn files_to_check(&self, before: i64, limit: u32) -> Result<Vec<FileCheck>, StoreError> {
-        self.readers.read(move |c| due_checks(c, before, limit)).await
-    }
-
-    pub async fn file_to_check(&self, part: i64) -> Result<Option<FileCheck>, StoreError> {
-        self.readers.read(move |c| file_to_check(c, part)).await
-    }
-
-    pub async fn files_checked(&self, parts: Vec<i64>, at: i64) -> Result<(), StoreError> {
-        self.writer.write(move |c| mark_checked(c, &parts, at)).await
-    }
-
-    pub async fn broadcast_with_gone(&self, id: i64) -> Result<Option<BroadcastRow>, StoreError> {
-        self.readers.read(move |c| broadcast_with_gone(c, id)).await
-    }
 }
 
 #[cfg(test)]
@@ -217,7 +191,7 @@ mod tests {
     #[tokio::test]
     async fn a_broadcast_is_gone_when_its_last_part_is_and_back_when_one_arrives() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&DbUrl::Sqlite(dir.path().join("t.db"))).unwrap();
+        let store = Store::open(&DbUrl::Sqlite(dir.path().join("t.db"))).await.unwrap();
         let a = stored(&store, part("a", 10_000, 60)).await;
         let b = stored(&store, part("b", 10_070, 60)).await;
         // The same time recorded again (another template): an alternate of `a`.
@@ -258,7 +232,7 @@ mod tests {
     #[tokio::test]
     async fn expiries_apply_at_ingest_or_when_due_and_checks_come_round() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&DbUrl::Sqlite(dir.path().join("t.db"))).unwrap();
+        let store = Store::open(&DbUrl::Sqlite(dir.path().join("t.db"))).await.unwrap();
         let now = crate::store::unix_now();
         // Past its expiry at arrival: stored, gone at its expiry.
         let Ingest::Stored(old) = store.record_replay_expiring(part("old", 1000, 60), 2000).await.unwrap() else {
