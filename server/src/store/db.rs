@@ -339,6 +339,14 @@ impl Dialect {
         }
     }
 
+    /// The scalar smaller of two values: SQLite's two-argument `MIN`, PostgreSQL's `LEAST`.
+    pub fn least(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "MIN",
+            Dialect::Postgres => "LEAST",
+        }
+    }
+
     /// A subquery of the ids in the JSON array bound at `param` (e.g. `?1`), as a column `value`.
     pub fn json_ids(self, param: &str) -> String {
         match self {

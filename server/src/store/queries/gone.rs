@@ -36,7 +36,7 @@ pub fn mark_gone(c: &Db, part: i64, at: i64) -> Result<Option<PartGone>, StoreEr
 pub fn refresh_broadcast(c: &Db, broadcast: i64) -> Result<bool, StoreError> {
     let (parts, live, latest): (i64, i64, Option<i64>) = c
         .prepare_cached(
-            "SELECT COUNT(*), COALESCE(SUM(gone_at IS NULL), 0), MAX(gone_at)
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN gone_at IS NULL THEN 1 ELSE 0 END), 0), MAX(gone_at)
              FROM replays WHERE broadcast_id = ?1 AND deleted_at IS NULL",
         )?
         .query_row([broadcast], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

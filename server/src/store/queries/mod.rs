@@ -119,7 +119,8 @@ pub fn save_keyframe_index(
 /// broadcast. Returns whether it did.
 pub fn set_replay_duration(c: &Db, id: i64, duration_ms: u64, g: &Grouping) -> Result<bool, StoreError> {
     let n = c.execute(
-        "UPDATE replays SET duration_ms = ?2, end_time = start_time + ?2 / 1000 WHERE id = ?1 AND duration_ms = 0",
+        "UPDATE replays SET duration_ms = ?2, end_time = start_time + CAST(?2 AS BIGINT) / 1000
+         WHERE id = ?1 AND duration_ms = 0",
         params![id, duration_ms as i64],
     )?;
     let broadcast: Option<i64> =

@@ -65,7 +65,10 @@ pub fn apply_record_status(c: &Db, s: &RecordStatus, g: &Grouping, now: i64) -> 
     }
     if let BroadcastChange::Applied { broadcast, .. } | BroadcastChange::Superseded { broadcast } = change {
         c.execute(
-            "UPDATE broadcasts SET last_seq = MAX(COALESCE(last_seq, ''), ?2) WHERE id = ?1",
+            &format!(
+                "UPDATE broadcasts SET last_seq = {}(COALESCE(last_seq, ''), ?2) WHERE id = ?1",
+                c.dialect().greatest()
+            ),
             params![broadcast, seq],
         )?;
     }
@@ -153,8 +156,11 @@ fn start(
         )?;
     }
     c.execute(
-        "UPDATE broadcasts SET status = 'recording', ended_at = NULL, started_at = MIN(COALESCE(started_at, ?2), ?2),
-             updated_at = ?3 WHERE id = ?1",
+        &format!(
+            "UPDATE broadcasts SET status = 'recording', ended_at = NULL, started_at = {}(COALESCE(started_at, ?2), ?2),
+                 updated_at = ?3 WHERE id = ?1",
+            c.dialect().least()
+        ),
         params![target, t, now],
     )?;
     refresh(c, target, g, now)?;
