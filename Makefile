@@ -5,17 +5,19 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
 LISTEN ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test help lint setup web server build test-rust test-web test-e2e size bench clean
+.PHONY: run test help lint setup web server build test-rust test-postgres test-web test-e2e size bench clean
 
 ## run: install what is missing, build the web app and the server, start with demo data
 run: build
 	@echo "Starting Relive with demo data (Ctrl-C stops it)..."
 	./target/release/relive --demo --listen $(LISTEN) --db $(DATA)/relive.db --media-dir $(DATA)/media --images-dir $(DATA)/images --dist dist
 
-## test: lint, then every test (Rust unit + integration, end-to-end in real browsers)
+## test: lint, then every test (Rust unit + integration, the server's again on PostgreSQL,
+## end-to-end in real browsers)
 test: setup web
 	$(MAKE) --no-print-directory lint
 	cargo test --workspace --quiet
+	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-e2e
 
 ## help: this list (from the `## name: what` comments above each target)
@@ -44,9 +46,14 @@ server: setup
 
 build: web server
 
-## test-rust: the Rust unit and integration tests only
+## test-rust: the Rust unit and integration tests only (on SQLite)
 test-rust:
 	cargo test --workspace
+
+## test-postgres: the server's unit and integration tests again, on PostgreSQL: a throwaway
+## cluster in a temporary folder (scripts/with-postgres.sh), a database per test; same build
+test-postgres:
+	scripts/with-postgres.sh env RELIVE_TEST_DB=postgres RELIVE_REQUIRE_PG=1 cargo test -p relive-server --quiet
 
 ## test-e2e: the real server (debug build) and the built web app in headless Chromium and Firefox
 test-e2e:

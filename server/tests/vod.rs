@@ -676,8 +676,8 @@ async fn the_key_is_in_no_log_line() {
     let log = dir.path().join("relive.log");
     let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     let mut child = Command::new(env!("CARGO_BIN_EXE_relive"))
-        .args(["--listen", "127.0.0.1:0", "--db", &p("relive.db"), "--dist", &p("dist"), "--media-dir", &p("media")])
-        .args(["--images-dir", &p("images")])
+        .args(["--listen", "127.0.0.1:0", "--db", &common::TestDb::for_dir(dir.path()).arg()])
+        .args(["--dist", &p("dist"), "--media-dir", &p("media"), "--images-dir", &p("images")])
         .args(["--tencent-callback-key", CALLBACK_KEY, "--admin-token", ADMIN_TOKEN, "--tencent-vod-key", KEY])
         .args(["--tencent-vod-sign-ttl", "10", "--check-files-every", "1"])
         .env("RELIVE_LOG", "debug")

@@ -193,7 +193,8 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
         Event::Live(change) => {
             let (time, sequence, stamped) = match change.order {
                 EventOrder::Stamped { time, sequence } => (time, sequence, true),
-                EventOrder::Arrival => (unix_now(), next_arrival(), false),
+                // Ordered by the database (`store::LiveEvent`), not by this process.
+                EventOrder::Arrival => (unix_now(), 0, false),
             };
             let (streamer, live) = (change.streamer_id, change.live);
             let client_id = change.session.as_ref().filter(|k| k.source == "srs").map(|k| k.key.clone());
@@ -271,9 +272,3 @@ pub async fn promote_forever(app: AppState) {
     }
 }
 
-/// Arrivals counted by this process, for services that order nothing themselves.
-fn next_arrival() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    SEQ.fetch_add(1, Ordering::Relaxed)
-}

@@ -548,8 +548,9 @@ impl<'c> Stmt<'c> {
         }
         let Stmt::Postgres { pg, stmt } = self else { unreachable!() };
         let binds = pg_binds(&values);
-        match pg.wait(pg.tx.query_opt(stmt, &pg_refs(&binds)))? {
-            Some(r) => f(&Row::Postgres(&r)),
+        // The first row, as SQLite's: `query_opt` would refuse a second one.
+        match pg.wait(pg.tx.query(stmt, &pg_refs(&binds)))?.first() {
+            Some(r) => f(&Row::Postgres(r)),
             None => Err(DbError::NoRow),
         }
     }

@@ -81,15 +81,18 @@ pub enum Ingest {
     Duplicate(i64),
 }
 
-/// A stream went live or stopped. Events are applied in their own order, not in
-/// arrival order: (time, sequence, phase) must be newer than the last one applied.
+/// A stream went live or stopped. Stamped events (Tencent's) are applied in their own
+/// order, not in arrival order: (time, sequence, phase) must be newer than the last one
+/// applied. Unstamped ones (nginx-rtmp, SRS: sent in order, stamped with nothing) apply
+/// in the order the database commits them, whichever instance took them.
 /// The same event opens, reopens or ends the stream's broadcast.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveEvent {
     pub streamer_id: String,
     pub live: bool,
     pub event_time: i64,
-    /// The service's sequence number, if any (Tencent gives one per push session).
+    /// The service's sequence number, if any (Tencent gives one per push session); 0 for
+    /// an unstamped event.
     pub sequence: u64,
     /// The push's id at the service, when it gives one.
     pub session: Option<SessionKey>,

@@ -53,9 +53,21 @@ pub fn insert_part(c: &Db, r: &NewReplay, now: i64) -> Result<Option<i64>, Store
     .optional()?)
 }
 
-/// The streamer's `live`, if the event is newer than the last one applied.
+/// The streamer's `live`, if the event is newer than the last one applied. An unstamped
+/// event is the newest by definition: writes are serialized (SQLite's one writer,
+/// PostgreSQL's serializable transactions), so the last one committed wins, on whichever
+/// instance it arrived — no clock or counter of a process decides.
 pub fn apply_streamer_live(c: &Db, e: &LiveEvent, now: i64) -> Result<bool, StoreError> {
     ensure_streamer(c, &e.streamer_id, now)?;
+    if !e.stamped {
+        let changed = c.execute(
+            "UPDATE streamers SET live = ?2, live_event_time = ?3, live_event_seq = ?4, live_event_phase = ?5,
+                 updated_at = ?3
+             WHERE id = ?1",
+            params![e.streamer_id, e.live, now, format!("{:020}", 0), if e.live { 0 } else { 1 }],
+        )?;
+        return Ok(changed > 0);
+    }
     let seq = format!("{:020}", e.sequence);
     // A start and a stop of one push session can share time and sequence: the stop is later.
     let phase = if e.live { 0 } else { 1 };
