@@ -100,7 +100,7 @@ pub struct Config {
     /// variable. A request whose TCP peer is one of these is taken to come from the
     /// right-most address in its `X-Forwarded-For` that is not; from any other peer the
     /// header is ignored. Unset: the TCP peer is always the client.
-    #[arg(long, env = "RELIVE_TRUSTED_PROXY", value_delimiter = ',', value_name = "IP or CIDR")]
+    #[arg(long, env = "RELIVE_TRUSTED_PROXY", value_delimiter = ',', value_name = "IP|CIDR")]
     pub trusted_proxy: Vec<crate::security::IpRange>,
 
     /// Seconds an SRS HLS recording stays open after `on_unpublish` before it is closed
@@ -167,9 +167,34 @@ pub struct Config {
     #[arg(long, env = "RELIVE_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Bearer token for `/metrics` (Prometheus text format) on the main listener; without
+    /// it (and without `--metrics-listen`) `/metrics` answers 404.
+    #[arg(long, env = "RELIVE_METRICS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub metrics_token: Option<String>,
+
+    /// A second address (e.g. a private one, `10.0.0.5:9090`) that serves `/metrics`
+    /// alone, without a token; port 0 picks a free one (the chosen URL is printed).
+    #[arg(long, env = "RELIVE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Log lines on stderr as text for people, or as JSON objects (one a line) for a log
+    /// collector. `RELIVE_LOG` sets the level (e.g. `debug`, `relive_server=debug`).
+    #[arg(long, env = "RELIVE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Seed demo streamers and replays (with their video files) on start, if not there yet.
     #[arg(long, env = "RELIVE_DEMO")]
     pub demo: bool,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line (tracing-subscriber's JSON formatter: `timestamp`,
+    /// `level`, `fields`, `target`).
+    Json,
 }
 
 impl Config {

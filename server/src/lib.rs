@@ -17,11 +17,13 @@
 //! - [`ingest`]: events from any service, applied.
 //! - [`jobs`]: the bounded background queue and the one shared HTTP client.
 //! - [`media`]: local recordings, served safely with ranges and validators (`/media/...`).
+//! - [`metrics`]: `/metrics` (Prometheus text): hook calls, route latencies, the job queue.
 //! - [`playback`]: keyframe indexes and MP4 copies of FLV replays, for the player.
 //! - [`probe`]: reading recordings (files and URLs) through `relive_media`.
 //! - [`reconcile`]: polling Tencent's file list for recordings whose callbacks were lost.
 //! - [`routes`]: the JSON API under `/api/v1` (public reads, admin writes, OpenAPI).
-//! - [`security`]: response headers, CORS, the hooks' rate limit.
+//! - [`security`]: response headers, CORS, the client's address behind proxies, the
+//!   hooks' rate limit.
 //! - [`signing`]: Tencent's signatures (callbacks, push URLs) and constant-time compare.
 //! - [`store`]: the database facade and its SQLite backend.
 //! - [`web`]: the built single-page app.
@@ -38,6 +40,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod media;
 pub mod meta;
+pub mod metrics;
 pub mod playback;
 pub mod probe;
 pub mod reconcile;
@@ -65,6 +68,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jobs: jobs::Jobs,
     pub hook_limiter: security::RateLimiter,
+    /// What `/metrics` reports.
+    pub metrics: metrics::Metrics,
     /// One turn at a time per stream for SRS's HLS recordings.
     pub hls_locks: ingest::srs_hls::Locks,
 }
@@ -78,11 +83,14 @@ pub fn app(state: AppState) -> Router {
             any(|| async { Failure::not_found("no such API endpoint; the API lives under /api/v1") }),
         )
         .nest("/hooks", hooks_router(&state))
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health))
+        .route("/readyz", get(health))
+        .route("/metrics", get(metrics::guarded))
         .route("/media/{*path}", get(media::serve))
         .route("/images/{part}/{file}", get(images::serve))
         .merge(web::spa(&state.config.dist, state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }
 
@@ -106,8 +114,31 @@ fn hooks_router(state: &AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::hook_rate_limit))
 }
 
-async fn healthz() -> (StatusCode, Json<serde_json::Value>) {
-    (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })))
+/// `/healthz` and `/readyz`: 200 when the database answers a trivial query, else 503
+/// with its error. The process answering at all is the liveness; load balancers should
+/// probe `/readyz` (the same check, under the name they expect), so that a server that
+/// lost its database is taken out of rotation rather than restarted.
+async fn health(axum::extract::State(app): axum::extract::State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    health_answer(app.store.ping().await.map_err(|e| e.to_string()))
+}
+
+/// The health answer for what the database ping gave.
+fn health_answer(db: Result<(), String>) -> (StatusCode, Json<serde_json::Value>) {
+    match db {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") })),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({
+                    "status": "unavailable", "database": e, "version": env!("CARGO_PKG_VERSION")
+                })),
+            )
+        }
+    }
 }
 
 /// Opens the database, seeds demo data if asked, and serves until Ctrl-C or SIGTERM.
@@ -150,6 +181,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         config: Arc::new(config),
         jobs,
         hook_limiter: Default::default(),
+        metrics: Default::default(),
         hls_locks: Default::default(),
     };
     if reconcile::enabled(&state) {
@@ -163,6 +195,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tokio::spawn(gone::check_forever(state.clone()));
     // Posters and storyboards of recordings that have none (the demo's among them).
     tokio::spawn(images::backfill(state.clone()));
+    if let Some(at) = state.config.metrics_listen {
+        let listener =
+            tokio::net::TcpListener::bind(at).await.with_context(|| format!("listening for /metrics on {at}"))?;
+        println!("Relive metrics at http://{}/metrics", listener.local_addr()?);
+        tokio::spawn(serve(listener, metrics::router(state.clone())));
+    }
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     serve(listener, app(state)).await;
@@ -229,4 +267,20 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_is_503_with_the_database_error_when_it_does_not_answer() {
+        let (status, Json(body)) = health_answer(Ok(()));
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((body["status"].as_str(), body["database"].as_str()), (Some("ok"), Some("ok")));
+        let (status, Json(body)) = health_answer(Err("database is locked".into()));
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["status"], "unavailable");
+        assert_eq!(body["database"], "database is locked");
+    }
 }

@@ -29,10 +29,14 @@ use crate::ingest::Outcome;
 use crate::signing::constant_time_eq;
 
 /// Logs what became of a callback — one line each, `accepted`, `duplicate`, `stale`,
-/// `ignored` or `rejected` with the reason — and passes the result on.
+/// `ignored` or `rejected` with the reason — notes it for `/metrics`, and passes the
+/// result on.
 pub fn logged(hook: &'static str, result: Result<Outcome, Failure>) -> Result<Outcome, Failure> {
     match &result {
-        Ok(outcome) => tracing::info!(hook, outcome = %outcome.kind(), detail = %outcome, "callback"),
+        Ok(outcome) => {
+            tracing::info!(hook, outcome = %outcome.kind(), detail = %outcome, "callback");
+            crate::metrics::note_hook_outcome(outcome.kind());
+        }
         Err(f) => log_rejection(hook, f),
     }
     result
