@@ -669,7 +669,7 @@ impl ToSql for PgValue<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         let mismatch = || -> BoxError { format!("cannot bind {} as {ty}", self.0.kind()).into() };
         match &self.0 {
-            Value::Null => return Ok(IsNull::Yes),
+            Value::Null => Ok(IsNull::Yes),
             Value::Int(i) => match *ty {
                 Type::INT8 => i.to_sql(ty, out),
                 Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),

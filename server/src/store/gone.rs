@@ -6,6 +6,7 @@
 //! gone leaves the public lists, the streamer's figures and `broadcast` reads by the
 //! public routes — its `gone_at` is kept in the same transaction as its parts'.
 
+use super::postgres::Scope;
 use super::{Ingest, NewReplay, Store, StoreError, queries, unix_now};
 use crate::store::BroadcastRow;
 
@@ -33,19 +34,22 @@ impl Store {
     /// its service deletes it, Unix seconds); a part already past it is gone at once.
     pub async fn record_replay_expiring(&self, r: NewReplay, expires_at: i64) -> Result<Ingest, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::gone::record_part_expiring(c, &r, &g, expires_at, unix_now())).await
+        self.write(Scope::Streamer(r.streamer_id.clone()), move |c| {
+            queries::gone::record_part_expiring(c, &r, &g, expires_at, unix_now())
+        })
+        .await
     }
 
     /// Marks a part's file gone at `at`: it leaves the timeline (an alternate recording of
     /// the same time takes its place), and its broadcast leaves the lists if no part is
     /// left. `None` if it was gone or deleted already, or is unknown.
     pub async fn mark_part_gone(&self, part: i64, at: i64) -> Result<Option<PartGone>, StoreError> {
-        self.write(move |c| queries::gone::mark_gone(c, part, at)).await
+        self.write(Scope::Id(part), move |c| queries::gone::mark_gone(c, part, at)).await
     }
 
     /// Marks gone, at their expiry, the parts whose storage time ran out by `now`.
     pub async fn expire_parts(&self, now: i64) -> Result<Vec<PartGone>, StoreError> {
-        self.write(move |c| queries::gone::expire(c, now)).await
+        self.write(Scope::Everything, move |c| queries::gone::expire(c, now)).await
     }
 
     /// Up to `limit` parts, neither gone nor deleted, whose file was last checked at or
@@ -61,7 +65,7 @@ impl Store {
 
     /// Notes that these parts' files were checked at `at`.
     pub async fn files_checked(&self, parts: Vec<i64>, at: i64) -> Result<(), StoreError> {
-        self.write(move |c| queries::gone::mark_checked(c, &parts, at)).await
+        self.write(Scope::Rows, move |c| queries::gone::mark_checked(c, &parts, at)).await
     }
 
     /// The broadcast any of its ids names (not deleted; hidden and gone ones included),

@@ -2,6 +2,7 @@
 //! made of each part (or why it could not), Tencent's screenshots (event 200), and the
 //! reads that put them on replays — one query for a whole page of broadcasts.
 
+use super::postgres::Scope;
 use super::{ReplayRow, Store, StoreError, queries, unix_now};
 
 /// Where a part's images stand.
@@ -156,12 +157,15 @@ impl Store {
     /// Keeps what the images job made of a part (replacing an earlier try's), counting
     /// the tries.
     pub async fn save_part_images(&self, images: PartImages) -> Result<(), StoreError> {
-        self.write(move |c| queries::images::save_part_images(c, &images)).await
+        self.write(Scope::Id(images.part), move |c| queries::images::save_part_images(c, &images)).await
     }
 
     /// Stores a screenshot once per (stream, URL): false for a repeat.
     pub async fn record_screenshot(&self, s: NewScreenshot) -> Result<bool, StoreError> {
-        self.write(move |c| queries::images::record_screenshot(c, &s, unix_now())).await
+        self.write(Scope::Streamer(s.streamer_id.clone()), move |c| {
+            queries::images::record_screenshot(c, &s, unix_now())
+        })
+        .await
     }
 
     /// What the images job left for these parts (those it has not looked at are absent).

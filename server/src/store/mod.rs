@@ -33,6 +33,7 @@ use std::path::PathBuf;
 use relive_api::{KeyframeIndex, Streamer, StreamerUpdate};
 
 use self::db::Db;
+use self::postgres::Scope;
 pub use gone::{FileCheck, PartGone};
 pub use images::{
     ImagesState, MIN_GOOD_SCREENSHOT_BYTES, NewScreenshot, PartImages, PictureQuery, Pictures, Screenshot, Storyboard,
@@ -134,17 +135,18 @@ impl Store {
         Ok(Store { backend, grouping })
     }
 
-    /// Runs `f` in a write transaction; `Ok` once it committed. `f` may run more than once
-    /// (PostgreSQL retries a transaction that lost a serialization conflict), so it only
-    /// writes through the database.
-    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    /// Runs `f` in a write transaction; `Ok` once it committed. `scope` says which
+    /// stream's rows it may touch (PostgreSQL runs different streams' writes at once). `f`
+    /// may run more than once (PostgreSQL retries a transaction that lost a deadlock), so
+    /// it only writes through the database.
+    async fn write<T, F>(&self, scope: Scope, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: Fn(&Db) -> Result<T, StoreError> + Send + 'static,
     {
         match &self.backend {
             Backend::Sqlite(s) => s.write(f).await,
-            Backend::Postgres(p) => p.write(f).await,
+            Backend::Postgres(p) => p.write(scope, f).await,
         }
     }
 
@@ -169,7 +171,10 @@ impl Store {
     /// streamer, with a default profile, if the stream id is new.
     pub async fn record_replay(&self, r: NewReplay) -> Result<Ingest, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::broadcasts::record_part(c, &r, &g, unix_now())).await
+        self.write(Scope::Streamer(r.streamer_id.clone()), move |c| {
+            queries::broadcasts::record_part(c, &r, &g, unix_now())
+        })
+        .await
     }
 
     /// Applies a live event: the streamer's `live` if the event is newer than the last one
@@ -177,77 +182,83 @@ impl Store {
     /// ended) as `crate::ingest::broadcast` says.
     pub async fn apply_live_event(&self, e: LiveEvent) -> Result<LiveApplied, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::broadcasts::apply_live_event(c, &e, &g, unix_now())).await
+        self.write(Scope::Streamer(e.streamer_id.clone()), move |c| {
+            queries::broadcasts::apply_live_event(c, &e, &g, unix_now())
+        })
+        .await
     }
 
     /// Applies Tencent's recording status (event 332) to its broadcast, unless the
     /// session had an event of a later `seq` already (`Stale`).
     pub async fn apply_record_status(&self, s: RecordStatus) -> Result<BroadcastChange, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::broadcasts::apply_record_status(c, &s, &g, unix_now())).await
+        self.write(Scope::Streamer(s.streamer_id.clone()), move |c| {
+            queries::broadcasts::apply_record_status(c, &s, &g, unix_now())
+        })
+        .await
     }
 
     /// Moves `processing` broadcasts that are due to `ready`, and removes those that no
     /// file came for within the settle time (`now`: Unix seconds).
     pub async fn promote_broadcasts(&self, now: i64) -> Result<Promoted, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::broadcasts::promote(c, &g, now)).await
+        self.write(Scope::Everything, move |c| queries::broadcasts::promote(c, &g, now)).await
     }
 
     /// Creates or replaces a streamer's profile (fields already validated).
     pub async fn put_streamer(&self, id: String, u: StreamerUpdate) -> Result<(), StoreError> {
-        self.write(move |c| queries::put_streamer(c, &id, &u)).await
+        self.write(Scope::Streamer(id.clone()), move |c| queries::put_streamer(c, &id, &u)).await
     }
 
     /// Changes the title or visibility of the broadcast any of its ids names. Returns
     /// false if there is no such broadcast.
     pub async fn change_broadcast(&self, id: i64, ch: ReplayChange) -> Result<bool, StoreError> {
-        self.write(move |c| queries::change_broadcast(c, id, ch.clone())).await
+        self.write(Scope::Id(id), move |c| queries::change_broadcast(c, id, ch.clone())).await
     }
 
     /// Removes a broadcast (any of its ids) and its parts from every read. The rows stay
     /// (as tombstones) so that a late retry of a callback is recognised as a duplicate
     /// instead of bringing a part back.
     pub async fn delete_broadcast(&self, id: i64) -> Result<bool, StoreError> {
-        self.write(move |c| queries::broadcasts::delete_broadcast(c, id, unix_now())).await
+        self.write(Scope::Id(id), move |c| queries::broadcasts::delete_broadcast(c, id, unix_now())).await
     }
 
     /// Removes one part of the broadcast `id` names; without parts left, the broadcast too.
     pub async fn delete_part(&self, id: i64, part_id: i64) -> Result<PartDeleted, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::broadcasts::delete_part(c, id, part_id, &g, unix_now())).await
+        self.write(Scope::Id(id), move |c| queries::broadcasts::delete_part(c, id, part_id, &g, unix_now())).await
     }
 
     /// Keeps a part's keyframe index (or why there is none). A part whose duration
     /// was unknown takes the index's.
     pub async fn save_keyframe_index(&self, id: i64, index: Result<KeyframeIndex, String>) -> Result<(), StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::save_keyframe_index(c, id, &index, &g)).await
+        self.write(Scope::Id(id), move |c| queries::save_keyframe_index(c, id, &index, &g)).await
     }
 
     /// Sets the duration of a replay whose duration is unknown (0), e.g. from its HLS
     /// playlist. Returns whether it did (false: no such replay, or it had a duration).
     pub async fn set_replay_duration(&self, id: i64, duration_ms: u64) -> Result<bool, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::set_replay_duration(c, id, duration_ms, &g)).await
+        self.write(Scope::Id(id), move |c| queries::set_replay_duration(c, id, duration_ms, &g)).await
     }
 
     /// Opens an HLS session for `s.streamer_id` unless one is open already; returns the
     /// session in force (the existing one, or `s`).
     pub async fn open_hls_session(&self, s: HlsSession) -> Result<HlsSession, StoreError> {
-        self.write(move |c| queries::open_hls_session(c, &s)).await
+        self.write(Scope::Streamer(s.streamer_id.clone()), move |c| queries::open_hls_session(c, &s)).await
     }
 
     /// Adds (or replaces, by `seq`) a segment of an open session; `now` is its arrival.
     /// An error if the session is not open.
     pub async fn add_hls_segment(&self, folder: String, seg: HlsSegment, now: i64) -> Result<(), StoreError> {
-        self.write(move |c| queries::add_hls_segment(c, &folder, &seg, now)).await
+        self.write(Scope::Folder(folder.clone()), move |c| queries::add_hls_segment(c, &folder, &seg, now)).await
     }
 
     /// Marks an open session as ending (on_unpublish came at `at`; a first mark stands).
     /// Returns whether the session is open.
     pub async fn end_hls_session(&self, folder: String, at: i64) -> Result<bool, StoreError> {
-        self.write(move |c| queries::end_hls_session(c, &folder, at)).await
+        self.write(Scope::Folder(folder.clone()), move |c| queries::end_hls_session(c, &folder, at)).await
     }
 
     /// Closes a session and, in the same transaction, stores the part made of it (as
@@ -260,7 +271,10 @@ impl Store {
         now: i64,
     ) -> Result<Option<Ingest>, StoreError> {
         let g = self.grouping;
-        self.write(move |c| queries::close_hls_session(c, &folder, replay.as_ref(), now, &g)).await
+        self.write(Scope::Folder(folder.clone()), move |c| {
+            queries::close_hls_session(c, &folder, replay.as_ref(), now, &g)
+        })
+        .await
     }
 
     // ---- reads --------------------------------------------------------------------
