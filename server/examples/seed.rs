@@ -99,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
                     size_bytes: duration as u64 * 190_000,
                     raw_payload: None,
                     facts: None,
+                    follow_ups: Vec::new(),
                     // Hours apart at least: each replay is its own broadcast, grouped by time.
                     sessions: Vec::new(),
                 })

@@ -185,6 +185,16 @@ pub struct Config {
     /// Seed demo streamers and replays (with their video files) on start, if not there yet.
     #[arg(long, env = "RELIVE_DEMO")]
     pub demo: bool,
+
+    /// Seconds a background job is leased to the instance that claimed it (extended every
+    /// third of it while it runs): an instance that dies holds its jobs this long at most,
+    /// then another takes them over (see `jobs.rs`).
+    #[arg(long, env = "RELIVE_JOB_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub job_lease_secs: u64,
+
+    /// This instance's name in the jobs table (who holds a job); default hostname-pid.
+    #[arg(long, env = "RELIVE_INSTANCE_ID")]
+    pub instance_id: Option<String>,
 }
 
 /// How log lines are written (`--log-format`).
@@ -198,6 +208,23 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// This instance's name among those sharing the database: `--instance-id`, or
+    /// hostname-pid (unique per process, so a restart is another instance).
+    pub fn instance(&self) -> String {
+        match self.instance_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => id.to_string(),
+            _ => {
+                let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+                    .map(|h| h.trim().to_string())
+                    .ok()
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "relive".into());
+                format!("{host}-{}", std::process::id())
+            }
+        }
+    }
+
     /// How recordings are grouped into broadcasts.
     pub fn grouping(&self) -> Grouping {
         Grouping { gap_secs: self.broadcast_gap, settle_secs: self.broadcast_settle }

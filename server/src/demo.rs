@@ -131,6 +131,7 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
                     size_bytes: size,
                     raw_payload: None,
                     facts: None,
+                    follow_ups: Vec::new(),
                     sessions: Vec::new(),
                 })
                 .await?;
@@ -155,6 +156,7 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
                 size_bytes: FILES.iter().find(|(n, _)| n == file).map_or(0, |(_, b)| b.len() as u64),
                 raw_payload: None,
                 facts: None,
+                follow_ups: Vec::new(),
                 // One push session, so the parts stay one broadcast whatever --broadcast-gap is.
                 sessions: vec![SessionKey::new("demo", format!("{streamer}-relay"))],
             })
@@ -196,6 +198,7 @@ pub async fn seed(store: &Store, media_dir: &Path) -> Result<(), SeedError> {
             size_bytes: FILES.iter().find(|(n, _)| *n == file).map_or(0, |(_, b)| b.len() as u64),
             raw_payload: None,
             facts: None,
+            follow_ups: Vec::new(),
             sessions: Vec::new(),
         })
         .await?;

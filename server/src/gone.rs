@@ -181,7 +181,7 @@ const DUE_AT_A_LOOK: u32 = 500;
 /// parts are only noted as checked (their files are this server's). Whether due parts
 /// were left for the next look.
 async fn queue_checks(app: &AppState, now: i64, every: u64) -> bool {
-    let room = MAX_QUEUED_CHECKS.saturating_sub(app.jobs.waiting());
+    let room = MAX_QUEUED_CHECKS.saturating_sub(app.jobs.waiting().await);
     if room == 0 {
         return true;
     }
@@ -198,7 +198,7 @@ async fn queue_checks(app: &AppState, now: i64, every: u64) -> bool {
     for f in due {
         match locate(&f.url, &app.config.media_dir, base.as_deref()) {
             Some(Location::Remote(url)) if queued < room => {
-                app.jobs.enqueue(app, Job::CheckFile { part: f.part, url });
+                app.jobs.enqueue(Job::CheckFile { part: f.part, url }).await;
                 queued += 1;
             }
             Some(Location::Remote(_)) => left = true,
@@ -302,6 +302,7 @@ mod tests {
             size_bytes: 1,
             raw_payload: None,
             facts: None,
+            follow_ups: Vec::new(),
             sessions: vec![],
         };
         assert_eq!(expiry(0, &r), None);

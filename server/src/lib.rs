@@ -15,7 +15,7 @@
 //! - [`gone`]: recordings whose files are gone (404/410, storage time): out of public lists.
 //! - [`hooks`]: callbacks from Tencent, nginx-rtmp and SRS (`/hooks/...`).
 //! - [`ingest`]: events from any service, applied.
-//! - [`jobs`]: the bounded background queue and the one shared HTTP client.
+//! - [`jobs`]: durable background jobs (a table every instance claims from) and the one shared HTTP client.
 //! - [`media`]: local recordings, served safely with ranges and validators (`/media/...`).
 //! - [`metrics`]: `/metrics` (Prometheus text): hook calls, route latencies, the job queue.
 //! - [`playback`]: keyframe indexes and MP4 copies of FLV replays, for the player.
@@ -175,7 +175,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     files::create_dir_durably(&config.images_dir)
         .with_context(|| format!("making the images folder {}", config.images_dir.display()))?;
-    let jobs = jobs::Jobs::new().context("making the HTTP client")?;
+    let jobs = jobs::Jobs::new(store.clone(), config.instance(), std::time::Duration::from_secs(config.job_lease_secs))
+        .context("making the HTTP client")?;
     let state = AppState {
         store,
         config: Arc::new(config),
@@ -184,9 +185,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         metrics: Default::default(),
         hls_locks: Default::default(),
     };
-    if reconcile::enabled(&state) {
-        tokio::spawn(reconcile::run(state.clone()));
-    }
+    // The durable jobs' worker slots; with reconcile on, a first round is queued (once,
+    // however many instances start) by their housekeeping.
+    jobs::Jobs::start(&state);
     // SRS HLS recordings whose closing was lost with the last run, and idle ones.
     tokio::spawn(ingest::srs_hls::sweep_forever(state.clone()));
     // Broadcasts whose files are all in, or whose settle time passed.
@@ -203,7 +204,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
-    serve(listener, app(state)).await;
+    serve(listener, app(state.clone())).await;
+    state.jobs.stop();
     Ok(())
 }
 

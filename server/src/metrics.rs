@@ -125,9 +125,21 @@ pub struct QueueDepth {
     pub oldest_wait: Option<Duration>,
 }
 
-/// The job queue now, for the gauges.
-pub async fn queue_depths(_app: &AppState) -> Vec<QueueDepth> {
-    Vec::new()
+/// The job queue now, for the gauges: the durable jobs table, every instance's
+/// (`crate::jobs::Jobs::depth`).
+pub async fn queue_depths(app: &AppState) -> Vec<QueueDepth> {
+    app.jobs
+        .depth()
+        .await
+        .into_iter()
+        .map(|d| QueueDepth {
+            kind: d.kind,
+            waiting: d.due,
+            scheduled: d.scheduled,
+            running: d.running,
+            oldest_wait: d.oldest_due_ms.map(|ms| Duration::from_millis(ms.max(0) as u64)),
+        })
+        .collect()
 }
 
 /// A queue gauge's value for one kind.

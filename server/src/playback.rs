@@ -130,7 +130,7 @@ pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>
             build_index(&app, replay.id, &replay.url).await.map(|ix| Json(ix).into_response()).map_err(unindexable)
         }
         _ => {
-            app.jobs.enqueue(&app, Job::IndexKeyframes { replay: replay.id, url: replay.url });
+            app.jobs.enqueue(Job::IndexKeyframes { replay: replay.id, url: replay.url }).await;
             Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"status": "indexing"}))).into_response())
         }
     }

@@ -3,6 +3,13 @@
 //! ended in the last day, and store any the callbacks missed (once: on `file_id`, like
 //! the callbacks). Requests go one at a time; failures are retried with backoff and
 //! logged, and never stop the server.
+//!
+//! A round is a durable job (`crate::jobs`, kind `reconcile`, key 0): one of them is
+//! queued or running at a time across every instance on the database, so exactly one
+//! instance polls Tencent per interval; the round's finish queues the next one
+//! ([`round_job`]). Each instance queues a first round at start ([`schedule`], a no-op
+//! when one is there); when the instance running a round dies, its lease runs out and
+//! another instance takes the round over.
 
 use std::time::Duration;
 
@@ -12,8 +19,9 @@ use serde_json::Value;
 use crate::AppState;
 use crate::hooks::tencent;
 use crate::ingest::{Event, Outcome, ingest};
+use crate::jobs::Job;
 use crate::signing::md5_hex;
-use crate::store::{NewReplay, unix_now};
+use crate::store::{NewJob, NewReplay, unix_now, unix_now_ms};
 
 /// Streams that stopped within this many seconds are asked about.
 const LOOK_BACK_SECS: i64 = 24 * 3600;
@@ -29,18 +37,33 @@ pub fn enabled(app: &AppState) -> bool {
         && app.config.tencent_api_key.as_deref().is_some_and(|s| !s.is_empty())
 }
 
-/// Runs rounds forever.
-pub async fn run(app: AppState) {
-    let interval = Duration::from_secs(app.config.reconcile_interval);
-    tracing::info!(every_secs = interval.as_secs(), "reconcile: polling Tencent's file list for missed recordings");
-    loop {
-        tokio::time::sleep(interval).await;
-        match round(&app).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(added = n, "reconcile: stored recordings the callbacks missed"),
-            Err(e) => tracing::warn!(error = %e, "reconcile: round failed"),
-        }
+/// The next round, an interval from now.
+fn next_round(app: &AppState) -> NewJob {
+    let interval_ms = i64::try_from(app.config.reconcile_interval).unwrap_or(i64::MAX / 2_000).saturating_mul(1000);
+    Job::Reconcile.row(unix_now_ms() + interval_ms)
+}
+
+/// Queues a round an interval from now unless one is queued or running (at start, and
+/// by the jobs' housekeeping should the chain of rounds have broken).
+pub async fn schedule(app: &AppState) {
+    match app.store.enqueue_job(next_round(app), unix_now_ms()).await {
+        Ok(true) => tracing::info!(
+            every_secs = app.config.reconcile_interval,
+            "reconcile: polling Tencent's file list for missed recordings"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "reconcile: cannot queue a round"),
     }
+}
+
+/// The `reconcile` job: one round; answers the next round, which its finish queues.
+pub async fn round_job(app: &AppState) -> NewJob {
+    match round(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(added = n, "reconcile: stored recordings the callbacks missed"),
+        Err(e) => tracing::warn!(error = %e, "reconcile: round failed"),
+    }
+    next_round(app)
 }
 
 /// One round over the recently ended streams; returns how many replays were added.
@@ -178,6 +201,7 @@ fn to_replay(app: &AppState, stream: &str, file: &Value) -> Option<NewReplay> {
         size_bytes: file["file_size"].as_u64().unwrap_or(0),
         raw_payload: Some(file.to_string()),
         facts: None,
+        follow_ups: Vec::new(),
         // The list tells no session: time places it.
         sessions: Vec::new(),
     })

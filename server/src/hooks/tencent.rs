@@ -250,6 +250,7 @@ fn parse_recording(map: &Map<String, Value>, f: &Fields, raw: String) -> Result<
         size_bytes: size as u64,
         raw_payload: Some(raw),
         facts: None,
+        follow_ups: Vec::new(),
         sessions: recording_sessions(map),
     })
 }

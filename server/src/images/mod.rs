@@ -49,7 +49,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::ingest::broadcast;
 use crate::jobs::Job;
-use crate::store::{ImagesState, PartImages, PictureQuery, ReplayRow, unix_now};
+use crate::store::{ImagesState, NewReplay, PartImages, PictureQuery, ReplayRow, unix_now};
 
 /// Images jobs running at once (each is one core's work at a time; the queue holds the
 /// others back, `Job::at_once`, while other kinds of job pass them).
@@ -62,10 +62,18 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// Screenshots a storyboard shows at most (a day at one per 10 s is 8,640).
 pub const MAX_SCREENSHOTS: u32 = 10_000;
 
-/// Queues the images of a part just stored (video formats only).
-pub fn enqueue(app: &AppState, part: &ReplayRow) {
+/// Adds the images job to a recording about to be stored (video formats only): queued
+/// with the part, in its transaction.
+pub fn follow_up(replay: &mut NewReplay) {
+    if replay.format != ReplayFormat::Aac {
+        replay.follow_ups.push(Job::Images { part: 0 }.follow_up());
+    }
+}
+
+/// Queues the images of a part stored before (video formats only).
+pub async fn enqueue(app: &AppState, part: &ReplayRow) {
     if part.format != ReplayFormat::Aac {
-        app.jobs.enqueue(app, Job::Images { part: part.id });
+        app.jobs.enqueue(Job::Images { part: part.id }).await;
     }
 }
 
@@ -198,10 +206,10 @@ pub async fn backfill(app: AppState) {
             Err(e) => return tracing::warn!(error = %e, "images backfill: cannot list parts"),
         };
         for p in &parts {
-            while app.jobs.waiting() >= crate::jobs::WORKERS {
+            while app.jobs.waiting().await >= crate::jobs::WORKERS {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            enqueue(&app, p);
+            enqueue(&app, p).await;
             queued += 1;
         }
         before = parts.last().map_or(before, |p| p.id);

@@ -212,7 +212,7 @@ async fn flv_index(app: &AppState, part: &ReplayRow, src: &Src) -> Result<Option
         match src {
             Src::Local(_) => return Ok(crate::playback::build_index(app, part.id, &part.url).await.ok()),
             Src::Remote(_) if !queued => {
-                app.jobs.enqueue(app, Job::IndexKeyframes { replay: part.id, url: part.url.clone() });
+                app.jobs.enqueue(Job::IndexKeyframes { replay: part.id, url: part.url.clone() }).await;
                 queued = true;
             }
             Src::Remote(_) => {}

@@ -136,6 +136,7 @@ pub async fn probe(media_dir: &Path, a: LocalRecording) -> Result<Probed, Failur
         size_bytes: size,
         raw_payload: Some(a.raw),
         facts,
+        follow_ups: Vec::new(),
         sessions: a.session.into_iter().collect(),
     };
     Ok(Probed { replay, keyframes })

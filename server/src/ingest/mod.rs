@@ -152,40 +152,43 @@ fn describe(b: &BroadcastChange) -> String {
 /// Applies one event. Answers only once what it stored is committed.
 pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
     match event {
-        Event::Recording(replay) => {
+        Event::Recording(mut replay) => {
             let file = replay.source_file_id.clone();
+            // What follows, queued with the part in its transaction (the jobs skip a part
+            // stored already gone).
+            match replay.format {
+                // FLV replays get their keyframe index before the first viewer asks.
+                ReplayFormat::Flv => {
+                    replay.follow_ups.push(Job::IndexKeyframes { replay: 0, url: replay.url.clone() }.follow_up())
+                }
+                // An HLS replay of unknown duration: its playlist tells.
+                ReplayFormat::Hls if replay.duration_ms == 0 => {
+                    let fallback_ms = (replay.end_time - replay.start_time).max(0) as u64 * 1000;
+                    let job = Job::HlsDuration { replay: 0, url: replay.url.clone(), fallback_ms };
+                    replay.follow_ups.push(job.follow_up());
+                }
+                _ => {}
+            }
+            // Its poster and storyboard (`crate::images`).
+            crate::images::follow_up(&mut replay);
             // With its expiry, when its service deletes it (`crate::gone`).
             let stored = crate::gone::record(app, replay).await?;
-            if let Ingest::Stored(row) = &stored
-                && row.gone_at.is_none()
-            {
-                match row.format {
-                    // FLV replays get their keyframe index before the first viewer asks.
-                    ReplayFormat::Flv => {
-                        app.jobs.enqueue(app, Job::IndexKeyframes { replay: row.id, url: row.url.clone() })
-                    }
-                    // An HLS replay of unknown duration: its playlist tells.
-                    ReplayFormat::Hls if row.duration_ms == 0 => {
-                        let fallback_ms = (row.end_time - row.start_time).max(0) as u64 * 1000;
-                        app.jobs.enqueue(app, Job::HlsDuration { replay: row.id, url: row.url.clone(), fallback_ms })
-                    }
-                    _ => {}
-                }
-                // Its poster and storyboard (`crate::images`).
-                crate::images::enqueue(app, row);
+            if matches!(stored, Ingest::Stored(_)) {
+                app.jobs.woke();
             }
             Ok(outcome(stored, file))
         }
         Event::LocalRecording(local) => {
-            let probed = local_file::probe(&app.config.media_dir, local).await?;
+            let mut probed = local_file::probe(&app.config.media_dir, local).await?;
             let file = probed.replay.source_file_id.clone();
+            crate::images::follow_up(&mut probed.replay);
             let stored = app.store.record_replay(probed.replay).await?;
             if let (Ingest::Stored(row), Some(ix)) = (&stored, probed.keyframes) {
                 // Probing read every keyframe already: keep the index, no job needed.
                 app.store.save_keyframe_index(row.id, Ok(ix)).await?;
             }
-            if let Ingest::Stored(row) = &stored {
-                crate::images::enqueue(app, row);
+            if matches!(stored, Ingest::Stored(_)) {
+                app.jobs.woke();
             }
             Ok(outcome(stored, file))
         }
@@ -271,4 +274,3 @@ pub async fn promote_forever(app: AppState) {
         }
     }
 }
-

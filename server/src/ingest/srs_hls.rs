@@ -235,7 +235,7 @@ async fn close(app: &AppState, s: &HlsSession) -> Result<Option<Ingest>, Failure
         "action": "on_hls", "client_id": s.client_id, "segments": segments.len(),
         "first_seq": segments.first().map(|g| g.seq), "last_seq": segments.last().map(|g| g.seq),
     });
-    let replay = NewReplay {
+    let mut replay = NewReplay {
         streamer_id: s.streamer_id.clone(),
         source: "srs".into(),
         source_file_id: rel.clone(),
@@ -248,6 +248,7 @@ async fn close(app: &AppState, s: &HlsSession) -> Result<Option<Ingest>, Failure
         size_bytes: segments.iter().map(|g| g.size_bytes).sum(),
         raw_payload: Some(raw.to_string()),
         facts: None,
+        follow_ups: Vec::new(),
         // The publish's broadcast: beside its DVR file (if SRS wrote one too) it is an alternate.
         sessions: Some(&s.client_id)
             .filter(|c| !c.is_empty())
@@ -255,10 +256,11 @@ async fn close(app: &AppState, s: &HlsSession) -> Result<Option<Ingest>, Failure
             .into_iter()
             .collect(),
     };
+    crate::images::follow_up(&mut replay);
     let stored = app.store.close_hls_session(s.folder.clone(), Some(replay), now).await?;
     let replay = match &stored {
         Some(Ingest::Stored(row)) => {
-            crate::images::enqueue(app, row);
+            app.jobs.woke();
             row.id
         }
         Some(Ingest::Duplicate(id)) => *id,

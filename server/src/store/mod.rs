@@ -23,6 +23,7 @@
 pub mod db;
 mod gone;
 mod images;
+mod jobs;
 mod model;
 pub mod postgres;
 mod queries;
@@ -37,6 +38,9 @@ use self::postgres::Scope;
 pub use gone::{FileCheck, PartGone};
 pub use images::{
     ImagesState, MIN_GOOD_SCREENSHOT_BYTES, NewScreenshot, PartImages, PictureQuery, Pictures, Screenshot, Storyboard,
+};
+pub use jobs::{
+    ClaimedJob, DEFAULT_MAX_ATTEMPTS, FollowUp, JobDepth, JobFailed, JobLease, NewJob, retry_delay_ms, unix_now_ms,
 };
 pub use model::*;
 

@@ -28,6 +28,10 @@ pub struct NewReplay {
     /// from (Tencent's `session_id`/`task_id`, nginx-rtmp's `clientid`, SRS's
     /// `client_id`), in order of trust: the first one mapped to a broadcast places it.
     pub sessions: Vec<SessionKey>,
+    /// Background jobs that follow this recording (its keyframe index, HLS duration,
+    /// images: `crate::ingest` decides), queued keyed by the new part's id in the same
+    /// transaction that stores it; none for a duplicate.
+    pub follow_ups: Vec<super::FollowUp>,
 }
 
 /// A recording service's id of a push or recording session, per stream: which

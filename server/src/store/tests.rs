@@ -39,6 +39,7 @@ fn replay(file_id: &str, start: i64) -> NewReplay {
         size_bytes: 1000,
         raw_payload: None,
         facts: None,
+        follow_ups: Vec::new(),
         sessions: Vec::new(),
     }
 }
@@ -225,3 +226,5 @@ fn database_urls() {
     assert!(DbUrl::parse(" ").is_err());
     assert_eq!(DbUrl::parse("sqlite:x.db").unwrap().to_string(), "sqlite:x.db");
 }
+
+mod jobs;

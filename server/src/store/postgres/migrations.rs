@@ -26,6 +26,7 @@ pub const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"relive-m");
 /// Each version and its SQL, ascending.
 const MIGRATIONS: &[(u32, &str)] = &[
     (9, include_str!("../../../migrations/postgres/0009_baseline.sql")),
+    (10, include_str!("../../../migrations/postgres/0010_jobs.sql")),
 ];
 
 /// The version this build migrates to (the last of [`MIGRATIONS`]).

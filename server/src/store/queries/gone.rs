@@ -172,6 +172,7 @@ mod tests {
             size_bytes: 10,
             raw_payload: None,
             facts: None,
+            follow_ups: Vec::new(),
             sessions: vec![SessionKey::new("tencent", "s1")],
         }
     }

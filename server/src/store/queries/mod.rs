@@ -8,6 +8,7 @@
 pub mod broadcasts;
 pub mod gone;
 pub mod images;
+pub mod jobs;
 
 use crate::store::db::{Db, DbError, Dialect, OptionalExtension, Row, params};
 use relive_api::{KeyframeIndex, ReplayFormat, ReplayStatus, Streamer, StreamerUpdate};

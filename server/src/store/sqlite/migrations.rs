@@ -26,6 +26,7 @@ const MIGRATIONS: &[Migration] = &[
     (include_str!("../../../migrations/sqlite/0007_broadcast_parts_indexes.sql"), None),
     (include_str!("../../../migrations/sqlite/0008_images.sql"), None),
     (include_str!("../../../migrations/sqlite/0009_gone.sql"), None),
+    (include_str!("../../../migrations/sqlite/0010_jobs.sql"), None),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

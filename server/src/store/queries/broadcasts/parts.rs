@@ -67,6 +67,7 @@ pub fn record_part(c: &Db, r: &NewReplay, g: &Grouping, now: i64) -> Result<Inge
         c.execute("UPDATE broadcasts SET ended_at = COALESCE(ended_at, ?2) WHERE id = ?1", params![target, span.end])?;
     }
     refresh(c, target, g, now)?;
+    crate::store::queries::jobs::enqueue_follow_ups(c, id, &r.follow_ups, now)?;
     let row = part(c, id)?.ok_or_else(|| StoreError::Database(format!("part {id} vanished")))?;
     Ok(Ingest::Stored(row))
 }

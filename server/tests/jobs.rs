@@ -1,0 +1,120 @@
+//! Durable jobs (`src/jobs.rs`, `src/store/jobs.rs`): a job outlives the process that
+//! held it. An FLV callback queues its keyframe index with the part; the server is killed
+//! (SIGKILL) while the job's download hangs on a stalled CDN; a server started again on the
+//! same database takes the job over once the dead one's lease runs out, and builds the
+//! index — with no request asking for it.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use common::{CALLBACK_KEY, Server, now, recording};
+use serde_json::json;
+
+/// A loopback CDN serving one FLV; while `stalled`, requests hang.
+#[derive(Default)]
+struct Cdn {
+    stalled: AtomicBool,
+    /// Requests that arrived while stalled.
+    hung: AtomicUsize,
+    served: AtomicUsize,
+}
+
+async fn start_cdn(flv: Vec<u8>) -> (String, Arc<Cdn>) {
+    let cdn = Arc::new(Cdn { stalled: AtomicBool::new(true), ..Cdn::default() });
+    let flv = axum::body::Bytes::from(flv);
+    let app = axum::Router::new()
+        .route(
+            "/{name}",
+            axum::routing::get(move |State(cdn): State<Arc<Cdn>>| {
+                let flv = flv.clone();
+                async move {
+                    if cdn.stalled.load(Ordering::SeqCst) {
+                        cdn.hung.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    }
+                    cdn.served.fetch_add(1, Ordering::SeqCst);
+                    flv
+                }
+            }),
+        )
+        .with_state(cdn.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, cdn)
+}
+
+fn args(instance: &str) -> Vec<String> {
+    ["--tencent-callback-key", CALLBACK_KEY, "--job-lease-secs", "2", "--instance-id", instance]
+        .map(str::to_string)
+        .to_vec()
+}
+
+async fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_job_survives_a_killed_server() {
+    let flv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/night-studio.flv")).unwrap();
+    let (cdn_base, cdn) = start_cdn(flv[..16 * 1024].to_vec()).await;
+    let first = args("first");
+    let s = Server::start_with(&first.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let mut p = recording("durable", "flv-1", now() - 120, 60);
+    p["file_format"] = json!("flv");
+    p["video_url"] = json!(format!("{cdn_base}/1.flv"));
+    let (status, body) = s.tencent(p).await;
+    assert_eq!(status, 200, "{body}");
+    let part: i64 = s.db.strings("SELECT id FROM replays WHERE source_file_id = 'flv-1'")[0].parse().unwrap();
+    // Queued with the part, in its transaction.
+    let kinds = s.db.strings(&format!("SELECT kind FROM jobs WHERE key = {part} ORDER BY kind"));
+    assert_eq!(kinds, ["images", "keyframes"]);
+
+    // The index job is downloading from the stalled CDN: kill the server under it.
+    wait_for("the index job's download", Duration::from_secs(10), || cdn.hung.load(Ordering::SeqCst) > 0).await;
+    let held = s.db.strings(&format!("SELECT worker FROM jobs WHERE kind = 'keyframes' AND key = {part}"));
+    assert!(held[0].starts_with("first/"), "claimed by the first server: {held:?}");
+    let db = s.db.clone();
+    let dir = s.stop();
+    let state =
+        db.strings(&format!("SELECT state || ' ' || attempts FROM jobs WHERE kind = 'keyframes' AND key = {part}"));
+    assert_eq!(state, ["running 1"], "left running by the dead server");
+    assert!(db.strings(&format!("SELECT replay_id FROM keyframe_indexes WHERE replay_id = {part}")).is_empty());
+
+    // Started again on the same database: once the dead server's lease runs out (2 s),
+    // the job is taken over and the index built, no request asking for it.
+    cdn.stalled.store(false, Ordering::SeqCst);
+    let second = args("second");
+    let started = Instant::now();
+    let s = Server::start_in(dir, &second.iter().map(String::as_str).collect::<Vec<_>>());
+    let index_sql = format!("SELECT duration_ms FROM keyframe_indexes WHERE replay_id = {part} AND error IS NULL");
+    wait_for("the index", Duration::from_secs(30), || !s.db.strings(&index_sql).is_empty()).await;
+    let took = started.elapsed();
+    let done = s.db.strings(&format!(
+        "SELECT state || ' ' || attempts || ' ' || worker FROM jobs WHERE kind = 'keyframes' AND key = {part}"
+    ));
+    wait_for("the job's finish", Duration::from_secs(5), || {
+        s.db.strings(&format!("SELECT state FROM jobs WHERE kind = 'keyframes' AND key = {part}")) == ["done"]
+    })
+    .await;
+    println!("index built {took:?} after the restart; job row: {done:?}");
+    let row =
+        s.db.strings(&format!("SELECT attempts || ' ' || worker FROM jobs WHERE kind = 'keyframes' AND key = {part}"));
+    assert!(row[0].starts_with("2 second/"), "taken over at attempt 2 by the second server: {row:?}");
+    assert!(cdn.served.load(Ordering::SeqCst) >= 1);
+    // The part's images ran too (made or failed: a 16 KB FLV slice), not lost either.
+    wait_for("the images job", Duration::from_secs(30), || {
+        s.db.strings(&format!("SELECT state FROM jobs WHERE kind = 'images' AND key = {part}")) == ["done"]
+    })
+    .await;
+    assert!(s.db.intact());
+}
