@@ -26,6 +26,11 @@ pub struct Server {
     pub db: TestDb,
 }
 
+/// Whether this run's servers are on PostgreSQL (`RELIVE_TEST_DB=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("RELIVE_TEST_DB").as_deref() == Ok("postgres")
+}
+
 /// A test server's database, to look into from the test.
 #[derive(Clone, Debug)]
 pub enum TestDb {

@@ -44,6 +44,7 @@ pub struct PgStore {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
     /// Writes waiting for their stream's batch, by [`Scope::batch_key`].
     batches: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<Box<dyn BatchJob>>>>>,
+    /// The runtime the connections run on (see `open`).
     rt: Handle,
 }
 
@@ -64,12 +65,27 @@ impl PgStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        let mut client = pool.get().await.map_err(pool_error)?;
-        let version =
-            migrations::migrate(&mut client).await.map_err(|e| StoreError::Database(DbError::from(e).to_string()))?;
+        // The connections are driven by a runtime of their own (one thread): a statement's
+        // round trip never waits for the server's workers, busy as they may be with
+        // requests or images. It lives as long as the process (a store is opened once).
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("relive-pg")
+            .enable_all()
+            .build()
+            .map_err(StoreError::Io)?;
+        let rt = Box::leak(Box::new(runtime)).handle().clone();
+        let first = pool.clone();
+        let version = rt
+            .spawn(async move {
+                let mut client = first.get().await.map_err(pool_error)?;
+                migrations::migrate(&mut client).await.map_err(|e| StoreError::Database(DbError::from(e).to_string()))
+            })
+            .await
+            .map_err(|_| StoreError::Closed)??;
         tracing::info!(version, "PostgreSQL schema ready");
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE));
-        Ok(PgStore { pool, permits, batches: Default::default(), rt: Handle::current() })
+        Ok(PgStore { pool, permits, batches: Default::default(), rt })
     }
 
     /// Runs `f` in a transaction that first takes the locks `scope` names (see the
@@ -120,21 +136,38 @@ impl PgStore {
                 }
             }
         };
-        if let Some(alone) = lead {
-            // A task of its own: if this caller goes away, the batch it leads still runs.
+        if let Some(mut alone) = lead {
+            // A task of its own: if this caller goes away, the batches it leads still run.
+            // It runs the key's batches one after another (what arrives meanwhile is the
+            // next batch) until none is waiting; then the next write of the key leads.
             let (pool, rt, permits, batches) =
                 (self.pool.clone(), self.rt.clone(), self.permits.clone(), self.batches.clone());
             tokio::spawn(async move {
-                let Ok(permit) = permits.acquire_owned().await else { return };
-                let jobs = match &key {
-                    Some(k) => batches.lock().unwrap_or_else(|p| p.into_inner()).remove(k).unwrap_or_default(),
-                    None => alone,
-                };
-                let _ = tokio::task::spawn_blocking(move || {
-                    let _permit = permit;
-                    run_batch(&pool, &rt, &scope, jobs);
-                })
-                .await;
+                loop {
+                    let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                    let jobs = match &key {
+                        None => std::mem::take(&mut alone),
+                        Some(k) => {
+                            let mut waiting = batches.lock().unwrap_or_else(|p| p.into_inner());
+                            match waiting.get_mut(k).map(std::mem::take) {
+                                Some(jobs) if !jobs.is_empty() => jobs,
+                                _ => {
+                                    waiting.remove(k);
+                                    return;
+                                }
+                            }
+                        }
+                    };
+                    if jobs.is_empty() {
+                        return;
+                    }
+                    let (pool, rt, scope) = (pool.clone(), rt.clone(), scope.clone());
+                    let _ = tokio::task::spawn_blocking(move || {
+                        let _permit = permit;
+                        run_batch(&pool, &rt, &scope, jobs);
+                    })
+                    .await;
+                }
             });
         }
         answer.await.map_err(|_| StoreError::Closed)?
