@@ -173,8 +173,8 @@ struct Inner {
     lease: Duration,
     /// Woken when this instance queues a job, or a slot took one (there may be more).
     wake: Notify,
-    /// Jobs running here, per kind. Held while claiming, so a kind's limit holds.
-    running: tokio::sync::Mutex<HashMap<String, usize>>,
+    /// Jobs running here, and places taken by claims under way, per kind.
+    running: std::sync::Mutex<HashMap<String, usize>>,
     stopping: AtomicBool,
     /// MP4 copies are made one at a time (they read a whole FLV into memory).
     mp4: tokio::sync::Mutex<()>,
@@ -268,27 +268,39 @@ async fn slot(app: AppState, n: usize) {
     let worker = format!("{}/{n}", jobs.0.instance);
     let reconcile = crate::reconcile::enabled(&app);
     while !jobs.0.stopping.load(Ordering::SeqCst) {
-        let claimed = {
-            let mut running = jobs.0.running.lock().await;
-            let kinds: Vec<String> = KINDS
+        // A place is taken in every kind with room before claiming, and given back in the
+        // kinds the claim did not take: the slots claim at once (SQLite's writer commits
+        // their claims together) and a kind's limit still holds.
+        let kinds: Vec<String> = {
+            let mut running = jobs.0.running.lock().unwrap_or_else(|p| p.into_inner());
+            KINDS
                 .iter()
+                .filter(|k| **k != "reconcile" || reconcile)
                 .filter(|k| {
-                    (**k != "reconcile" || reconcile) && running.get(**k).copied().unwrap_or(0) < Job::at_once(k)
+                    let n = running.entry(k.to_string()).or_default();
+                    let room = *n < Job::at_once(k);
+                    *n += usize::from(room);
+                    room
                 })
                 .map(|k| k.to_string())
-                .collect();
-            match jobs.0.store.claim_job(worker.clone(), kinds, jobs.lease_ms(), unix_now_ms()).await {
-                Ok(Some(j)) => {
-                    *running.entry(j.kind.clone()).or_default() += 1;
-                    Some(j)
-                }
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::warn!(worker, error = %e, "cannot claim a job");
-                    None
-                }
+                .collect()
+        };
+        let claimed = match jobs.0.store.claim_job(worker.clone(), kinds.clone(), jobs.lease_ms(), unix_now_ms()).await
+        {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(worker, error = %e, "cannot claim a job");
+                None
             }
         };
+        {
+            let mut running = jobs.0.running.lock().unwrap_or_else(|p| p.into_inner());
+            for k in kinds.iter().filter(|k| claimed.as_ref().is_none_or(|c| c.kind != **k)) {
+                if let Some(n) = running.get_mut(k) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+        }
         let Some(claimed) = claimed else {
             tokio::select! {
                 _ = jobs.0.wake.notified() => {}
@@ -300,7 +312,7 @@ async fn slot(app: AppState, n: usize) {
         jobs.0.wake.notify_one();
         let kind = claimed.kind.clone();
         execute(&app, claimed).await;
-        if let Some(n) = jobs.0.running.lock().await.get_mut(&kind) {
+        if let Some(n) = jobs.0.running.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&kind) {
             *n = n.saturating_sub(1);
         }
     }
