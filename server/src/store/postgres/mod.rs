@@ -43,7 +43,7 @@ pub struct PgStore {
     /// writes waits here instead of parking hundreds of threads on the pool.
     permits: std::sync::Arc<tokio::sync::Semaphore>,
     /// Writes waiting for their stream's batch, by [`Scope::batch_key`].
-    batches: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<Box<dyn BatchJob>>>>>,
+    batches: Batches,
     /// The runtime the connections run on (see `open`).
     rt: Handle,
 }
@@ -268,6 +268,9 @@ fn lock(db: &Db, scope: &Scope) -> Result<(), DbError> {
         Scope::Folder(f) => stream("SELECT streamer_id FROM hls_sessions WHERE folder = ?1", f),
     }
 }
+
+/// The writes waiting, per batch key.
+type Batches = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<Box<dyn BatchJob>>>>>;
 
 /// A write waiting in a batch: run in the batch's transaction (again if the batch is
 /// retried), then told how the transaction ended.
