@@ -34,7 +34,9 @@ test('the directory lists the demo streamers and links to a profile', async () =
   await page.goForward();
   await page.locator('.profile-name', { hasText: 'Xiaoyu' }).waitFor();
 
-  // Opening a link in a new tab is left to the browser.
+  // Opening a link in a new tab is left to the browser. (The cards come with the list,
+  // after the profile's name: wait for them.)
+  await page.locator('a.replay-card').first().waitFor();
   const modified = await page.evaluate(() => {
     const a = document.querySelector('a.replay-card');
     // After the app's own listener: keeps the browser from opening a real tab in the test.
