@@ -57,6 +57,17 @@ pub enum StoreError {
     Closed,
 }
 
+/// What a write batched into a transaction answers once the transaction ended: its own
+/// result if it committed (`None`: it never ran), else nothing of it reached the disk,
+/// whatever it returned. Both backends' writers batch.
+fn batched_answer<T>(commit: Result<(), String>, result: Option<Result<T, StoreError>>) -> Result<T, StoreError> {
+    match (commit, result) {
+        (Ok(()), Some(r)) => r,
+        (Ok(()), None) => Err(StoreError::Closed),
+        (Err(e), _) => Err(StoreError::CommitFailed(e)),
+    }
+}
+
 /// Which database `--db` names: `sqlite:path` or a plain path (SQLite, created with its
 /// folder when missing), or `postgres://…` (PostgreSQL; `?host=/dir` for a socket folder).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -299,13 +299,7 @@ impl<T: Send, F: Fn(&Db) -> Result<T, StoreError> + Send> BatchJob for Job<T, F>
     }
 
     fn finish(self: Box<Self>, commit: Result<(), String>) {
-        let answer = match (commit, self.result) {
-            (Ok(()), Some(r)) => r,
-            (Ok(()), None) => Err(StoreError::Closed),
-            // Nothing of this write reached the disk, whatever it returned.
-            (Err(e), _) => Err(StoreError::CommitFailed(e)),
-        };
-        let _ = self.reply.send(answer);
+        let _ = self.reply.send(crate::store::batched_answer(commit, self.result));
     }
 }
 
