@@ -16,7 +16,7 @@ run: build
 ## end-to-end in real browsers)
 test: setup web
 	$(MAKE) --no-print-directory lint
-	cargo test --workspace --quiet
+	$(MAKE) --no-print-directory test-rust CARGO_TEST_FLAGS=--quiet
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-e2e
 
@@ -46,9 +46,12 @@ server: setup
 
 build: web server
 
-## test-rust: the Rust unit and integration tests only (on SQLite)
+## test-rust: the Rust unit and integration tests only (on SQLite). The server is tested on
+## its own (`-p`), as test-postgres and test-e2e build it: a `--workspace` build unifies the
+## web app's dependency features into the server's and would compile it all a second time
 test-rust:
-	cargo test --workspace
+	cargo test --workspace --exclude relive-server $(CARGO_TEST_FLAGS)
+	cargo test -p relive-server $(CARGO_TEST_FLAGS)
 
 ## test-postgres: the server's unit and integration tests again, on PostgreSQL: a throwaway
 ## cluster in a temporary folder (scripts/with-postgres.sh), a database per test; same build
