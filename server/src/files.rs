@@ -20,6 +20,29 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     sync_dir(dir)
 }
 
+/// Writes `bytes` to `path` durably unless `path` exists: `Ok(false)` if it did (the
+/// first writer's file stays whole). Create-only by a hard link of the written temporary
+/// file, which fails on an existing name where a rename would replace it.
+pub fn create_durably(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let dir = parent(path)?;
+    std::fs::create_dir_all(dir)?;
+    // A temporary name of this writer's own: two writers never share one.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}.{}-{n}", tmp_extension(path), std::process::id()));
+    let mut f = File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => sync_dir(dir).map(|()| true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Puts `src` at `dst` (replacing it) durably: a hard link when both lie on one file
 /// system (no copy, and the data outlives the recorder deleting its own name), else a
 /// copy. The data is fsynced too: recorders write without syncing.

@@ -19,8 +19,11 @@
 //! [`WORKERS`] on an instance ([`Job::at_once`]: images, which take a core each, two):
 //! a slot only claims the kinds that have room. A slot claims again at once after a job,
 //! wakes when this instance queues one, and otherwise looks every [`POLL`] (jobs queued
-//! by other instances, retries coming due, leases running out). MP4 copies are not jobs
-//! (yet): `/mp4` makes them in its request, one at a time ([`Jobs::mp4_turn`]).
+//! by other instances, retries coming due, leases running out). MP4 copies are jobs too
+//! (`Job::Mp4`, one at a time per instance): `/mp4` queues one and waits for its object.
+//!
+//! A job whose failure will not pass (an FLV that cannot be remuxed) says so
+//! ([`Failed::ForGood`]) and is `failed` at once, its error kept for whoever waits on it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,6 +65,9 @@ pub enum Job {
     /// Make a part's poster and storyboard (`crate::images`): its keyframes read once,
     /// decoded in-process, written under `--images-dir`; or its failure stored.
     Images { part: i64 },
+    /// Make an FLV part's MP4 copy (`crate::playback::make_mp4_copy`), written create-only
+    /// to the media store's `derived/mp4/{part}.mp4`.
+    Mp4 { part: i64 },
     /// One round of `crate::reconcile` (one of them at a time across the instances); its
     /// finish queues the next, `--reconcile-interval` later.
     Reconcile,
@@ -71,7 +77,22 @@ pub enum Job {
 pub const HLS_RETRY_AFTER: Duration = Duration::from_secs(3);
 
 /// Every kind a slot of this release runs (a newer release's kinds are left to it).
-const KINDS: [&str; 5] = ["keyframes", "hls_duration", "check_file", "images", "reconcile"];
+const KINDS: [&str; 6] = ["keyframes", "hls_duration", "check_file", "images", "mp4", "reconcile"];
+
+/// Why a job's try failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failed {
+    /// Passing (a timeout, a store that did not answer): tried again after a backoff.
+    Retry(String),
+    /// Lasting (the file cannot be converted): `failed` now, no more tries.
+    ForGood(String),
+}
+
+impl From<String> for Failed {
+    fn from(e: String) -> Failed {
+        Failed::Retry(e)
+    }
+}
 
 impl Job {
     /// The kind, as the table names it.
@@ -81,6 +102,7 @@ impl Job {
             Job::HlsDuration { .. } => "hls_duration",
             Job::CheckFile { .. } => "check_file",
             Job::Images { .. } => "images",
+            Job::Mp4 { .. } => "mp4",
             Job::Reconcile => "reconcile",
         }
     }
@@ -89,7 +111,7 @@ impl Job {
     fn key(&self) -> i64 {
         match self {
             Job::IndexKeyframes { replay, .. } | Job::HlsDuration { replay, .. } => *replay,
-            Job::CheckFile { part, .. } | Job::Images { part } => *part,
+            Job::CheckFile { part, .. } | Job::Images { part } | Job::Mp4 { part } => *part,
             Job::Reconcile => 0,
         }
     }
@@ -98,7 +120,7 @@ impl Job {
         match self {
             Job::IndexKeyframes { url, .. } | Job::CheckFile { url, .. } => json!({ "url": url }),
             Job::HlsDuration { url, fallback_ms, .. } => json!({ "url": url, "fallback_ms": fallback_ms }),
-            Job::Images { .. } | Job::Reconcile => json!({}),
+            Job::Images { .. } | Job::Mp4 { .. } | Job::Reconcile => json!({}),
         }
         .to_string()
     }
@@ -117,6 +139,8 @@ impl Job {
     fn at_once(kind: &str) -> usize {
         match kind {
             "images" => crate::images::AT_ONCE,
+            // A copy reads the whole FLV into memory.
+            "mp4" => 1,
             _ => WORKERS,
         }
     }
@@ -155,6 +179,7 @@ impl Job {
             }
             "check_file" => Job::CheckFile { part: j.key, url: url()? },
             "images" => Job::Images { part: j.key },
+            "mp4" => Job::Mp4 { part: j.key },
             "reconcile" => Job::Reconcile,
             other => return Err(format!("unknown job kind {other}")),
         })
@@ -176,8 +201,6 @@ struct Inner {
     /// Jobs running here, and places taken by claims under way, per kind.
     running: std::sync::Mutex<HashMap<String, usize>>,
     stopping: AtomicBool,
-    /// MP4 copies are made one at a time (they read a whole FLV into memory).
-    mp4: tokio::sync::Mutex<()>,
 }
 
 impl Jobs {
@@ -191,7 +214,6 @@ impl Jobs {
             wake: Notify::new(),
             running: Default::default(),
             stopping: AtomicBool::new(false),
-            mp4: tokio::sync::Mutex::new(()),
         })))
     }
 
@@ -213,11 +235,6 @@ impl Jobs {
     /// The HTTP client every outgoing request shares.
     pub fn http(&self) -> &reqwest::Client {
         &self.0.http
-    }
-
-    /// Held while making an MP4 copy.
-    pub async fn mp4_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.0.mp4.lock().await
     }
 
     /// Queues a job now unless the same one is waiting or running (then nothing), and
@@ -361,7 +378,11 @@ async fn execute(app: &AppState, claimed: ClaimedJob) {
                 return tracing::error!(job = %kind, key, error = %e, "cannot mark a job done (it will run again)");
             }
         },
-        Ok(Err(e)) => store.fail_job(lease.clone(), e, now).await,
+        Ok(Err(Failed::Retry(e))) => store.fail_job(lease.clone(), e, now).await,
+        Ok(Err(Failed::ForGood(e))) => {
+            tracing::warn!(job = %kind, key, error = %e, "job failed for good");
+            store.give_up_job(lease.clone(), e, now).await
+        }
         Err(e) => {
             tracing::error!(job = %kind, key, error = %e, "background job panicked");
             store.fail_job(lease.clone(), format!("panicked: {e}"), now).await
@@ -379,7 +400,7 @@ async fn execute(app: &AppState, claimed: ClaimedJob) {
 
 /// Runs one job. `Ok` with the job to queue when this one is done (the next reconcile
 /// round), `Err` to try it again later.
-async fn run(app: AppState, job: Job) -> Result<Option<NewJob>, String> {
+async fn run(app: AppState, job: Job) -> Result<Option<NewJob>, Failed> {
     match job {
         Job::IndexKeyframes { replay, url } => {
             if part_alive(&app, replay).await? {
@@ -393,6 +414,7 @@ async fn run(app: AppState, job: Job) -> Result<Option<NewJob>, String> {
         }
         Job::CheckFile { part, url } => crate::gone::check_file(&app, part, &url).await,
         Job::Images { part } => crate::images::run(&app, part).await,
+        Job::Mp4 { part } => crate::playback::make_mp4_copy(&app, part).await?,
         Job::Reconcile => return Ok(Some(crate::reconcile::round_job(&app).await)),
     }
     Ok(None)
@@ -471,6 +493,7 @@ mod tests {
             Job::HlsDuration { replay: 4, url: "https://cdn.example.com/a.m3u8".into(), fallback_ms: 61_000 },
             Job::CheckFile { part: 5, url: "https://cdn.example.com/b.mp4".into() },
             Job::Images { part: 6 },
+            Job::Mp4 { part: 7 },
             Job::Reconcile,
         ] {
             let row = job.row(0);

@@ -25,6 +25,8 @@
 //! - [`security`]: response headers, CORS, the client's address behind proxies, the
 //!   hooks' rate limit.
 //! - [`signing`]: Tencent's signatures (callbacks, push URLs) and constant-time compare.
+//! - [`storage`]: the media store (local disk, or S3-compatible object storage): MP4
+//!   copies, posters and storyboards, uploaded recordings; create-only writes, ranges.
 //! - [`store`]: the database facade and its SQLite backend.
 //! - [`web`]: the built single-page app.
 
@@ -47,6 +49,7 @@ pub mod reconcile;
 pub mod routes;
 pub mod security;
 pub mod signing;
+pub mod storage;
 pub mod store;
 pub mod web;
 
@@ -72,6 +75,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// One turn at a time per stream for SRS's HLS recordings.
     pub hls_locks: ingest::srs_hls::Locks,
+    /// Where MP4 copies, images and (with object storage) uploaded recordings live.
+    pub media: storage::MediaStore,
 }
 
 /// The whole HTTP surface.
@@ -114,27 +119,32 @@ fn hooks_router(state: &AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::hook_rate_limit))
 }
 
-/// `/healthz` and `/readyz`: 200 when the database answers a trivial query, else 503
-/// with its error. The process answering at all is the liveness; load balancers should
+/// `/healthz` and `/readyz`: 200 when the database answers a trivial query and the media
+/// store answers (object storage: a HEAD; local disk: always), else 503 with the error. The process answering at all is the liveness; load balancers should
 /// probe `/readyz` (the same check, under the name they expect), so that a server that
 /// lost its database is taken out of rotation rather than restarted.
 async fn health(axum::extract::State(app): axum::extract::State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    health_answer(app.store.ping().await.map_err(|e| e.to_string()))
+    let (db, storage) = tokio::join!(app.store.ping(), app.media.ping());
+    health_answer(db.map_err(|e| e.to_string()), storage)
 }
 
-/// The health answer for what the database ping gave.
-fn health_answer(db: Result<(), String>) -> (StatusCode, Json<serde_json::Value>) {
-    match db {
-        Ok(()) => (
+/// The health answer for what the database's and the media store's pings gave.
+fn health_answer(db: Result<(), String>, storage: Result<(), String>) -> (StatusCode, Json<serde_json::Value>) {
+    let word = |r: &Result<(), String>| r.as_ref().map_or_else(|e| e.clone(), |()| "ok".to_string());
+    match (&db, &storage) {
+        (Ok(()), Ok(())) => (
             StatusCode::OK,
-            Json(serde_json::json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") })),
+            Json(serde_json::json!({
+                "status": "ok", "database": "ok", "storage": "ok", "version": env!("CARGO_PKG_VERSION")
+            })),
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: the database does not answer");
+        _ => {
+            tracing::error!(database = %word(&db), storage = %word(&storage), "health check: not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(serde_json::json!({
-                    "status": "unavailable", "database": e, "version": env!("CARGO_PKG_VERSION")
+                    "status": "unavailable", "database": word(&db), "storage": word(&storage),
+                    "version": env!("CARGO_PKG_VERSION")
                 })),
             )
         }
@@ -175,6 +185,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     files::create_dir_durably(&config.images_dir)
         .with_context(|| format!("making the images folder {}", config.images_dir.display()))?;
+    let media = storage::MediaStore::from_config(&config).context("the media store")?;
+    tracing::info!(store = %media.describe(), "media store");
     let jobs = jobs::Jobs::new(store.clone(), config.instance(), std::time::Duration::from_secs(config.job_lease_secs))
         .context("making the HTTP client")?;
     let state = AppState {
@@ -184,6 +196,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         hook_limiter: Default::default(),
         metrics: Default::default(),
         hls_locks: Default::default(),
+        media,
     };
     // The durable jobs' worker slots; with reconcile on, a first round is queued (once,
     // however many instances start) by their housekeeping.
@@ -277,12 +290,15 @@ mod tests {
 
     #[test]
     fn health_is_503_with_the_database_error_when_it_does_not_answer() {
-        let (status, Json(body)) = health_answer(Ok(()));
+        let (status, Json(body)) = health_answer(Ok(()), Ok(()));
         assert_eq!(status, StatusCode::OK);
         assert_eq!((body["status"].as_str(), body["database"].as_str()), (Some("ok"), Some("ok")));
-        let (status, Json(body)) = health_answer(Err("database is locked".into()));
+        let (status, Json(body)) = health_answer(Err("database is locked".into()), Ok(()));
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(body["status"], "unavailable");
         assert_eq!(body["database"], "database is locked");
+        let (status, Json(body)) = health_answer(Ok(()), Err("connection refused".into()));
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!((body["database"].as_str(), body["storage"].as_str()), (Some("ok"), Some("connection refused")));
     }
 }

@@ -29,6 +29,22 @@ pub fn resolve(root: &Path, rel: &str) -> Option<PathBuf> {
     (path.starts_with(&root) && path.is_file()).then_some(path)
 }
 
+/// A relative path of plain names only.
+fn plain(rel: &str) -> bool {
+    !rel.is_empty() && Path::new(rel).components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// The types of recordings by extension, for objects (files get `ServeFile`'s guess).
+fn mime_guess(rel: &str) -> &'static str {
+    match Path::new(rel).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("flv") => "video/x-flv",
+        Some("mp4") => "video/mp4",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("aac") => "audio/aac",
+        _ => "application/octet-stream",
+    }
+}
+
 /// A strong validator from size and modification time.
 fn etag(meta: &std::fs::Metadata) -> String {
     let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
@@ -52,6 +68,16 @@ pub async fn serve(State(app): State<AppState>, req: Request) -> Response {
     let raw = req.uri().path().strip_prefix("/media").unwrap_or("");
     let decoded = percent::decode(raw);
     let Some(path) = decoded.as_deref().and_then(|p| resolve(&app.config.media_dir, p)) else {
+        // Not on this machine: with object storage, the recording its recorder's instance
+        // uploaded (`crate::storage`), proxied or redirected.
+        if app.media.is_object()
+            && let Some(rel) = decoded.as_deref().map(|p| p.trim_start_matches('/')).filter(|p| plain(p))
+        {
+            let kind = mime(Path::new(rel));
+            let cache = if kind == Some(PLAYLIST) { "no-cache" } else { "public, max-age=3600" };
+            let guessed = mime_guess(rel);
+            return app.media.serve(&crate::storage::media_key(rel), req, kind.unwrap_or(guessed), cache).await;
+        }
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
     let Ok(meta) = std::fs::metadata(&path) else {

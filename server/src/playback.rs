@@ -5,25 +5,24 @@
 //! - `GET /api/v1/replays/{id}/keyframes`: every keyframe's time and byte offset of an
 //!   FLV replay, computed once (reading a local file, or streaming a remote one in the
 //!   background with bounded memory) and kept in the database;
-//! - `GET /api/v1/replays/{id}/mp4`: a progressive MP4 of a local FLV replay, made on
-//!   first request and kept beside the media, for browsers without Media Source
-//!   Extensions and for downloads.
+//! - `GET /api/v1/replays/{id}/mp4`: a progressive MP4 of a local FLV replay, made by a
+//!   durable job on first request and kept in the media store (`derived/mp4/{id}.mp4`),
+//!   for browsers without Media Source Extensions and for downloads.
 
 use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use relive_api::{KeyframeIndex, ReplayFormat};
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 use crate::AppState;
 use crate::error::Failure;
-use crate::jobs::Job;
-use crate::probe;
+use crate::jobs::{Failed, Job};
 use crate::store::{KeyframeIndexState, ReplayRow, unix_now};
+use crate::{probe, storage};
 
 /// Where a replay's file is.
 #[derive(Debug, PartialEq)]
@@ -136,35 +135,115 @@ pub async fn keyframes(State(app): State<AppState>, UrlPath(id): UrlPath<String>
     }
 }
 
+/// How long `/mp4` waits for a copy being made before answering 503 (ask again).
+pub const MP4_WAIT: Duration = Duration::from_secs(120);
+/// How often a waiting `/mp4` looks.
+const MP4_LOOK: Duration = Duration::from_millis(200);
+
 #[utoipa::path(get, path = "/api/v1/replays/{id}/mp4", tag = "public", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "video/mp4"), (status = 404, body = relive_api::ApiError),
-        (status = 409, body = relive_api::ApiError), (status = 422, body = relive_api::ApiError)))]
+    responses((status = 200, content_type = "video/mp4"), (status = 206, description = "a range of it"),
+        (status = 302, description = "with `--media-redirect`: to a presigned URL of the copy"),
+        (status = 404, body = relive_api::ApiError),
+        (status = 409, body = relive_api::ApiError), (status = 422, body = relive_api::ApiError),
+        (status = 503, body = relive_api::ApiError, description = "`busy`: the copy is still being made, ask again")))]
+/// The copy is a durable job (`Job::Mp4`): the first request queues it and waits for its
+/// object (any instance may make it), later ones find it made. The answer is as before
+/// jobs: the MP4, made on first request.
 pub async fn mp4(State(app): State<AppState>, UrlPath(id): UrlPath<String>, req: Request) -> Result<Response, Failure> {
     let replay = visible_flv(&app, &id).await?;
-    let Some(Location::Local(flv)) = locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref())
-    else {
+    if !matches!(
+        locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()),
+        Some(Location::Local(_))
+    ) {
         return Err(Failure::new(
             StatusCode::CONFLICT,
             "not_local",
             "an MP4 is made only of recordings stored on this server",
         ));
-    };
-    let out = app.config.media_dir.join(".cache").join("mp4").join(format!("{}.mp4", replay.id));
-    if !out.exists() {
-        let _one_at_a_time = app.jobs.mp4_turn().await;
-        if !out.exists() {
-            let target = out.clone();
-            tokio::task::spawn_blocking(move || probe::make_mp4(&flv, &target))
-                .await
-                .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-                .map_err(|e| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "unconvertible", e))?;
-        }
     }
-    let resp = ServeFile::new_with_mime(&out, &"video/mp4".parse().expect("a MIME type"))
-        .oneshot(req)
+    let key = storage::mp4_key(replay.id);
+    let store_down = |e: String| Failure::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e);
+    let deadline = Instant::now() + MP4_WAIT;
+    let mut asked = false;
+    loop {
+        if app.media.head(&key).await.map_err(store_down)?.is_some() {
+            return Ok(app.media.serve(&key, req, "video/mp4", "public, max-age=3600").await);
+        }
+        let job = app.store.job_outcome("mp4", replay.id).await?;
+        match job {
+            Some(j) if j.state == "queued" || j.state == "running" => {}
+            Some(j) if j.failed_for_good() => {
+                return Err(Failure::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unconvertible",
+                    j.last_error.unwrap_or_default(),
+                ));
+            }
+            Some(j) if asked => {
+                return Err(Failure::new(
+                    StatusCode::BAD_GATEWAY,
+                    "mp4_failed",
+                    format!("the MP4 copy was not made: {}", j.last_error.unwrap_or_else(|| j.state.clone())),
+                ));
+            }
+            _ => {
+                app.jobs.enqueue(Job::Mp4 { part: replay.id }).await;
+                asked = true;
+                continue;
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the MP4 copy is still being made: ask again shortly",
+            ));
+        }
+        tokio::time::sleep(MP4_LOOK).await;
+    }
+}
+
+/// The job `Job::Mp4`: an FLV part remuxed into a progressive MP4 (`moov` first), written
+/// create-only to `derived/mp4/{part}.mp4`. The FLV is read from this machine's media
+/// folder, or from the media store where it was uploaded. A second run (another
+/// instance, a retry) finds the object there, or loses the create race: either is done.
+pub async fn make_mp4_copy(app: &AppState, part: i64) -> Result<(), Failed> {
+    let replay = match app.store.part(part).await {
+        Ok(Some(p)) if p.gone_at.is_none() => p,
+        Ok(_) => return Ok(()),
+        Err(e) => return Err(Failed::Retry(format!("cannot read part {part}: {e}"))),
+    };
+    if replay.format != ReplayFormat::Flv {
+        return Err(Failed::ForGood("only FLV replays get an MP4 copy".into()));
+    }
+    let key = storage::mp4_key(part);
+    if app.media.head(&key).await?.is_some() {
+        return Ok(());
+    }
+    let flv = match locate(&replay.url, &app.config.media_dir, app.config.public_base().as_deref()) {
+        Some(Location::Local(path)) if path.is_file() => {
+            tokio::fs::read(&path).await.map_err(|e| Failed::Retry(format!("cannot read the recording: {e}")))?
+        }
+        // Uploaded at ingest by the recorder's instance (`--media-store s3://…`).
+        Some(Location::Local(_)) if app.media.is_object() => {
+            let rel = replay.url.split_once("/media/").map_or("", |(_, r)| r);
+            let rel = relive_api::percent::decode(rel).unwrap_or_default();
+            app.media.get(&storage::media_key(&rel)).await?.to_vec()
+        }
+        Some(Location::Local(path)) => {
+            return Err(Failed::ForGood(format!("the recording is not on this machine: {}", path.display())));
+        }
+        _ => return Err(Failed::ForGood("an MP4 is made only of recordings stored on this server".into())),
+    };
+    let started = Instant::now();
+    let mp4 = tokio::task::spawn_blocking(move || relive_media::to_mp4(&flv).map_err(|e| e.to_string()))
         .await
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    Ok(resp.into_response())
+        .map_err(|e| Failed::Retry(e.to_string()))?
+        .map_err(Failed::ForGood)?;
+    let bytes = mp4.len();
+    let created = app.media.put_create(&key, mp4.into()).await?;
+    tracing::info!(part, key, bytes, created, secs = started.elapsed().as_secs_f64(), "MP4 copy");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -106,6 +106,11 @@ pub async fn run(app: &AppState, part_id: i64) {
             Err(read::ReadError { message: format!("took longer than {JOB_TIMEOUT:?}"), transient: true, gone: None })
         }
     };
+    // With object storage, what was made goes there too (every instance serves it).
+    let result = match result {
+        Ok(made) => upload(app, part_id).await.map(|()| made),
+        Err(e) => Err(e),
+    };
     let images = match result {
         Ok(made) => {
             tracing::info!(
@@ -137,6 +142,27 @@ pub async fn run(app: &AppState, part_id: i64) {
         }
     };
     save(app, images).await;
+}
+
+/// Puts a part's images (made under `--images-dir`) in the object store, as
+/// `images/{part}/{file}`: replaced, as a later try replaces the files. Nothing to do on
+/// local disk.
+async fn upload(app: &AppState, part: i64) -> Result<(), read::ReadError> {
+    if !app.media.is_object() {
+        return Ok(());
+    }
+    let dir = app.config.images_dir.join(part.to_string());
+    let failed = |e: String| read::ReadError { message: format!("images: {e}"), transient: true, gone: None };
+    let mut entries = tokio::fs::read_dir(&dir).await.map_err(|e| failed(e.to_string()))?;
+    while let Some(entry) = entries.next_entry().await.map_err(|e| failed(e.to_string()))? {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !valid_name(&name) {
+            continue;
+        }
+        let bytes = tokio::fs::read(entry.path()).await.map_err(|e| failed(e.to_string()))?;
+        app.media.put(&format!("images/{part}/{name}"), bytes.into()).await.map_err(failed)?;
+    }
+    Ok(())
 }
 
 async fn save(app: &AppState, images: PartImages) {
@@ -248,7 +274,13 @@ pub async fn serve(
         _ => return missing(),
     }
     let path = app.config.images_dir.join(id.to_string()).join(&file);
-    let Ok(meta) = tokio::fs::metadata(&path).await else { return missing() };
+    let Ok(meta) = tokio::fs::metadata(&path).await else {
+        // Made by another instance: in the object store.
+        if app.media.is_object() {
+            return app.media.serve(&format!("images/{id}/{file}"), req, "image/jpeg", "public, max-age=86400").await;
+        }
+        return missing();
+    };
     let mtime =
         meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
     let tag = format!("\"{:x}-{:x}\"", meta.len(), mtime);

@@ -142,6 +142,31 @@ pub async fn probe(media_dir: &Path, a: LocalRecording) -> Result<Probed, Failur
     Ok(Probed { replay, keyframes })
 }
 
+/// With object storage (`--media-store s3://…`), uploads the recording a hook announced
+/// (the listed file: the FLV, or the MP4 remuxed from it) to `media/{path}`, create-only,
+/// in parts when large, before the replay is stored: the replay's URL stays
+/// `/media/{path}`, which every instance answers from the bucket. HLS recordings (a
+/// playlist and its segments) stay on this machine's disk. Nothing on local disk.
+pub async fn upload(app: &crate::AppState, replay: &NewReplay) -> Result<(), Failure> {
+    if !app.media.is_object() || replay.format == ReplayFormat::Hls {
+        return Ok(());
+    }
+    let rel = replay.url.strip_prefix("/media/").and_then(relive_api::percent::decode).unwrap_or_default();
+    let file = app.config.media_dir.join(&rel);
+    let key = crate::storage::media_key(&rel);
+    match app.media.upload_file(&key, &file).await {
+        Ok(created) => {
+            tracing::info!(key, created, "recording in the media store");
+            Ok(())
+        }
+        Err(e) => Err(Failure::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "storage",
+            format!("the recording could not be uploaded: {e}"),
+        )),
+    }
+}
+
 fn slash_path(p: &Path) -> String {
     p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }

@@ -180,6 +180,8 @@ pub async fn ingest(app: &AppState, event: Event) -> Result<Outcome, Failure> {
         }
         Event::LocalRecording(local) => {
             let mut probed = local_file::probe(&app.config.media_dir, local).await?;
+            // With object storage, the file goes there before the hook's 200.
+            local_file::upload(app, &probed.replay).await?;
             let file = probed.replay.source_file_id.clone();
             crate::images::follow_up(&mut probed.replay);
             let stored = app.store.record_replay(probed.replay).await?;

@@ -83,6 +83,23 @@ pub enum JobFailed {
     Lost,
 }
 
+/// The latest job of a (kind, key), for a request waiting on it (`/mp4`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobOutcome {
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub last_error: Option<String>,
+}
+
+impl JobOutcome {
+    /// Failed for a lasting reason ([`Store::give_up_job`]), not for want of attempts.
+    pub fn failed_for_good(&self) -> bool {
+        self.state == "failed" && self.attempts < self.max_attempts
+    }
+}
+
 /// One kind's queue (`/metrics`, logs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobDepth {
@@ -149,6 +166,16 @@ impl Store {
     pub async fn fail_job(&self, lease: JobLease, error: String, now_ms: i64) -> Result<JobFailed, StoreError> {
         let retry_at = now_ms + retry_delay_ms(lease.attempts);
         self.write_committed(move |c| queries::jobs::fail(c, &lease, &error, retry_at, now_ms)).await
+    }
+
+    /// A try failed for good (a lasting failure): `failed` now, `error` kept.
+    pub async fn give_up_job(&self, lease: JobLease, error: String, now_ms: i64) -> Result<JobFailed, StoreError> {
+        self.write_committed(move |c| queries::jobs::give_up(c, &lease, &error, now_ms)).await
+    }
+
+    /// The latest job of (kind, key), if there is one.
+    pub async fn job_outcome(&self, kind: &'static str, key: i64) -> Result<Option<JobOutcome>, StoreError> {
+        self.read(move |c| queries::jobs::outcome(c, kind, key)).await
     }
 
     /// Per kind: jobs due, scheduled and running, and the oldest due one's wait.

@@ -40,7 +40,8 @@ pub use images::{
     ImagesState, MIN_GOOD_SCREENSHOT_BYTES, NewScreenshot, PartImages, PictureQuery, Pictures, Screenshot, Storyboard,
 };
 pub use jobs::{
-    ClaimedJob, DEFAULT_MAX_ATTEMPTS, FollowUp, JobDepth, JobFailed, JobLease, NewJob, retry_delay_ms, unix_now_ms,
+    ClaimedJob, DEFAULT_MAX_ATTEMPTS, FollowUp, JobDepth, JobFailed, JobLease, JobOutcome, NewJob, retry_delay_ms,
+    unix_now_ms,
 };
 pub use model::*;
 

@@ -17,6 +17,10 @@ use serde_json::{Value, json};
 pub const CALLBACK_KEY: &str = "test-callback-key";
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
+/// Environment variables every server of this test binary gets besides this process's
+/// (object storage's credentials: `tests/object_storage.rs`).
+pub static SERVER_ENV: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -159,6 +163,7 @@ impl Server {
                 &p("images"),
             ])
             .args(extra)
+            .envs(SERVER_ENV.lock().unwrap().clone())
             // Quiet unless asked: RELIVE_TEST_LOG=info cargo test ...
             .env("RELIVE_LOG", std::env::var("RELIVE_TEST_LOG").unwrap_or_else(|_| "error".into()))
             .stdout(Stdio::piped())

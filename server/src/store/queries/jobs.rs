@@ -4,7 +4,7 @@
 //! are Unix milliseconds.
 
 use crate::store::db::{Db, Dialect, OptionalExtension, Row, ToValue, params};
-use crate::store::{ClaimedJob, FollowUp, JobDepth, JobFailed, JobLease, NewJob, StoreError};
+use crate::store::{ClaimedJob, FollowUp, JobDepth, JobFailed, JobLease, JobOutcome, NewJob, StoreError};
 
 /// The columns a claim returns, in [`claimed`]'s order.
 const CLAIMED: &str = "id, kind, key, payload, attempts, max_attempts, worker";
@@ -140,6 +140,29 @@ pub fn fail(c: &Db, l: &JobLease, error: &str, retry_at: i64, now_ms: i64) -> Re
         Some("failed") => JobFailed::GaveUp,
         Some(_) => JobFailed::Retry { at: retry_at },
     })
+}
+
+/// A try failed for a reason that will not pass: `failed` now, whatever attempts are
+/// left (so `attempts < max_attempts` on a failed row tells such a failure).
+pub fn give_up(c: &Db, l: &JobLease, error: &str, now_ms: i64) -> Result<JobFailed, StoreError> {
+    let sql = format!(
+        "UPDATE jobs SET state = 'failed', finished_at = ?5, last_error = ?4, lease_until = NULL WHERE {FENCE}"
+    );
+    Ok(match c.execute(&sql, params![l.id, l.worker, l.attempts, error, now_ms])? {
+        1 => JobFailed::GaveUp,
+        _ => JobFailed::Lost,
+    })
+}
+
+/// The latest job of (kind, key), if any: what someone waiting on it needs to know.
+pub fn outcome(c: &Db, kind: &str, key: i64) -> Result<Option<JobOutcome>, StoreError> {
+    Ok(c.query_row(
+        "SELECT state, attempts, max_attempts, last_error FROM jobs WHERE kind = ?1 AND key = ?2
+         ORDER BY id DESC LIMIT 1",
+        params![kind, key],
+        |r| Ok(JobOutcome { state: r.get(0)?, attempts: r.get(1)?, max_attempts: r.get(2)?, last_error: r.get(3)? }),
+    )
+    .optional()?)
 }
 
 /// Per kind with jobs queued or running: how many of each, and the oldest due queued
