@@ -8,9 +8,9 @@ use clap::Parser;
 use crate::store::{DbUrl, Grouping};
 
 /// Relive's replay server: takes recording callbacks from the streaming service,
-/// keeps the recordings in SQLite and serves replay lists and the web app.
+/// keeps the recordings in SQLite (or PostgreSQL) and serves replay lists and the web app.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "relive", version, about, long_about = None)]
+#[command(name = "relive", version, about, long_about = None, after_help = SEVERAL_INSTANCES)]
 pub struct Config {
     /// Address to listen on (use port 0 to pick a free one; the chosen URL is printed).
     #[arg(long, env = "RELIVE_LISTEN", default_value = "127.0.0.1:8080")]
@@ -219,6 +219,19 @@ pub struct Config {
     pub media_redirect: bool,
 }
 
+/// The end of `relive --help`: a two-instance setup (README.md, "Several instances").
+const SEVERAL_INSTANCES: &str = "\
+Several instances (PostgreSQL 15+, behind a load balancer), e.g. on two hosts:
+  relive --listen 0.0.0.0:8080 --db 'postgres://relive:secret@db.internal/relive' \\
+         --trusted-proxy 10.0.0.0/8 --tencent-callback-key \"$KEY\" --admin-token \"$TOKEN\" \\
+         --media-store s3://relive-media --s3-endpoint http://s3.internal:8333 \\
+         --instance-id web-1 --metrics-listen 10.0.0.5:9090
+  (the same on the second host with --instance-id web-2; S3 keys in AWS_ACCESS_KEY_ID
+  and AWS_SECRET_ACCESS_KEY)
+They migrate once, share every write, job and reconcile round through the database and
+the media through the bucket, and take over a dead instance's jobs after
+--job-lease-secs. Health checks: GET /readyz.";
+
 /// How log lines are written (`--log-format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -312,6 +325,14 @@ mod tests {
 
     fn config(args: &[&str]) -> Config {
         Config::parse_from([&["relive"], args].concat())
+    }
+
+    #[test]
+    fn help_ends_with_a_two_instance_setup() {
+        use clap::CommandFactory;
+        let help = Config::command().render_help().to_string();
+        assert!(help.trim_end().ends_with("Health checks: GET /readyz."), "{help}");
+        assert!(help.contains("--instance-id web-2"), "{help}");
     }
 
     #[test]

@@ -147,8 +147,18 @@ impl Server {
 
     /// Starts on an existing folder (its `relive.db`, `dist/`, `media/`).
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
-        let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
         let db = TestDb::for_dir(dir.path());
+        Self::start_on(dir, db, extra)
+    }
+
+    /// Another instance on `db`, in a folder of its own (`tests/multi_instance.rs`: two
+    /// instances on one PostgreSQL database).
+    pub fn start_sharing(db: &TestDb, extra: &[&str]) -> Server {
+        Self::start_on(tempfile::tempdir().unwrap(), db.clone(), extra)
+    }
+
+    fn start_on(dir: tempfile::TempDir, db: TestDb, extra: &[&str]) -> Server {
+        let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
         let mut child = Command::new(env!("CARGO_BIN_EXE_relive"))
             .args([
                 "--listen",
