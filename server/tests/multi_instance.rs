@@ -11,6 +11,8 @@
 //!   at most once per round, the rounds no more often than the interval, and on after A
 //!   died;
 //! - each stream's live state is its last event's; B stayed ready throughout;
+//! - an MP4 copy asked of A and B at once is made once: one object in the shared bucket
+//!   (a real SeaweedFS), the same bytes from both;
 //! - a cursor from A pages on B, and after A is restarted both list the same pages;
 //! - the database is intact (amcheck).
 //!
@@ -18,6 +20,8 @@
 //! SQLite is one process's database by design. `RELIVE_MI_CALLBACKS` sets the load.
 
 mod common;
+#[path = "common/seaweedfs.rs"]
+mod seaweedfs;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,6 +32,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use common::{Server, TestDb, now, on_postgres, recording, signed};
+use seaweedfs::SeaweedFs;
 use serde_json::{Value, json};
 
 const STREAMERS: usize = 40;
@@ -35,6 +40,7 @@ const STREAMERS: usize = 40;
 const LIVE_STREAMS: usize = 8;
 const IN_FLIGHT: usize = 32;
 const LEASE_SECS: u64 = 4;
+const HOOK_SECRET: &str = "mi-hook-secret";
 
 /// A loopback CDN: the head of a real FLV at every `.flv` path, Range honoured, and a
 /// few bytes that are no video at every other path (their images jobs end at once: the
@@ -172,28 +178,33 @@ impl Balancer {
     }
 }
 
-fn args(instance: &str, api: &str) -> Vec<String> {
+fn args(instance: &str, api: &str, bucket: &SeaweedFs) -> Vec<String> {
     let lease = LEASE_SECS.to_string();
-    [
-        "--tencent-callback-key",
-        common::CALLBACK_KEY,
-        "--hook-rate-limit",
-        "0",
-        "--job-lease-secs",
-        &lease,
-        "--instance-id",
-        instance,
-        "--tencent-appid",
-        "1234",
-        "--tencent-api-key",
-        "api-key",
-        "--tencent-api-url",
-        api,
-        "--reconcile-interval",
-        "1",
-    ]
-    .map(str::to_string)
-    .to_vec()
+    let mut args = bucket.flags();
+    args.extend(
+        [
+            "--tencent-callback-key",
+            common::CALLBACK_KEY,
+            "--hook-secret",
+            HOOK_SECRET,
+            "--hook-rate-limit",
+            "0",
+            "--job-lease-secs",
+            &lease,
+            "--instance-id",
+            instance,
+            "--tencent-appid",
+            "1234",
+            "--tencent-api-key",
+            "api-key",
+            "--tencent-api-url",
+            api,
+            "--reconcile-interval",
+            "1",
+        ]
+        .map(str::to_string),
+    );
+    args
 }
 
 fn start(db: Option<&TestDb>, args: &[String]) -> Server {
@@ -254,12 +265,41 @@ async fn two_instances_one_truth_through_a_kill() {
     let callbacks: usize = std::env::var("RELIVE_MI_CALLBACKS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
     let (cdn_base, cdn) = start_cdn().await;
     let (api_url, api) = start_file_list(cdn_base.clone()).await;
+    let bucket = SeaweedFs::start();
+    *common::SERVER_ENV.lock().unwrap() = SeaweedFs::env();
     let began = Instant::now();
-    let mut a = start(None, &args("A", &api_url));
+    let mut a = start(None, &args("A", &api_url, &bucket));
     let db = a.db.clone();
-    let b = start(Some(&db), &args("B", &api_url));
+    let b = start(Some(&db), &args("B", &api_url, &bucket));
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
     let lb = Balancer { http: http.clone(), a: a.base.clone(), b: b.base.clone() };
+
+    // A recording nginx-rtmp wrote on A's host: A uploads it to the bucket, B plays it
+    // from there, and its MP4 copy, asked of both at once, is made once.
+    let flv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/night-studio.flv")).unwrap();
+    let path = a.path("media").join("live/mi39-1700000000.flv");
+    common::write_file(&path, &flv);
+    let form = [("call", "record_done"), ("app", "live"), ("name", "mi39"), ("path", &path.to_string_lossy())];
+    let (status, body) = a.post_form(&format!("/hooks/nginx-rtmp?secret={HOOK_SECRET}"), &form).await;
+    assert_eq!(status, 200, "{body}");
+    let played = http.get(b.url("/media/live/mi39-1700000000.flv")).send().await.unwrap();
+    assert_eq!(played.status(), 200);
+    assert_eq!(played.bytes().await.unwrap(), flv, "B plays A's recording from the bucket");
+    let full_id = db.strings("SELECT id FROM replays WHERE url = '/media/live/mi39-1700000000.flv'")[0].clone();
+    let mp4 = |s: &Server| s.url(&format!("/api/v1/replays/{full_id}/mp4"));
+    let (on_a, on_b) = tokio::join!(http.get(mp4(&a)).send(), http.get(mp4(&b)).send());
+    let (on_a, on_b) = (on_a.unwrap(), on_b.unwrap());
+    assert_eq!((on_a.status().as_u16(), on_b.status().as_u16()), (200, 200));
+    let (on_a, on_b) = (on_a.bytes().await.unwrap(), on_b.bytes().await.unwrap());
+    assert_eq!(&on_a[4..8], b"ftyp");
+    assert_eq!(on_a, on_b, "the same MP4 from both instances");
+    let copies: Vec<_> = {
+        use futures::TryStreamExt;
+        bucket.store().list(Some(&"derived/mp4".into())).try_collect::<Vec<_>>().await.unwrap()
+    };
+    let key = format!("derived/mp4/{full_id}.mp4");
+    assert_eq!(copies.iter().map(|m| m.location.to_string()).collect::<Vec<_>>(), [key], "one object");
+    assert_eq!(copies[0].size as usize, on_a.len());
 
     // B answers /readyz 200 throughout.
     let load_done = Arc::new(AtomicBool::new(false));
@@ -409,6 +449,11 @@ async fn two_instances_one_truth_through_a_kill() {
         "SELECT id || ' ' || source_file_id FROM replays WHERE source_file_id LIKE 'mi-%' AND url LIKE '%.flv'",
     );
     assert_eq!(flv_parts.len(), callbacks.div_ceil(2));
+    assert_eq!(
+        jobs.get(&format!("mp4 {full_id}")).map(String::as_str).unwrap_or("").split(' ').take(2).collect::<Vec<_>>(),
+        ["done", "1"],
+        "one MP4 job, run once"
+    );
     for part in &flv_parts {
         let id = part.split(' ').next().unwrap();
         assert!(jobs.contains_key(&format!("keyframes {id}")), "part {part} queued its index");
@@ -431,7 +476,7 @@ async fn two_instances_one_truth_through_a_kill() {
     let whole = cdn.whole.lock().unwrap().clone();
     for part in &flv_parts {
         let (id, file) = part.split_once(' ').unwrap();
-        let tries: usize = ["keyframes", "images"]
+        let tries: usize = ["keyframes", "images", "mp4"]
             .iter()
             .filter_map(|k| jobs.get(&format!("{k} {id}")))
             .map(|row| row.split(' ').nth(1).unwrap().parse::<usize>().unwrap())
@@ -465,7 +510,7 @@ async fn two_instances_one_truth_through_a_kill() {
     assert!(not_ready.is_empty(), "B not ready {} times: {:?}", not_ready.len(), &not_ready[..not_ready.len().min(3)]);
 
     // A restarted: both instances list the same pages with the same cursors.
-    let a2 = start(Some(&db), &args("A2", &api_url));
+    let a2 = start(Some(&db), &args("A2", &api_url, &bucket));
     for s in [0, 1, LIVE_STREAMS, STREAMERS - 1] {
         let stream = format!("mi{s:02}");
         let (on_a, on_b) = tokio::join!(pages(&http, &a2.base, &stream, 7), pages(&http, &b.base, &stream, 7));
