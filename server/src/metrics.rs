@@ -13,6 +13,11 @@
 //! - `relive_jobs_waiting{kind}`, `relive_jobs_scheduled{kind}`,
 //!   `relive_jobs_running{kind}`, `relive_jobs_oldest_waiting_seconds{kind}`: the
 //!   background queue, as [`queue_depths`] reads it.
+//! - `relive_store_connections`, `relive_store_connections_in_use`,
+//!   `relive_store_waiting`: the database connections (SQLite's readers, PostgreSQL's
+//!   pool) and the callers waiting for one now; `relive_store_waits_total` and
+//!   `relive_store_wait_seconds_total`: since start, how often and how long a read or
+//!   write waited for a connection (their ratio is the mean wait).
 //! - `relive_build_info{version}`: always 1.
 //!
 //! Who may read it: with `--metrics-token`, `/metrics` on the main listener wants
@@ -36,6 +41,7 @@ use axum::routing::get;
 use crate::AppState;
 use crate::error::Failure;
 use crate::signing::constant_time_eq;
+use crate::store::PoolWaits;
 
 /// Upper bounds (seconds) of the latency histogram's buckets; `+Inf` follows.
 pub const BUCKETS: [f64; 8] = [0.001, 0.005, 0.025, 0.1, 0.25, 1.0, 2.5, 10.0];
@@ -104,10 +110,11 @@ impl Metrics {
         *c.hooks.entry((hook.to_string(), outcome, status_class(status))).or_default() += 1;
     }
 
-    /// Everything, in the text exposition format, with the job queue as `queue` says.
-    pub fn render(&self, queue: &[QueueDepth]) -> String {
+    /// Everything, in the text exposition format, with the job queue as `queue` says and
+    /// the database connections as `pool` does.
+    pub fn render(&self, queue: &[QueueDepth], pool: PoolWaits) -> String {
         let mut out = String::new();
-        let _ = write_all(&mut out, &self.lock(), queue);
+        let _ = write_all(&mut out, &self.lock(), queue).and_then(|()| write_pool(&mut out, pool));
         out
     }
 }
@@ -207,6 +214,37 @@ fn write_all(out: &mut String, c: &Counts, queue: &[QueueDepth]) -> std::fmt::Re
     Ok(())
 }
 
+fn write_pool(out: &mut String, p: PoolWaits) -> std::fmt::Result {
+    let series: [(&str, &str, &str, String); 5] = [
+        ("relive_store_connections", "gauge", "Database connections this instance keeps.", p.size.to_string()),
+        ("relive_store_connections_in_use", "gauge", "Database connections in use now.", p.in_use.to_string()),
+        (
+            "relive_store_waiting",
+            "gauge",
+            "Reads and writes waiting for a database connection now.",
+            p.waiting.to_string(),
+        ),
+        (
+            "relive_store_waits_total",
+            "counter",
+            "Reads and writes that waited for a database connection.",
+            p.waits.to_string(),
+        ),
+        (
+            "relive_store_wait_seconds_total",
+            "counter",
+            "Time reads and writes spent waiting for a database connection.",
+            p.waited_secs.to_string(),
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        writeln!(out, "# HELP {name} {help}")?;
+        writeln!(out, "# TYPE {name} {kind}")?;
+        writeln!(out, "{name} {value}")?;
+    }
+    Ok(())
+}
+
 /// A label value as the text format wants it: `\`, `"` and newlines escaped.
 fn escape(v: &str) -> String {
     v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
@@ -281,7 +319,7 @@ pub fn router(state: AppState) -> Router {
 
 async fn exposition(app: &AppState) -> Response {
     let queue = queue_depths(app).await;
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], app.metrics.render(&queue)).into_response()
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], app.metrics.render(&queue, app.store.pool_waits())).into_response()
 }
 
 #[cfg(test)]
@@ -304,7 +342,8 @@ mod tests {
             oldest_wait: Some(Duration::from_millis(1500)),
             ..Default::default()
         }];
-        let text = m.render(&queue);
+        let pool = PoolWaits { size: 16, in_use: 3, waiting: 2, waits: 7, waited_secs: 0.25 };
+        let text = m.render(&queue, pool);
         let has = |line: &str| assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
         has(&format!("relive_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION")));
         has("relive_hook_callbacks_total{hook=\"tencent\",outcome=\"accepted\",status=\"2xx\"} 2");
@@ -321,6 +360,12 @@ mod tests {
         has("relive_jobs_scheduled{kind=\"images\"} 0");
         has("relive_jobs_running{kind=\"images\"} 2");
         has("relive_jobs_oldest_waiting_seconds{kind=\"images\"} 1.5");
+        has("relive_store_connections 16");
+        has("relive_store_connections_in_use 3");
+        has("relive_store_waiting 2");
+        has("relive_store_waits_total 7");
+        has("relive_store_wait_seconds_total 0.25");
+        has("# TYPE relive_store_waits_total counter");
     }
 
     #[test]

@@ -121,6 +121,11 @@ async fn metrics_count_routes_and_hooks_behind_a_token() {
         .map(|x| x.value)
         .collect();
     assert!(buckets.len() > 2 && buckets.windows(2).all(|w| w[0] <= w[1]), "{buckets:?}");
+    // The database's connections: SQLite's 4 readers, or PostgreSQL's pool of 16.
+    let size = if common::on_postgres() { 16.0 } else { 4.0 };
+    assert_eq!(value(&after, "relive_store_connections", &[]), size);
+    assert!(value(&after, "relive_store_connections_in_use", &[]) <= size);
+    assert!(value(&after, "relive_store_wait_seconds_total", &[]) >= 0.0);
 }
 
 #[tokio::test]

@@ -25,9 +25,12 @@ mod gone;
 mod images;
 mod jobs;
 mod model;
+mod permits;
 pub mod postgres;
 mod queries;
 pub mod sqlite;
+
+pub use permits::PoolWaits;
 
 use std::path::PathBuf;
 
@@ -163,6 +166,14 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(s) => s.write(f).await,
             Backend::Postgres(p) => p.write(scope, f).await,
+        }
+    }
+
+    /// The database connections in use and the waits for one, for `/metrics`.
+    pub fn pool_waits(&self) -> PoolWaits {
+        match &self.backend {
+            Backend::Sqlite(s) => s.waits(),
+            Backend::Postgres(p) => p.waits(),
         }
     }
 

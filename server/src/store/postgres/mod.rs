@@ -28,6 +28,7 @@ use tokio_postgres::IsolationLevel;
 
 use crate::store::StoreError;
 use crate::store::db::{Db, DbError, PgTx};
+use crate::store::permits::{Permits, PoolWaits};
 
 /// How often a write that lost a serialization conflict is tried in all.
 pub const MAX_TRIES: u32 = 8;
@@ -41,7 +42,7 @@ pub struct PgStore {
     pool: Pool,
     /// As many permits as connections, taken before a blocking thread is: a burst of
     /// writes waits here instead of parking hundreds of threads on the pool.
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    permits: Permits,
     /// Writes waiting for their stream's batch, by [`Scope::batch_key`].
     batches: Batches,
     /// The runtime the connections run on (see `open`).
@@ -84,7 +85,7 @@ impl PgStore {
             .await
             .map_err(|_| StoreError::Closed)??;
         tracing::info!(version, "PostgreSQL schema ready");
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE));
+        let permits = Permits::new(POOL_SIZE);
         Ok(PgStore { pool, permits, batches: Default::default(), rt })
     }
 
@@ -144,7 +145,7 @@ impl PgStore {
                 (self.pool.clone(), self.rt.clone(), self.permits.clone(), self.batches.clone());
             tokio::spawn(async move {
                 loop {
-                    let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                    let Ok(permit) = permits.acquire().await else { return };
                     let jobs = match &key {
                         None => std::mem::take(&mut alone),
                         Some(k) => {
@@ -174,6 +175,11 @@ impl PgStore {
     }
 
     /// Runs `f` in a read-only transaction that sees one state of the database.
+    /// The connections in use and the waits for one (`/metrics`).
+    pub fn waits(&self) -> PoolWaits {
+        self.permits.waits()
+    }
+
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -181,7 +187,7 @@ impl PgStore {
         F: FnOnce(&Db) -> Result<T, E> + Send + 'static,
     {
         let (pool, rt) = (self.pool.clone(), self.rt.clone());
-        let permit = self.permits.clone().acquire_owned().await.map_err(|_| StoreError::Closed)?;
+        let permit = self.permits.acquire().await?;
         blocking(move || {
             let _permit = permit;
             let mut client = rt.block_on(pool.get()).map_err(pool_error)?;

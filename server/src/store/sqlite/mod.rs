@@ -49,6 +49,12 @@ impl SqliteStore {
         self.writer.write(move |c| f(&Db::Sqlite(c))).await
     }
 
+    /// The read connections in use and the waits for one (`/metrics`; the writer takes
+    /// writes in batches and has no pool).
+    pub fn waits(&self) -> crate::store::PoolWaits {
+        self.readers.waits()
+    }
+
     /// Runs `f` on a read connection.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, StoreError>
     where

@@ -3,11 +3,10 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use crate::store::StoreError;
+use crate::store::permits::{Permits, PoolWaits};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::Semaphore;
-
-use crate::store::StoreError;
 
 pub const READERS: usize = 4;
 
@@ -18,7 +17,7 @@ pub struct Readers(Arc<Pool>);
 struct Pool {
     conns: Mutex<Vec<Connection>>,
     /// As many permits as connections: holding one guarantees a connection is free.
-    permits: Arc<Semaphore>,
+    permits: Permits,
 }
 
 impl Readers {
@@ -35,7 +34,12 @@ impl Readers {
             c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
             conns.push(c);
         }
-        Ok(Readers(Arc::new(Pool { conns: Mutex::new(conns), permits: Arc::new(Semaphore::new(READERS)) })))
+        Ok(Readers(Arc::new(Pool { conns: Mutex::new(conns), permits: Permits::new(READERS) })))
+    }
+
+    /// The read connections in use and the waits for one (`/metrics`).
+    pub fn waits(&self) -> PoolWaits {
+        self.0.permits.waits()
     }
 
     /// Runs `f` on a free connection, on the blocking pool.
@@ -46,7 +50,7 @@ impl Readers {
     {
         // The permit moves into the blocking task: if this future is dropped (the client
         // went away), the connection stays counted as busy until the task gives it back.
-        let permit = self.0.permits.clone().acquire_owned().await.map_err(|_| StoreError::Closed)?;
+        let permit = self.0.permits.acquire().await?;
         let pool = self.0.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
