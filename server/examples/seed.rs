@@ -6,6 +6,10 @@
 //! cargo run --release -p relive-server --example seed -- DB [REPLAYS] [STREAMERS] [IN_FLIGHT]
 //! ```
 //!
+//! `DB` is what `relive --db` takes: a SQLite path, or a `postgres://` URL (`seed URL 0`
+//! only applies the migrations: `bench/server/run.sh` fills PostgreSQL by copying the
+//! seeded SQLite database's rows with `COPY`, `bench/server/sqlite-to-pg.py`).
+//!
 //! Defaults: 1,000,000 replays, 10,000 streamers (`bench_00000` ...), 1024 in flight.
 //! The first 1 % of streamers ("heavy") hold 20 % of the replays, so that some lists are
 //! 100 pages long; the others share the rest evenly. Each streamer's replays are spread
@@ -40,9 +44,10 @@ impl Rng {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(db) = args.first().map(PathBuf::from) else {
+    let Some(db) = args.first() else {
         anyhow::bail!("usage: seed DB [REPLAYS] [STREAMERS] [IN_FLIGHT]");
     };
+    let db = DbUrl::parse(db).map_err(anyhow::Error::msg)?;
     let arg = |i: usize, default: u64| args.get(i).map(|s| s.parse::<u64>()).transpose().map(|v| v.unwrap_or(default));
     let replays = arg(1, 1_000_000)?;
     let streamers = arg(2, 10_000)?.max(1);
@@ -71,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
     }
     plan.sort_unstable();
 
-    let store = Store::open(&DbUrl::Sqlite(db.clone())).await?;
+    let store = Store::open(&db).await?;
     let started = Instant::now();
     let mut done = 0u64;
     let mut stored = 0u64;
@@ -126,10 +131,12 @@ async fn main() -> anyhow::Result<()> {
     // that the file alone is the database (copies of it need nothing else).
     drop(calls);
     drop(store);
-    let wal = PathBuf::from(format!("{}-wal", db.display()));
-    let closing = Instant::now();
-    while wal.exists() && closing.elapsed().as_secs() < 60 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    if let DbUrl::Sqlite(path) = &db {
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let closing = Instant::now();
+        while wal.exists() && closing.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
     println!(
         "seeded {replays} replays over {streamers} streamers in {secs:.1} s: {:.0} replays/s ({in_flight} calls in flight)",

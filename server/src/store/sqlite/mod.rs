@@ -35,6 +35,10 @@ impl SqliteStore {
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;",
         )?;
+        // The writer's own settings, none of which touches durability (the WAL is still
+        // fsynced at every commit): see `writer`'s module for what each saved.
+        conn.execute_batch(writer::PRAGMAS)?;
+        conn.set_prepared_statement_cache_capacity(writer::STATEMENT_CACHE);
         migrations::migrate(&mut conn)?;
         let readers = Readers::open(path)?;
         Ok(SqliteStore { writer: Writer::start(conn)?, readers })
