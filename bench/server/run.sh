@@ -11,7 +11,7 @@
 # Knobs (environment): BENCH_REPLAYS, BENCH_STREAMERS, BENCH_IN_FLIGHT (seeding),
 # BENCH_THREADS, BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WARMUP (wrk),
 # BENCH_DEEP_PAGES, BENCH_RUNS (whole runs, each on a fresh copy of the database),
-# BENCH_BACKENDS (default "sqlite postgres peer"), BENCH_LOADS (default "first deep first-br ingest"),
+# BENCH_NO_BUILD=1 (use the builds as they are), BENCH_BACKENDS (default "sqlite postgres peer"), BENCH_LOADS (default "first deep first-br ingest"),
 # RELIVE_BENCH_BIN (another build of the server instead of this tree's),
 # BENCH_BASELINE_BIN (a second build run on SQLite in the same run, e.g. the commit before a
 # change: before/after figures from one run), CARGO_TARGET_DIR (where the builds go).
@@ -65,14 +65,20 @@ if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-say "cargo build --release -p relive-server (and its example seed), into $TARGET"
-cargo build --quiet --release -p relive-server --example seed
-cargo build --quiet --release -p relive-server
+if [ "${BENCH_NO_BUILD:-}" = 1 ]; then
+  say "BENCH_NO_BUILD=1: using the builds in $TARGET as they are"
+else
+  say "cargo build --release -p relive-server (and its example seed), into $TARGET"
+  cargo build --quiet --release -p relive-server --example seed
+  cargo build --quiet --release -p relive-server
+fi
 BIN=${RELIVE_BENCH_BIN:-$TARGET/release/relive}
 if has "$BACKENDS" peer; then
   # Its own workspace and lock file; the same target folder (its dependencies are the server's).
-  say "cargo build --release the peer (bench/server/peer)"
-  cargo build --quiet --release --manifest-path $HERE/peer/Cargo.toml --target-dir "${CARGO_TARGET_DIR:-$CACHE/peer-target}"
+  if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
+    say "cargo build --release the peer (bench/server/peer)"
+    cargo build --quiet --release --manifest-path $HERE/peer/Cargo.toml --target-dir "${CARGO_TARGET_DIR:-$CACHE/peer-target}"
+  fi
   PEER_BIN=${CARGO_TARGET_DIR:-$CACHE/peer-target}/release/relive-bench-peer
 fi
 # What was built: the commit, and whether the server's sources differ from it.
