@@ -225,11 +225,17 @@ impl Jobs {
         tokio::spawn(housekeeping(app.clone()));
     }
 
-    /// Stops claiming (at shutdown): jobs running go on until the process ends; those it
-    /// cuts short are taken over once their leases run out.
-    pub fn stop(&self) {
+    /// At shutdown: stops claiming, and hands the jobs running here back to the queue, so
+    /// another instance (or this one restarted) takes them at once rather than after
+    /// their leases. A job killed without this (SIGKILL, a crash) waits for its lease.
+    pub async fn stop(&self) {
         self.0.stopping.store(true, Ordering::SeqCst);
         self.0.wake.notify_waiters();
+        match self.0.store.hand_back_jobs(self.0.instance.clone(), unix_now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "jobs: handed back to the queue at shutdown"),
+            Err(e) => tracing::warn!(error = %e, "jobs: cannot hand back at shutdown; their leases will run out"),
+        }
     }
 
     /// The HTTP client every outgoing request shares.

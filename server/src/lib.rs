@@ -218,7 +218,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Tests and scripts read this line to learn the address.
     println!("Relive is running at http://{addr}/");
     serve(listener, app(state.clone())).await;
-    state.jobs.stop();
+    state.jobs.stop().await;
     Ok(())
 }
 

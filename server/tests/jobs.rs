@@ -2,7 +2,8 @@
 //! held it. An FLV callback queues its keyframe index with the part; the server is killed
 //! (SIGKILL) while the job's download hangs on a stalled CDN; a server started again on the
 //! same database takes the job over once the dead one's lease runs out, and builds the
-//! index — with no request asking for it.
+//! index — with no request asking for it. Stopped the ordinary way (SIGTERM), a server
+//! hands its running jobs back, and the next one takes them at once.
 
 mod common;
 
@@ -119,4 +120,39 @@ async fn a_job_survives_a_killed_server() {
     })
     .await;
     assert!(s.db.intact());
+}
+
+#[tokio::test]
+async fn a_stopped_server_hands_its_jobs_back() {
+    let flv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/night-studio.flv")).unwrap();
+    let (cdn_base, cdn) = start_cdn(flv[..16 * 1024].to_vec()).await;
+    // A long lease: a job handed back is taken at once, not when this runs out.
+    let long = ["--tencent-callback-key", CALLBACK_KEY, "--job-lease-secs", "600"];
+    let s = Server::start_with(&[&long[..], &["--instance-id", "first"]].concat());
+    let mut p = recording("handback", "flv-h", now() - 120, 60);
+    p["file_format"] = json!("flv");
+    p["video_url"] = json!(format!("{cdn_base}/h.flv"));
+    assert_eq!(s.tencent(p).await.0, 200);
+    let part: i64 = s.db.strings("SELECT id FROM replays WHERE source_file_id = 'flv-h'")[0].parse().unwrap();
+    let job = format!("kind = 'keyframes' AND key = {part}");
+    wait_for("the index job's download", Duration::from_secs(10), || cdn.hung.load(Ordering::SeqCst) > 0).await;
+    let db = s.db.clone();
+    assert_eq!(db.strings(&format!("SELECT state || ' ' || attempts FROM jobs WHERE {job}")), ["running 1"]);
+
+    let dir = s.terminate();
+    let row =
+        db.strings(&format!("SELECT state || ' ' || attempts || ' ' || COALESCE(worker, '-') FROM jobs WHERE {job}"));
+    assert_eq!(row, ["queued 0 -"], "handed back, its attempt not counted");
+
+    cdn.stalled.store(false, Ordering::SeqCst);
+    let started = Instant::now();
+    let s = Server::start_in(dir, &[&long[..], &["--instance-id", "second"]].concat());
+    // Within 30 s: with the 600 s lease still running, only a hand-back makes it possible.
+    wait_for("the job done by the next server", Duration::from_secs(30), || {
+        s.db.strings(&format!("SELECT state FROM jobs WHERE {job}")) == ["done"]
+    })
+    .await;
+    let row = s.db.strings(&format!("SELECT attempts || ' ' || worker FROM jobs WHERE {job}"));
+    assert!(row[0].starts_with("1 second/"), "{row:?}");
+    println!("handed-back job done {:?} after the restart (its lease had 600 s to run)", started.elapsed());
 }

@@ -155,6 +155,12 @@ impl Store {
         self.write_committed(move |c| queries::jobs::heartbeat(c, &lease, now_ms + lease_ms)).await
     }
 
+    /// Puts the jobs `instance` is running back in the queue, due now (at shutdown);
+    /// answers how many.
+    pub async fn hand_back_jobs(&self, instance: String, now_ms: i64) -> Result<usize, StoreError> {
+        self.write_committed(move |c| queries::jobs::hand_back(c, &instance, now_ms)).await
+    }
+
     /// Marks a job done and, in the same transaction, queues `next`. False (nothing
     /// changed) if the claim was lost: the job belongs to whoever claimed it since.
     pub async fn finish_job(&self, lease: JobLease, next: Option<NewJob>, now_ms: i64) -> Result<bool, StoreError> {

@@ -264,6 +264,19 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// Stops the server as an orchestrator does (SIGTERM, then waiting up to 30 s for it to
+    /// finish) and hands back its folder.
+    pub fn terminate(mut self) -> tempfile::TempDir {
+        let sent = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.stop()
+    }
+
     /// Stops the server and hands back its folder, to start again on the same database.
     pub fn stop(mut self) -> tempfile::TempDir {
         self.kill();

@@ -140,6 +140,18 @@ pub fn finish(c: &Db, l: &JobLease, next: Option<&NewJob>, now_ms: i64) -> Resul
     Ok(true)
 }
 
+/// At shutdown: the jobs `instance`'s slots are running go back to the queue, due now
+/// and their attempt not counted, so another instance takes them at once instead of
+/// after their leases. A slot's late finish is then refused by the fence (no worker).
+/// A prefix test, not LIKE: an instance's name may hold `%` or `_`.
+pub fn hand_back(c: &Db, instance: &str, now_ms: i64) -> Result<usize, StoreError> {
+    let prefix = format!("{instance}/");
+    let sql = "UPDATE jobs SET state = 'queued', run_at = ?2, lease_until = NULL, worker = NULL,
+                   attempts = attempts - 1
+               WHERE state = 'running' AND substr(worker, 1, length(CAST(?1 AS TEXT))) = ?1";
+    Ok(c.execute(sql, params![prefix, now_ms])?)
+}
+
 /// A try failed: queued again at `retry_at`, or `failed` for good once it had its
 /// `max_attempts`; `last_error` kept either way. (The CAST: PostgreSQL would take a bare
 /// parameter in a CASE for text.)
