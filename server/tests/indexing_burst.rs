@@ -137,7 +137,10 @@ async fn a_burst_of_flv_callbacks_is_answered_at_once_and_every_index_is_built()
 
     // Every queued index is built: each file fetched whole once, and never more than WORKERS
     // at once.
-    let deadline = Instant::now() + Duration::from_secs(300);
+    // 600 s: on this 2-core machine, shared with other builds, 10,000 indexes took 215 s
+    // alone and up to ~300 s under load (each job a claim, an index and a finish: three
+    // durable commits). The assertion is that every one is built, not how fast.
+    let deadline = Instant::now() + Duration::from_secs(600);
     while cdn.served.lock().unwrap().len() < callbacks {
         assert!(Instant::now() < deadline, "only {} of {callbacks} indexed", cdn.served.lock().unwrap().len());
         tokio::time::sleep(Duration::from_millis(100)).await;
