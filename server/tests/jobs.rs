@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use common::{CALLBACK_KEY, Server, now, recording};
+use common::{CALLBACK_KEY, Server, now, recording, wait_for};
 use serde_json::json;
 
 /// A loopback CDN serving one FLV; while `stalled`, requests hang.
@@ -55,14 +55,6 @@ fn args(instance: &str) -> Vec<String> {
     ["--tencent-callback-key", CALLBACK_KEY, "--job-lease-secs", "5", "--instance-id", instance]
         .map(str::to_string)
         .to_vec()
-}
-
-async fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use common::{Server, TestDb, now, on_postgres, recording, signed};
+use common::{Server, TestDb, now, on_postgres, recording, signed, wait_for};
 use seaweedfs::SeaweedFs;
 use serde_json::{Value, json};
 
@@ -212,14 +212,6 @@ fn start(db: Option<&TestDb>, args: &[String]) -> Server {
     match db {
         Some(db) => Server::start_sharing(db, &args),
         None => Server::start_with(&args),
-    }
-}
-
-async fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

@@ -133,19 +133,9 @@ async fn a_local_recording_is_uploaded_and_replays_from_the_bucket() {
     let path = s.path("media").join("live/anna-1700000000.flv");
     let flv = std::fs::read(DEMO_FLV).unwrap();
     write_file(&path, &flv);
-    let form = format!(
-        "call=record_done&app=live&name=anna&path={}",
-        url::form_urlencoded::byte_serialize(path.to_string_lossy().as_bytes()).collect::<String>()
-    );
-    let r = s
-        .http
-        .post(s.url(&format!("/hooks/nginx-rtmp?secret={SECRET}")))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let form = [("call", "record_done"), ("app", "live"), ("name", "anna"), ("path", &path.to_string_lossy())];
+    let (status, body) = s.post_form(&format!("/hooks/nginx-rtmp?secret={SECRET}"), &form).await;
+    assert_eq!(status, 200, "{body}");
     // In the bucket before the hook's 200.
     assert_eq!(object(store.as_ref(), "media/live/anna-1700000000.flv").await.unwrap(), flv);
     let (_, page) = s.get("/api/v1/streamers/anna/replays").await;
