@@ -409,7 +409,7 @@ async fn execute(app: &AppState, claimed: ClaimedJob) {
 async fn run(app: AppState, job: Job) -> Result<Option<NewJob>, Failed> {
     match job {
         Job::IndexKeyframes { replay, url } => {
-            if part_alive(&app, replay).await? {
+            if part_alive(&app, replay).await? && !indexed(&app, replay).await? {
                 let _ = crate::playback::build_index(&app, replay, &url).await;
             }
         }
@@ -433,6 +433,17 @@ async fn part_alive(app: &AppState, id: i64) -> Result<bool, String> {
         Ok(Some(p)) => Ok(p.gone_at.is_none()),
         Ok(None) => Ok(false),
         Err(e) => Err(format!("cannot read part {id}: {e}")),
+    }
+}
+
+/// Whether a part's keyframe index is stored already (built, or failed for good). A job
+/// queued by a caller that saw none just before the index job finished (a viewer's
+/// `/keyframes`, the images waiting for it) then ends without fetching the file again.
+async fn indexed(app: &AppState, part: i64) -> Result<bool, String> {
+    match app.store.keyframe_index(part).await {
+        Ok(crate::store::KeyframeIndexState::Building) => Ok(false),
+        Ok(_) => Ok(true),
+        Err(e) => Err(format!("cannot read the keyframe index of part {part}: {e}")),
     }
 }
 
