@@ -45,10 +45,16 @@ pub fn refresh_broadcast(c: &Db, broadcast: i64) -> Result<bool, StoreError> {
         c.prepare_cached("UPDATE broadcasts SET gone_at = COALESCE(gone_at, ?2) WHERE id = ?1")?
             .execute(params![broadcast, latest])?;
     } else {
-        c.prepare_cached("UPDATE broadcasts SET gone_at = NULL WHERE id = ?1 AND gone_at IS NOT NULL")?
-            .execute([broadcast])?;
+        not_gone(c, broadcast)?;
     }
     Ok(gone)
+}
+
+/// A part not gone was added to `broadcast`: it is not gone (any more).
+pub fn not_gone(c: &Db, broadcast: i64) -> Result<(), StoreError> {
+    c.prepare_cached("UPDATE broadcasts SET gone_at = NULL WHERE id = ?1 AND gone_at IS NOT NULL")?
+        .execute([broadcast])?;
+    Ok(())
 }
 
 /// Sets when a part's file will be deleted by its service; one already past is gone now

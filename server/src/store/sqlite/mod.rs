@@ -1,5 +1,5 @@
 //! The SQLite backend: one writer thread ([`writer`]) that batches writes into durable
-//! transactions, a pool of read connections ([`readers`]), and the schema
+//! transactions (and a thread checkpointing its WAL), a pool of read connections ([`readers`]), and the schema
 //! ([`migrations`]). The statements themselves are the store's ([`super::queries`]).
 
 pub mod migrations;
@@ -41,7 +41,8 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(writer::STATEMENT_CACHE);
         migrations::migrate(&mut conn)?;
         let readers = Readers::open(path)?;
-        Ok(SqliteStore { writer: Writer::start(conn)?, readers })
+        let checkpoints = Connection::open(path)?;
+        Ok(SqliteStore { writer: Writer::start(conn, checkpoints)?, readers })
     }
 
     /// Runs `f` in the writer's next transaction; `Ok` once that committed.

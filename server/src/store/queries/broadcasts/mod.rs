@@ -263,8 +263,34 @@ pub(super) fn recompute_alternates(c: &Db, broadcast: i64) -> Result<(), StoreEr
 /// Keeps a broadcast's extent (its parts and push), then promotes it if it is due.
 /// Returns its status, or `None` if it was deleted (no file came within the settle time).
 pub fn refresh(c: &Db, id: i64, g: &Grouping, now: i64) -> Result<Option<ReplayStatus>, StoreError> {
+    refresh_known(c, id, g, now, Gone::Count, None)
+}
+
+/// Whether a broadcast is gone, for [`refresh_known`].
+pub(super) enum Gone {
+    /// Count its parts: gone when every one is.
+    Count,
+    /// A part not gone was just added: it is not.
+    NotAny,
+}
+
+/// [`refresh`], told what its caller knows already: whether the broadcast is gone, and
+/// its state as it now is (read again if `None`).
+pub(super) fn refresh_known(
+    c: &Db,
+    id: i64,
+    g: &Grouping,
+    now: i64,
+    gone: Gone,
+    state_now: Option<State>,
+) -> Result<Option<ReplayStatus>, StoreError> {
     // A part not gone arriving brings a gone broadcast back; a deletion may leave only gone ones.
-    super::gone::refresh_broadcast(c, id)?;
+    match gone {
+        Gone::Count => {
+            super::gone::refresh_broadcast(c, id)?;
+        }
+        Gone::NotAny => super::gone::not_gone(c, id)?,
+    }
     let (first, last, last_timeline): (Option<i64>, Option<i64>, Option<i64>) = c
         .prepare_cached(&format!(
             "SELECT MIN(start_time), MAX({}(end_time, start_time)), MAX(CASE WHEN alternate = 0 THEN end_time END)
@@ -272,7 +298,10 @@ pub fn refresh(c: &Db, id: i64, g: &Grouping, now: i64) -> Result<Option<ReplayS
             c.dialect().greatest()
         ))?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let s = state(c, id)?;
+    let s = match state_now {
+        Some(s) => s,
+        None => state(c, id)?,
+    };
     let start = [first, s.started_at].into_iter().flatten().min();
     let end = [last, s.started_at, s.ended_at].into_iter().flatten().max();
     if let (Some(start), Some(end)) = (start, end) {

@@ -3,7 +3,9 @@
 
 use crate::store::db::{Db, params};
 
-use super::{Fresh, alive, insert, map_session, merge, nearby, refresh, session, set_status, state, timeline_spans};
+use super::{
+    Fresh, Gone, alive, insert, map_session, merge, nearby, refresh_known, session, set_status, state, timeline_spans,
+};
 use crate::ingest::broadcast::{self as rules, Signal, Span};
 use crate::store::queries::{ensure_streamer, insert_part, part};
 use crate::store::{Grouping, Ingest, NewReplay, StoreError};
@@ -22,8 +24,13 @@ pub fn record_part(c: &Db, r: &NewReplay, g: &Grouping, now: i64) -> Result<Inge
     };
     let span = Span::new(r.start_time, r.end_time);
     let mut keyed = None;
+    // The broadcast each session maps to now, as far as read (those after the first
+    // alive one are not).
+    let mut mapped = Vec::with_capacity(r.sessions.len());
     for k in &r.sessions {
-        if let Some(s) = session(c, &r.streamer_id, k)?
+        let s = session(c, &r.streamer_id, k)?;
+        mapped.push(s.as_ref().map(|s| s.broadcast_id));
+        if let Some(s) = s
             && let Some(b) = alive(c, s.broadcast_id)?
         {
             keyed = Some(b);
@@ -53,20 +60,29 @@ pub fn record_part(c: &Db, r: &NewReplay, g: &Grouping, now: i64) -> Result<Inge
     let alternate = rules::is_alternate(span, &timeline_spans(c, target)?);
     c.prepare_cached("UPDATE replays SET broadcast_id = ?2, alternate = ?3 WHERE id = ?1")?
         .execute(params![id, target, alternate])?;
-    for k in &r.sessions {
-        map_session(c, &r.streamer_id, k, target)?;
+    for (i, k) in r.sessions.iter().enumerate() {
+        // A session already on its broadcast (a push's every part after the first) is
+        // not written again.
+        if mapped.get(i).copied().flatten() != Some(target) {
+            map_session(c, &r.streamer_id, k, target)?;
+        }
     }
     if r.title.is_some() {
         c.execute("UPDATE broadcasts SET title = COALESCE(title, ?2) WHERE id = ?1", params![target, r.title])?;
     }
     let s = state(c, target)?;
     let status = rules::next_status(s.status, Signal::Part);
-    if status != s.status {
+    // Its state as refreshing needs it: as read, unless this changed it.
+    let known = if status != s.status {
         set_status(c, target, status, now)?;
         // A failed broadcast whose push end is unknown: this file is as far as it goes.
         c.execute("UPDATE broadcasts SET ended_at = COALESCE(ended_at, ?2) WHERE id = ?1", params![target, span.end])?;
-    }
-    refresh(c, target, g, now)?;
+        None
+    } else {
+        Some(s)
+    };
+    // The part just stored is not gone: neither is its broadcast any more.
+    refresh_known(c, target, g, now, Gone::NotAny, known)?;
     crate::store::queries::jobs::enqueue_follow_ups(c, id, &r.follow_ups, now)?;
     let row = part(c, id)?.ok_or_else(|| StoreError::Database(format!("part {id} vanished")))?;
     Ok(Ingest::Stored(row))
