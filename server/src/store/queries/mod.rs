@@ -21,13 +21,20 @@ use crate::store::{
 // ---- writes ---------------------------------------------------------------------
 
 /// Inserts a recording once: its id, or `None` if (source, source_file_id) is stored
-/// already. Its broadcast is set by the caller (`broadcasts::record_part`).
-pub fn insert_part(c: &Db, r: &NewReplay, now: i64) -> Result<Option<i64>, StoreError> {
+/// already. In `broadcast` when the caller (`broadcasts::record_part`) knows it already,
+/// else without one, set by the caller after.
+pub fn insert_part(
+    c: &Db,
+    r: &NewReplay,
+    now: i64,
+    broadcast: Option<i64>,
+    alternate: bool,
+) -> Result<Option<i64>, StoreError> {
     Ok(c.prepare_cached(
         "INSERT INTO replays (streamer_id, source, source_file_id, title, format, url,
             start_time, end_time, duration_ms, size_bytes, status, raw_payload, created_at,
-            codecs, width, height, checked_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12, ?13, ?14, ?15, ?12)
+            codecs, width, height, checked_at, broadcast_id, alternate)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, ?12, ?13, ?14, ?15, ?12, ?16, ?17)
          ON CONFLICT (source, source_file_id) DO NOTHING
          RETURNING id",
     )?
@@ -48,6 +55,8 @@ pub fn insert_part(c: &Db, r: &NewReplay, now: i64) -> Result<Option<i64>, Store
             r.facts.as_ref().map(|f| f.codecs.clone()),
             r.facts.as_ref().map(|f| f.width),
             r.facts.as_ref().map(|f| f.height),
+            broadcast,
+            alternate,
         ],
         |row| row.get(0),
     )

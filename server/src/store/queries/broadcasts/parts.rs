@@ -12,16 +12,13 @@ use crate::store::{Grouping, Ingest, NewReplay, StoreError};
 use relive_api::ReplayStatus;
 
 /// Stores a recording once and places it in its broadcast (see `crate::ingest::broadcast`).
+///
+/// Where it goes is decided before it is inserted (those reads are of broadcasts and
+/// sessions, which the part does not change), so a part joining a broadcast, bridging
+/// nothing (a push's every part after the first), is inserted in place. Setting
+/// `broadcast_id` after rewrote both of its index entries, the timeline's a wide one.
 pub fn record_part(c: &Db, r: &NewReplay, g: &Grouping, now: i64) -> Result<Ingest, StoreError> {
     ensure_streamer(c, &r.streamer_id, now)?;
-    let Some(id) = insert_part(c, r, now)? else {
-        let id = c.query_row(
-            "SELECT id FROM replays WHERE source = ?1 AND source_file_id = ?2",
-            params![r.source, r.source_file_id],
-            |row| row.get(0),
-        )?;
-        return Ok(Ingest::Duplicate(id));
-    };
     let span = Span::new(r.start_time, r.end_time);
     let mut keyed = None;
     // The broadcast each session maps to now, as far as read (those after the first
@@ -38,28 +35,49 @@ pub fn record_part(c: &Db, r: &NewReplay, g: &Grouping, now: i64) -> Result<Inge
         }
     }
     let placement = rules::place(g, span, keyed.as_ref(), &nearby(c, &r.streamer_id, span, g)?);
-    let target = match placement.join {
-        Some(b) => b,
-        // No push was heard of: nothing more is known to come.
-        None => insert(
-            c,
-            Fresh {
-                id,
-                streamer: &r.streamer_id,
-                title: r.title.as_deref(),
-                sort_time: span.start,
-                status: ReplayStatus::Ready,
-                started_at: None,
-                ended_at: None,
-                extent: span,
-            },
-            now,
-        )?,
+    let duplicate = || -> Result<Ingest, StoreError> {
+        let id = c.query_row(
+            "SELECT id FROM replays WHERE source = ?1 AND source_file_id = ?2",
+            params![r.source, r.source_file_id],
+            |row| row.get(0),
+        )?;
+        Ok(Ingest::Duplicate(id))
     };
-    merge(c, target, &placement.merge, now)?;
-    let alternate = rules::is_alternate(span, &timeline_spans(c, target)?);
-    c.prepare_cached("UPDATE replays SET broadcast_id = ?2, alternate = ?3 WHERE id = ?1")?
-        .execute(params![id, target, alternate])?;
+    let (id, target) = match placement.join {
+        Some(b) if placement.merge.is_empty() => {
+            let alternate = rules::is_alternate(span, &timeline_spans(c, b)?);
+            match insert_part(c, r, now, Some(b), alternate)? {
+                Some(id) => (id, b),
+                None => return duplicate(),
+            }
+        }
+        join => {
+            let Some(id) = insert_part(c, r, now, None, false)? else { return duplicate() };
+            let target = match join {
+                Some(b) => b,
+                // No push was heard of: nothing more is known to come.
+                None => insert(
+                    c,
+                    Fresh {
+                        id,
+                        streamer: &r.streamer_id,
+                        title: r.title.as_deref(),
+                        sort_time: span.start,
+                        status: ReplayStatus::Ready,
+                        started_at: None,
+                        ended_at: None,
+                        extent: span,
+                    },
+                    now,
+                )?,
+            };
+            merge(c, target, &placement.merge, now)?;
+            let alternate = rules::is_alternate(span, &timeline_spans(c, target)?);
+            c.prepare_cached("UPDATE replays SET broadcast_id = ?2, alternate = ?3 WHERE id = ?1")?
+                .execute(params![id, target, alternate])?;
+            (id, target)
+        }
+    };
     for (i, k) in r.sessions.iter().enumerate() {
         // A session already on its broadcast (a push's every part after the first) is
         // not written again.
