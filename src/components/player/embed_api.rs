@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use web_sys::MessageEvent;
 
-use super::embed_protocol::{Command, ErrorInfo, Event, Incoming, Outgoing, Payload, Size, State, Throttle};
+use super::embed_protocol::{Arg, Command, Event, Field, Incoming, Outgoing, Payload, State, Throttle};
 use super::state::PlayerState;
 use crate::browser;
-use crate::i18n::use_i18n;
+use crate::i18n::{Key, use_i18n};
 
 /// Starts the API for this player when the page is framed; does nothing otherwise.
 pub fn install(p: PlayerState) {
@@ -19,9 +19,7 @@ pub fn install(p: PlayerState) {
     let send = {
         let parent = parent.clone();
         move |message: Outgoing, target: &str| {
-            if let Ok(value) = serde_wasm_bindgen::to_value(&message) {
-                let _ = parent.post_message(&value, target);
-            }
+            let _ = parent.post_message(&to_js(&message), target);
         }
     };
     let event = {
@@ -37,8 +35,7 @@ pub fn install(p: PlayerState) {
             if !from_parent {
                 return;
             }
-            let Some(request) = serde_wasm_bindgen::from_value::<Incoming>(ev.data()).ok().and_then(|m| m.request())
-            else {
+            let Some(request) = incoming(&ev.data()).and_then(|m| m.request()) else {
                 return;
             };
             let Some(v) = p.video() else { return };
@@ -71,7 +68,7 @@ pub fn install(p: PlayerState) {
 
     let resize = {
         let event = event.clone();
-        window_event_listener(leptos::ev::resize, move |_| event(Event::Resize, Some(Payload::Size(size(p)))))
+        window_event_listener(leptos::ev::resize, move |_| event(Event::Resize, Some(size(p))))
     };
     on_cleanup(move || {
         commands.remove();
@@ -94,7 +91,7 @@ pub fn install(p: PlayerState) {
                     if !ready.get_value() {
                         ready.set_value(true);
                         e(Event::Ready, state());
-                        e(Event::Resize, Some(Payload::Size(size(p))));
+                        e(Event::Resize, Some(size(p)));
                     }
                 })
             }),
@@ -127,7 +124,7 @@ pub fn install(p: PlayerState) {
                 let e = e.clone();
                 Box::new(move || {
                     if ready.get_value() {
-                        e(Event::Resize, Some(Payload::Size(size(p))))
+                        e(Event::Resize, Some(size(p)))
                     }
                 })
             }),
@@ -137,7 +134,7 @@ pub fn install(p: PlayerState) {
     Effect::new(move |_| {
         if let Some(key) = p.error.get() {
             let message = i18n.locale.get_untracked().text(key).to_string();
-            event(Event::Error, Some(Payload::Error(ErrorInfo { key: format!("{key:?}"), message })));
+            event(Event::Error, Some(Payload::Error { key: error_key(key), message }));
         }
     });
 }
@@ -161,14 +158,72 @@ fn snapshot(p: PlayerState, ready: bool) -> State {
     }
 }
 
-fn size(p: PlayerState) -> Size {
+fn size(p: PlayerState) -> Payload {
     let w = browser::window();
     let px = |r: Result<JsValue, JsValue>| r.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
     let (vw, vh) = p.video().map_or((0, 0), |v| (v.video_width(), v.video_height()));
-    Size {
+    Payload::Size {
         width: px(w.inner_width()),
         height: px(w.inner_height()),
         video_width: f64::from(vw),
         video_height: f64::from(vh),
+    }
+}
+
+/// What the protocol reads of a message: an object's fields (never an array's, nor
+/// anything from a value that is not an object).
+fn incoming(data: &JsValue) -> Option<Incoming> {
+    if !data.is_object() || js_sys::Array::is_array(data) {
+        return None;
+    }
+    let arg = |name: &str| {
+        let Ok(v) = js_sys::Reflect::get(data, &JsValue::from_str(name)) else { return Arg::Other };
+        if v.is_undefined() || v.is_null() {
+            Arg::Absent
+        } else if let Some(b) = v.as_bool() {
+            Arg::Bool(b)
+        } else if let Some(x) = v.as_f64() {
+            Arg::Number(x)
+        } else if let Some(s) = v.as_string() {
+            Arg::Text(s)
+        } else {
+            Arg::Other
+        }
+    };
+    Some(Incoming { relive: arg("relive"), kind: arg("type"), id: arg("id"), name: arg("name"), value: arg("value") })
+}
+
+/// A message as a plain object for `postMessage`.
+fn to_js(m: &Outgoing) -> JsValue {
+    fn object(fields: Vec<(&'static str, Field)>) -> js_sys::Object {
+        let o = js_sys::Object::new();
+        for (k, f) in fields {
+            let v = match f {
+                Field::Number(x) => JsValue::from_f64(x),
+                Field::Bool(b) => JsValue::from_bool(b),
+                Field::Text(s) => JsValue::from_str(&s),
+            };
+            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+        }
+        o
+    }
+    let o = object(m.fields());
+    if let Some(v) = &m.value {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str("value"), &object(v.fields()));
+    }
+    o.into()
+}
+
+/// An error's message key, as the protocol names it.
+fn error_key(key: Key) -> &'static str {
+    match key {
+        Key::ErrNetwork => "ErrNetwork",
+        Key::ErrDecode => "ErrDecode",
+        Key::ErrUnsupported => "ErrUnsupported",
+        Key::ErrCorrupt => "ErrCorrupt",
+        Key::ErrTruncated => "ErrTruncated",
+        Key::ErrPartMissing => "ErrPartMissing",
+        Key::ErrRefused => "ErrRefused",
+        _ => "Error",
     }
 }

@@ -32,9 +32,8 @@
 //!
 //! The shapes live here, in the web app, rather than in `api/`: they never touch the
 //! server, and this module is the single place that reads and writes them (tested
-//! natively below).
-
-use serde::{Deserialize, Serialize};
+//! natively below). No serde: the frame reads a message's few fields itself
+//! ([`super::embed_api`]), which keeps the app's download small.
 
 /// The protocol version, `relive` in every message.
 pub const VERSION: u32 = 1;
@@ -42,25 +41,26 @@ pub const VERSION: u32 = 1;
 /// The most events of `timeupdate` a second.
 pub const TIMEUPDATES_PER_SECOND: f64 = 4.0;
 
-/// A message as it comes from the host, before it is checked.
-#[derive(Debug, Deserialize)]
-pub struct Incoming {
-    pub relive: f64,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub id: Option<f64>,
-    pub name: String,
-    #[serde(default)]
-    pub value: Option<Arg>,
-}
-
-/// A command's value: a number or a boolean (anything else fails the message).
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
-#[serde(untagged)]
+/// A field of a message as it came: what the protocol needs to know of it.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Arg {
+    /// Not there, `undefined` or `null`.
+    Absent,
     Bool(bool),
     Number(f64),
+    Text(String),
+    /// An object, an array, anything else.
+    Other,
+}
+
+/// A message as it comes from the host (an object's fields), before it is checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incoming {
+    pub relive: Arg,
+    pub kind: Arg,
+    pub id: Arg,
+    pub name: Arg,
+    pub value: Arg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,17 +84,20 @@ pub struct Request {
 impl Incoming {
     /// The command this message carries, if it is a valid one.
     pub fn request(&self) -> Option<Request> {
-        if self.relive != f64::from(VERSION) || self.kind != "command" {
+        if self.relive != Arg::Number(f64::from(VERSION)) || self.kind != Arg::Text("command".into()) {
             return None;
         }
-        if self.id.is_some_and(|id| !id.is_finite()) {
-            return None;
-        }
+        let id = match self.id {
+            Arg::Absent => None,
+            Arg::Number(id) if id.is_finite() => Some(id),
+            _ => return None,
+        };
         let number = |ok: fn(f64) -> bool| match self.value {
-            Some(Arg::Number(x)) if x.is_finite() && ok(x) => Some(x),
+            Arg::Number(x) if x.is_finite() && ok(x) => Some(x),
             _ => None,
         };
-        let command = match self.name.as_str() {
+        let Arg::Text(name) = &self.name else { return None };
+        let command = match name.as_str() {
             "play" => Command::Play,
             "pause" => Command::Pause,
             "getState" => Command::GetState,
@@ -102,18 +105,25 @@ impl Incoming {
             "setVolume" => Command::SetVolume(number(|x| (0.0..=1.0).contains(&x))?),
             "setPlaybackRate" => Command::SetPlaybackRate(number(|x| (0.25..=4.0).contains(&x))?),
             "setMuted" => match self.value {
-                Some(Arg::Bool(b)) => Command::SetMuted(b),
+                Arg::Bool(b) => Command::SetMuted(b),
                 _ => return None,
             },
             _ => return None,
         };
-        Some(Request { id: self.id, command })
+        Some(Request { id, command })
     }
 }
 
+/// A field's value in a message the embed sends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Field {
+    Number(f64),
+    Bool(bool),
+    Text(String),
+}
+
 /// The player's state, answered to `getState` and carried by most events.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
     pub current_time: f64,
     /// 0 while unknown.
@@ -127,29 +137,48 @@ pub struct State {
     pub ready: bool,
 }
 
-/// An error's message key (`"ErrNetwork"`) and its text in the embed's language.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ErrorInfo {
-    pub key: String,
-    pub message: String,
-}
-
-/// The frame's size and the picture's, in CSS pixels.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Size {
-    pub width: f64,
-    pub height: f64,
-    pub video_width: f64,
-    pub video_height: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
+/// What follows an event or answer as its `value`.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Payload {
     State(State),
-    Error(ErrorInfo),
-    Size(Size),
+    /// An error's message key (`"ErrNetwork"`) and its text in the embed's language.
+    Error {
+        key: &'static str,
+        message: String,
+    },
+    /// The frame's size and the picture's, in CSS pixels.
+    Size {
+        width: f64,
+        height: f64,
+        video_width: f64,
+        video_height: f64,
+    },
+}
+
+impl Payload {
+    /// The `value` object's fields, by their names in the protocol.
+    pub fn fields(&self) -> Vec<(&'static str, Field)> {
+        use Field::{Bool, Number, Text};
+        match self {
+            Payload::State(s) => vec![
+                ("currentTime", Number(s.current_time)),
+                ("duration", Number(s.duration)),
+                ("paused", Bool(s.paused)),
+                ("muted", Bool(s.muted)),
+                ("volume", Number(s.volume)),
+                ("playbackRate", Number(s.playback_rate)),
+                ("ended", Bool(s.ended)),
+                ("ready", Bool(s.ready)),
+            ],
+            Payload::Error { key, message } => vec![("key", Text(key.to_string())), ("message", Text(message.clone()))],
+            Payload::Size { width, height, video_width, video_height } => vec![
+                ("width", Number(*width)),
+                ("height", Number(*height)),
+                ("videoWidth", Number(*video_width)),
+                ("videoHeight", Number(*video_height)),
+            ],
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,27 +206,37 @@ impl Event {
     }
 }
 
-/// A message from the embed to the host.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A message from the embed to the host: `{relive: 1, type, id?, name, value?}`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Outgoing {
-    pub relive: u32,
-    #[serde(rename = "type")]
+    /// `event` or `state`.
     pub kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<f64>,
     pub name: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Payload>,
 }
 
 impl Outgoing {
     pub fn event(event: Event, value: Option<Payload>) -> Outgoing {
-        Outgoing { relive: VERSION, kind: "event", id: None, name: event.name(), value }
+        Outgoing { kind: "event", id: None, name: event.name(), value }
     }
 
     /// The answer to `getState`.
     pub fn state(id: Option<f64>, state: State) -> Outgoing {
-        Outgoing { relive: VERSION, kind: "state", id, name: "getState", value: Some(Payload::State(state)) }
+        Outgoing { kind: "state", id, name: "getState", value: Some(Payload::State(state)) }
+    }
+
+    /// The message's fields (`value` apart: [`Payload::fields`]).
+    pub fn fields(&self) -> Vec<(&'static str, Field)> {
+        let mut f = vec![
+            ("relive", Field::Number(f64::from(VERSION))),
+            ("type", Field::Text(self.kind.into())),
+            ("name", Field::Text(self.name.into())),
+        ];
+        if let Some(id) = self.id {
+            f.push(("id", Field::Number(id)));
+        }
+        f
     }
 }
 
@@ -222,9 +261,45 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
+
+    /// What the frame reads of a message ([`super::super::embed_api`] does the same
+    /// with a JS value): an object's fields, nothing from anything else.
+    fn incoming(v: &Value) -> Option<Incoming> {
+        let o = v.as_object()?;
+        let arg = |k: &str| match o.get(k) {
+            None | Some(Value::Null) => Arg::Absent,
+            Some(Value::Bool(b)) => Arg::Bool(*b),
+            Some(Value::Number(n)) => Arg::Number(n.as_f64().unwrap()),
+            Some(Value::String(s)) => Arg::Text(s.clone()),
+            Some(_) => Arg::Other,
+        };
+        Some(Incoming {
+            relive: arg("relive"),
+            kind: arg("type"),
+            id: arg("id"),
+            name: arg("name"),
+            value: arg("value"),
+        })
+    }
 
     fn parse(json: &str) -> Option<Request> {
-        serde_json::from_str::<Incoming>(json).ok()?.request()
+        incoming(&serde_json::from_str(json).ok()?)?.request()
+    }
+
+    /// An outgoing message as the host receives it.
+    fn to_json(m: &Outgoing) -> Value {
+        let field = |f: Field| match f {
+            Field::Number(x) => json!(x),
+            Field::Bool(b) => json!(b),
+            Field::Text(s) => json!(s),
+        };
+        let mut o: serde_json::Map<String, Value> =
+            m.fields().into_iter().map(|(k, f)| (k.to_string(), field(f))).collect();
+        if let Some(v) = &m.value {
+            o.insert("value".into(), v.fields().into_iter().map(|(k, f)| (k.to_string(), field(f))).collect());
+        }
+        Value::Object(o)
     }
 
     #[test]
@@ -248,6 +323,7 @@ mod tests {
         assert_eq!(parse(r#"{"relive":1,"type":"command","name":"getState","id":7}"#), r(Some(7.0), Command::GetState));
         // Fields the protocol does not know are no reason to refuse.
         assert_eq!(parse(r#"{"relive":1,"type":"command","name":"play","extra":{}}"#), r(None, Command::Play));
+        assert_eq!(parse(r#"{"relive":1,"type":"command","name":"play","id":null}"#), r(None, Command::Play));
     }
 
     #[test]
@@ -256,6 +332,7 @@ mod tests {
             r#""play""#,
             r#"[1,"command","play"]"#,
             r#"null"#,
+            r#"42"#,
             r#"{}"#,
             r#"{"relive":2,"type":"command","name":"play"}"#,
             r#"{"relive":"1","type":"command","name":"play"}"#,
@@ -268,6 +345,7 @@ mod tests {
             r#"{"relive":1,"type":"command","name":"seek","value":"30"}"#,
             r#"{"relive":1,"type":"command","name":"seek","value":-1}"#,
             r#"{"relive":1,"type":"command","name":"seek","value":true}"#,
+            r#"{"relive":1,"type":"command","name":"seek","value":[30]}"#,
             r#"{"relive":1,"type":"command","name":"setVolume","value":1.5}"#,
             r#"{"relive":1,"type":"command","name":"setMuted","value":1}"#,
             r#"{"relive":1,"type":"command","name":"setPlaybackRate","value":0}"#,
@@ -292,19 +370,24 @@ mod tests {
             ready: true,
         };
         assert_eq!(
-            serde_json::to_value(Outgoing::state(Some(4.0), state.clone())).unwrap(),
-            serde_json::json!({"relive": 1, "type": "state", "id": 4.0, "name": "getState", "value": {
+            to_json(&Outgoing::state(Some(4.0), state)),
+            json!({"relive": 1.0, "type": "state", "id": 4.0, "name": "getState", "value": {
                 "currentTime": 30.5, "duration": 60.0, "paused": true, "muted": false, "volume": 1.0,
                 "playbackRate": 1.0, "ended": false, "ready": true}})
         );
         assert_eq!(
-            serde_json::to_value(Outgoing::event(Event::Play, None)).unwrap(),
-            serde_json::json!({"relive": 1, "type": "event", "name": "play"})
+            to_json(&Outgoing::event(Event::Play, None)),
+            json!({"relive": 1.0, "type": "event", "name": "play"})
         );
-        let error = ErrorInfo { key: "ErrNetwork".into(), message: "m".into() };
+        let error = Payload::Error { key: "ErrNetwork", message: "m".into() };
         assert_eq!(
-            serde_json::to_value(Outgoing::event(Event::Error, Some(Payload::Error(error)))).unwrap(),
-            serde_json::json!({"relive": 1, "type": "event", "name": "error", "value": {"key": "ErrNetwork", "message": "m"}})
+            to_json(&Outgoing::event(Event::Error, Some(error))),
+            json!({"relive": 1.0, "type": "event", "name": "error", "value": {"key": "ErrNetwork", "message": "m"}})
+        );
+        let size = Payload::Size { width: 480.0, height: 270.0, video_width: 1280.0, video_height: 720.0 };
+        assert_eq!(
+            to_json(&Outgoing::event(Event::Resize, Some(size)))["value"],
+            json!({"width": 480.0, "height": 270.0, "videoWidth": 1280.0, "videoHeight": 720.0})
         );
     }
 
