@@ -12,7 +12,7 @@ shopt -s nullglob
 # wasm-bindgen's snippets (dist/snippets/*/*.js) are modules the app's JS imports at start.
 for f in dist/*.wasm dist/*.js dist/snippets/*/*.js dist/*.css dist/index.html; do
   [ -f "$f" ] || continue
-  case "$f" in *relive-file-worker* | *relive-ts-worker*) continue ;; esac
+  case "$f" in *relive-file-worker* | *relive-ts-worker* | */relive-embed.js) continue ;; esac
   raw=$(stat -c %s "$f")
   br=$(stat -c %s "$f.br")
   total=$((total + br))
@@ -31,3 +31,8 @@ for f in dist/relive-ts-worker*.wasm dist/relive-ts-worker*.js; do
   [ -f "$f.br" ] && worker=$((worker + $(stat -c %s "$f.br")))
 done
 printf '%-44s %10s %10d  (only when an HLS replay plays)\n' "MPEG-TS remuxer worker, brotli" "" "$worker"
+# The embed API's helper: loaded by other sites' pages, never by the app.
+if [ -f dist/relive-embed.js.br ]; then
+  printf '%-44s %10d %10d  (for host pages; goal < 3 KB raw)\n' "relive-embed.js" \
+    "$(stat -c %s dist/relive-embed.js)" "$(stat -c %s dist/relive-embed.js.br)"
+fi

@@ -73,3 +73,30 @@ pub fn call_method(target: &wasm_bindgen::JsValue, name: &str) -> bool {
 pub fn has_true(target: &wasm_bindgen::JsValue, name: &str) -> bool {
     js_sys::Reflect::get(target, &name.into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
 }
+
+/// An event listener on an element (or any target), removed when this is dropped: keep
+/// it in a `StoredValue::new_local` of the component that needs it.
+pub struct Listener {
+    target: web_sys::EventTarget,
+    name: &'static str,
+    f: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+}
+
+pub fn listen(target: &web_sys::EventTarget, name: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> Listener {
+    let f = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::Event)>::new(f);
+    let _ = target.add_event_listener_with_callback(name, f.as_ref().unchecked_ref());
+    Listener { target: target.clone(), name, f }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback(self.name, self.f.as_ref().unchecked_ref());
+    }
+}
+
+/// The window that frames this page, if it is framed.
+pub fn parent_window() -> Option<web_sys::Window> {
+    let w = window();
+    let parent = w.parent().ok().flatten()?;
+    (!js_sys::Object::is(&parent, &w)).then_some(parent)
+}

@@ -86,6 +86,9 @@ keys! {
     StatusRecording, StatusProcessing, StatusFailed, ProcessingHint, FailedUnknown, WatchReplayStatus, PartsCount, DownloadMp4,
     Parts, PartN, RecordingPaused, GapMarker, PanelRecording, PanelRecordingHint, PanelProcessing, PanelProcessingHint, PanelFailed,
     NoteRecording, NoteProcessing, NoteFailed, FailureReason,
+    TapToUnmute, EmbedPlayground, PlaygroundIntro, PlaygroundReplay, PlaygroundNoReplay, PlaygroundPreview,
+    PlaygroundCode, PlaygroundApi, ParamStart, ParamEnd, ParamAutoplay, ParamMuted, ParamLoop, ParamControls, ParamTitle,
+    LangAuto,
 }
 
 fn en(k: Key) -> &'static str {
@@ -179,6 +182,24 @@ fn en(k: Key) -> &'static str {
         NoteProcessing => "More may still arrive: the recording service is delivering the last parts.",
         NoteFailed => "The recording stopped with an error; what was recorded plays here.",
         FailureReason => "Reason: {reason}",
+        TapToUnmute => "Unmute",
+        EmbedPlayground => "Embed playground",
+        PlaygroundIntro => {
+            "Pick a replay and its parameters: the player below is the embed as it will look, and the code under it puts it on your site."
+        }
+        PlaygroundReplay => "Replay (number or link)",
+        PlaygroundNoReplay => "Enter a replay number or a link to a replay.",
+        PlaygroundPreview => "Preview",
+        PlaygroundCode => "Code to paste",
+        PlaygroundApi => "To control it from your page, load {script} and call ReliveEmbed.player(iframe).",
+        ParamStart => "Start at (seconds)",
+        ParamEnd => "Stop at (seconds)",
+        ParamAutoplay => "Play at once (muted if the browser asks)",
+        ParamMuted => "Muted",
+        ParamLoop => "Loop",
+        ParamControls => "Show controls",
+        ParamTitle => "Show title",
+        LangAuto => "The viewer's language",
     }
 }
 
@@ -273,6 +294,22 @@ fn zh_cn(k: Key) -> &'static str {
         NoteProcessing => "这场直播可能还有后续内容：录制服务仍在送达最后几段。",
         NoteFailed => "录制因出错而中止；这里播放已录下的部分。",
         FailureReason => "原因：{reason}",
+        TapToUnmute => "点击开启声音",
+        EmbedPlayground => "嵌入代码调试",
+        PlaygroundIntro => "选择回放和参数：下面的播放器就是嵌入后的样子，再下面的代码可以放到你的网站上。",
+        PlaygroundReplay => "回放（编号或链接）",
+        PlaygroundNoReplay => "请输入回放编号或回放链接。",
+        PlaygroundPreview => "预览",
+        PlaygroundCode => "嵌入代码",
+        PlaygroundApi => "要在你的页面里控制播放器，加载 {script} 并调用 ReliveEmbed.player(iframe)。",
+        ParamStart => "开始时间（秒）",
+        ParamEnd => "停止时间（秒）",
+        ParamAutoplay => "自动播放（浏览器要求时静音）",
+        ParamMuted => "静音",
+        ParamLoop => "循环播放",
+        ParamControls => "显示控制栏",
+        ParamTitle => "显示标题",
+        LangAuto => "跟随观众的语言",
     }
 }
 

@@ -33,7 +33,7 @@ use leptos::prelude::*;
 
 use crate::components::SiteHeader;
 use crate::i18n::{I18n, Locale};
-use crate::pages::{Directory, EmbedProfile, EmbedReplay, NotFound, Profile, Watch};
+use crate::pages::{Directory, EmbedProfile, EmbedReplay, NotFound, Playground, Profile, Watch};
 use crate::router::{Route, provide_location};
 
 /// Where the viewer's language choice is remembered.
@@ -73,6 +73,7 @@ fn Shell() -> impl IntoView {
                 Route::Watch { replay, .. } => view! { <Watch replay/> }.into_any(),
                 Route::EmbedReplay { replay } => view! { <EmbedReplay replay/> }.into_any(),
                 Route::EmbedProfile { streamer } => view! { <EmbedProfile id=streamer/> }.into_any(),
+                Route::EmbedPlayground => view! { <Playground/> }.into_any(),
                 Route::NotFound => view! { <NotFound/> }.into_any(),
             }}
         </main>

@@ -34,6 +34,9 @@ pub enum Route {
     EmbedProfile {
         streamer: String,
     },
+    /// `/embed/playground`: try the embed's parameters and get its code (a page of the
+    /// site, with its chrome; not an embed itself).
+    EmbedPlayground,
     NotFound,
 }
 
@@ -53,6 +56,7 @@ impl Route {
         match segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             ["u", s] => Route::Profile { streamer: s.to_string() },
             ["u", s, "replays", r] => Route::Watch { streamer: s.to_string(), replay: r.to_string() },
+            ["embed", "playground"] => Route::EmbedPlayground,
             ["embed", "replays", r] => Route::EmbedReplay { replay: r.to_string() },
             ["embed", "u", s] => Route::EmbedProfile { streamer: s.to_string() },
             _ => Route::NotFound,
@@ -68,6 +72,7 @@ impl Route {
             Route::Watch { streamer, replay } => format!("/u/{}/replays/{}", encode(streamer), encode(replay)),
             Route::EmbedReplay { replay } => format!("/embed/replays/{}", encode(replay)),
             Route::EmbedProfile { streamer } => format!("/embed/u/{}", encode(streamer)),
+            Route::EmbedPlayground => "/embed/playground".into(),
             Route::NotFound => "/404".into(),
         }
     }
@@ -202,6 +207,8 @@ mod tests {
         assert_eq!(Route::parse("/embed/replays/42"), Route::EmbedReplay { replay: "42".into() });
         assert_eq!(Route::parse("/embed/u/mei"), Route::EmbedProfile { streamer: "mei".into() });
         assert!(Route::parse("/embed/u/mei").is_embed() && !Route::parse("/u/mei").is_embed());
+        assert_eq!(Route::parse("/embed/playground/"), Route::EmbedPlayground);
+        assert!(!Route::EmbedPlayground.is_embed(), "the playground has the site's chrome");
         for missing in [
             "/u",
             "/u/",
@@ -230,7 +237,13 @@ mod tests {
     #[test]
     fn hrefs_parse_back_to_their_routes() {
         let ids = ["mei", "小明 live", "a/b", "50%", "x+y", "?t=1#x", "u", "replays", "..x"];
-        let mut routes = vec![Route::Directory, Route::NotFound, Route::embed_replay(42), Route::watch("mei", 7)];
+        let mut routes = vec![
+            Route::Directory,
+            Route::NotFound,
+            Route::EmbedPlayground,
+            Route::embed_replay(42),
+            Route::watch("mei", 7),
+        ];
         for id in ids {
             routes.push(Route::profile(id));
             routes.push(Route::Watch { streamer: id.into(), replay: id.into() });

@@ -5,20 +5,29 @@ use leptos::prelude::*;
 use super::profile::{ProfileHeader, REPLAY_PAGE, ReplayGrid, newest_recording};
 use crate::api::{self, FetchError};
 use crate::components::broadcast::playable;
-use crate::components::player::Player;
+use crate::components::player::{EmbedOptions, Player};
 use crate::components::{BroadcastPanel, EmptyState, ErrorState, display_title};
-use crate::format::parse_start_time;
 use crate::i18n::{Key, use_i18n};
 use crate::paging::{Pager, StreamerReplays};
 use crate::router::{Route, use_location};
 
 /// `/embed/replays/:replay`: just the player, with the title linking to Relive; while a
-/// broadcast has nothing to play yet, the panel saying so.
+/// broadcast has nothing to play yet, the panel saying so. The address's parameters
+/// (`start`, `end`, `autoplay`, `muted`, `loop`, `controls`, `lang`, `title`) are read
+/// by [`EmbedOptions`]; the page that frames it may drive the player ([`embed_api`]).
+///
+/// [`embed_api`]: crate::components::player::embed_api
 #[component]
 pub fn EmbedReplay(replay: String) -> impl IntoView {
     let i18n = use_i18n();
     let id = replay.parse::<i64>().unwrap_or(-1);
-    let start_at = use_location().query("t").and_then(|t| parse_start_time(&t));
+    let location = use_location();
+    let options = EmbedOptions::from_query(|name| location.query(name));
+    // The page's language over the browser's (not remembered: the viewer's choice is).
+    if let Some(lang) = options.lang {
+        i18n.locale.set(lang);
+    }
+    let start_at = options.start;
     let detail = LocalResource::new(move || api::replay(id));
     view! {
         <div class="embed-fill">
@@ -32,7 +41,7 @@ pub fn EmbedReplay(replay: String) -> impl IntoView {
                     let title = Signal::derive(move || display_title(&r.read_value(), i18n.get()));
                     view! {
                         <Player replay=d.replay.clone() watch_path=Route::watch(&d.replay.streamer_id, d.replay.id).href()
-                            start_at=start_at embed=true title=title/>
+                            start_at=start_at embed=true title=title options=options.clone()/>
                     }.into_any()
                 }
                 Some(Err(FetchError::NotFound)) => view! { <EmptyState title=Key::ReplayNotFound/> }.into_any(),

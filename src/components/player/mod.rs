@@ -12,11 +12,19 @@
 //! [`engine`](crate::engine) for formats the browser cannot play. A broadcast's gaps and
 //! part boundaries are marked on the seek bar; what a page shows under the player with
 //! the player's state (a broadcast's parts) comes in as `children`.
+//!
+//! Its keys also work at page level ([`page_keys`]). On the embed page the player takes
+//! the page's parameters ([`embed_options`]) and answers the host page through
+//! `postMessage` ([`embed_api`], speaking [`embed_protocol`]).
 
 pub mod controls;
+pub mod embed_api;
+pub mod embed_options;
+pub mod embed_protocol;
 pub mod keys;
 pub mod media;
 pub mod overlays;
+pub mod page_keys;
 pub mod preview;
 pub mod seek_bar;
 pub mod share;
@@ -29,6 +37,8 @@ use leptos::prelude::*;
 use relive_api::Replay;
 
 use self::controls::Controls;
+pub use self::embed_options::EmbedOptions;
+use self::embed_options::UnmuteOffer;
 use self::media::PlayerVideo;
 use self::overlays::{BigPlay, ErrorOverlay, ResumeOffer, Spinner, TopBar, UpNext};
 use self::share::{ShareDialog, Toast};
@@ -65,6 +75,10 @@ pub fn Player(
     #[prop(optional)]
     embed: bool,
     #[prop(optional, into)] title: Option<Signal<String>>,
+    /// The embed page's parameters (`?start=…&controls=0…`); with them the player also
+    /// answers the page that frames it ([`embed_api`]).
+    #[prop(optional)]
+    options: Option<EmbedOptions>,
     /// Shown under the player, with its state in context (`use_player`): a broadcast's
     /// list of parts, say.
     #[prop(optional)]
@@ -75,6 +89,14 @@ pub fn Player(
     p.marks.set_value(timeline_marks(&replay.parts, &replay.gaps));
     p.refresh.set_value(Some(source::refresher(&replay)));
     provide_context(p);
+    let opts = options.clone().unwrap_or_default();
+    let unmute = RwSignal::new(false);
+    if let Some(o) = options {
+        embed_options::install(p, o, unmute);
+        embed_api::install(p);
+    }
+    page_keys::install(p);
+    let embed_autoplay = opts.autoplay;
 
     // Attach the source once the element exists (and again on retry, [`PlayerState::retry`]).
     Effect::new(move |_| {
@@ -83,8 +105,12 @@ pub fn Player(
             v.set_volume(vol.clamp(0.0, 1.0));
         }
         p.attach(&v);
-        if autoplay && p.error.get_untracked().is_none() {
-            play(&v);
+        if p.error.get_untracked().is_none() {
+            if autoplay {
+                play(&v);
+            } else if embed_autoplay {
+                embed_options::autoplay(&v, unmute);
+            }
         }
     });
     on_cleanup(move || {
@@ -92,7 +118,7 @@ pub fn Player(
         p.clear_hide_timer();
     });
 
-    let topbar = embed.then(|| title.map(|t| view! { <TopBar title=t href=watch_path.clone()/> }));
+    let topbar = (embed && opts.title).then(|| title.map(|t| view! { <TopBar title=t href=watch_path.clone()/> }));
     view! {
         <div
             class="player"
@@ -113,13 +139,14 @@ pub fn Player(
             <PlayerVideo/>
             {topbar}
             <Spinner/>
-            <BigPlay/>
+            {opts.controls.then(|| view! { <BigPlay/> })}
+            <UnmuteOffer unmute/>
             <ErrorOverlay/>
             <ResumeOffer/>
             <UpNext next/>
             <Toast/>
             <ShareDialog/>
-            <Controls watch_path title/>
+            {opts.controls.then(|| view! { <Controls watch_path title/> })}
         </div>
         {children.map(|c| c())}
     }

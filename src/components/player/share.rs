@@ -37,13 +37,9 @@ pub fn ShareButton(watch_path: String) -> impl IntoView {
 pub fn EmbedButton(title: Option<Signal<String>>) -> impl IntoView {
     let (i18n, p) = (use_i18n(), use_player());
     let open = move |_| {
-        let name = title.map(|t| t.get_untracked()).unwrap_or_default().replace('"', "&quot;");
+        let name = title.map(|t| t.get_untracked()).unwrap_or_default();
         let src = Route::EmbedReplay { replay: p.replay_id.to_string() }.href();
-        let code = format!(
-            "<iframe src=\"{}{src}\" width=\"640\" height=\"360\" title=\"{name}\" \
-             allow=\"fullscreen; picture-in-picture\" allowfullscreen style=\"border:0\"></iframe>",
-            browser::origin()
-        );
+        let code = super::embed_options::iframe_code(&format!("{}{src}", browser::origin()), &name);
         p.dialog.set(Some(Dialog::Embed(code)));
     };
     view! {

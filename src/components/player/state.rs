@@ -442,7 +442,8 @@ impl PlayerState {
         );
     }
 
-    /// The keyboard shortcuts, on the whole player.
+    /// The keyboard shortcuts, on the whole player (and on the page around it when
+    /// nothing else takes keys: [`super::page_keys`]).
     pub fn on_key(self, ev: leptos::ev::KeyboardEvent) {
         use super::keys::{Action, action_for};
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || self.dialog.get_untracked().is_some() {
