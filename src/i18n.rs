@@ -88,7 +88,7 @@ keys! {
     NoteRecording, NoteProcessing, NoteFailed, FailureReason,
     TapToUnmute, EmbedPlayground, PlaygroundIntro, PlaygroundReplay, PlaygroundNoReplay, PlaygroundPreview,
     PlaygroundCode, PlaygroundApi, ParamStart, ParamEnd, ParamAutoplay, ParamMuted, ParamLoop, ParamControls, ParamTitle,
-    LangAuto,
+    LangAuto, Seconds, FastForward, CloseMiniPlayer, BackToPlayer,
 }
 
 fn en(k: Key) -> &'static str {
@@ -134,6 +134,10 @@ fn en(k: Key) -> &'static str {
         Fullscreen => "Full screen",
         ExitFullscreen => "Exit full screen",
         PictureInPicture => "Picture in picture",
+        Seconds => "{n} s",
+        FastForward => "Playing at 2× while held",
+        CloseMiniPlayer => "Close the mini player",
+        BackToPlayer => "Back to the player",
         Share => "Share at current time",
         LinkCopied => "Link copied",
         CopyFailed => "Couldn't copy: select the text and copy it yourself",
@@ -246,6 +250,10 @@ fn zh_cn(k: Key) -> &'static str {
         Fullscreen => "全屏",
         ExitFullscreen => "退出全屏",
         PictureInPicture => "画中画",
+        Seconds => "{n} 秒",
+        FastForward => "按住时 2 倍速播放",
+        CloseMiniPlayer => "关闭小窗播放",
+        BackToPlayer => "回到播放器",
         Share => "分享当前时间点",
         LinkCopied => "链接已复制",
         CopyFailed => "复制失败：请手动选中文字复制",

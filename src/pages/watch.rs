@@ -66,7 +66,7 @@ fn WatchLoaded(detail: ReplayDetail, #[prop(into)] on_change: Callback<()>) -> i
         let note = replay.clone();
         Either::Left(view! {
             <Player replay=replay.clone() watch_path=Route::watch(&replay.streamer_id, replay.id).href() start_at=start_at
-                next=next autoplay=true title=title>
+                next=next autoplay=true title=title mini=true>
                 <BroadcastNote replay=note/>
                 {several.then(|| view! { <PartsList parts gaps/> })}
             </Player>

@@ -30,7 +30,8 @@ pub fn Controls(watch_path: String, title: Option<Signal<String>>) -> impl IntoV
                 </button>
                 <Volume/>
                 <span class="time" aria-hidden="true">
-                    <span class="time-current">{move || clock(p.current.get())}</span>" / "{move || clock(p.duration.get())}
+                    <span class="time-current">{move || clock(p.current.get())}</span>
+                    <span class="time-total">" / "{move || clock(p.duration.get())}</span>
                 </span>
                 <span class="spacer"></span>
                 <Speed/>

@@ -106,8 +106,8 @@ impl PlayerState {
     }
 }
 
-/// The element itself. A click plays or pauses (a tap on hidden controls brings them
-/// back); a double click goes full screen.
+/// The element itself. A click plays or pauses; a double click goes full screen. (A
+/// finger's taps, presses and drags: [`super::gestures`].)
 #[component]
 pub fn PlayerVideo() -> impl IntoView {
     let p = use_player();
@@ -118,10 +118,10 @@ pub fn PlayerVideo() -> impl IntoView {
             playsinline=true
             preload="metadata"
             poster=p.replay.read_value().poster_url.clone()
-            on:click=move |_| {
-                if p.touch_input.get_value() && !p.show_controls() { p.poke() } else { p.play_pause() }
-            }
-            on:dblclick=move |_| p.toggle_fullscreen()
+            // A finger's taps are the gestures' ([`super::gestures`]): a tap waits to see
+            // whether a second follows.
+            on:click=move |_| { if !p.touch_input.get_value() { p.play_pause() } }
+            on:dblclick=move |_| { if !p.touch_input.get_value() { p.toggle_fullscreen() } }
             on:loadedmetadata=move |_| p.on_loaded()
             on:durationchange=move |_| p.on_duration()
             on:timeupdate=move |_| p.on_time()

@@ -13,6 +13,10 @@
 //! part boundaries are marked on the seek bar; what a page shows under the player with
 //! the player's state (a broadcast's parts) comes in as `children`.
 //!
+//! On phones a finger has the gestures of phone players ([`gestures`]: double tap to
+//! seek, long press for 2×, drag to scrub); on the watch page the player docks as a
+//! mini-player when scrolled away while playing ([`mini`]).
+//!
 //! Its keys also work at page level ([`page_keys`]). On the embed page the player takes
 //! the page's parameters ([`embed_options`]) and answers the host page through
 //! `postMessage` ([`embed_api`], speaking [`embed_protocol`]).
@@ -21,8 +25,10 @@ pub mod controls;
 pub mod embed_api;
 pub mod embed_options;
 pub mod embed_protocol;
+pub mod gestures;
 pub mod keys;
 pub mod media;
+pub mod mini;
 pub mod overlays;
 pub mod page_keys;
 pub mod preview;
@@ -39,12 +45,14 @@ use relive_api::Replay;
 use self::controls::Controls;
 pub use self::embed_options::EmbedOptions;
 use self::embed_options::UnmuteOffer;
+use self::gestures::GestureOverlay;
 use self::media::PlayerVideo;
+use self::mini::MiniControls;
 use self::overlays::{BigPlay, ErrorOverlay, ResumeOffer, Spinner, TopBar, UpNext};
 use self::share::{ShareDialog, Toast};
 pub use self::source::Source;
 pub use self::state::{PlayerState, use_player};
-use self::state::{VOLUME_KEY, play};
+use self::state::{RATE_KEY, VOLUME_KEY, play};
 use crate::browser;
 use crate::components::broadcast::timeline_marks;
 use crate::format::parse_decimal;
@@ -83,6 +91,9 @@ pub fn Player(
     /// list of parts, say.
     #[prop(optional)]
     children: Option<Children>,
+    /// Dock as a mini-player when scrolled out of view while playing (the watch page).
+    #[prop(optional)]
+    mini: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let p = PlayerState::new(replay.clone(), Source::for_replay(&replay), start_at);
@@ -96,6 +107,9 @@ pub fn Player(
         embed_api::install(p);
     }
     page_keys::install(p);
+    let gestures = opts.controls.then(|| gestures::install(p));
+    let mini = mini.then(|| mini::install(p));
+    let slot = mini.map_or_else(NodeRef::new, |m| m.slot);
     let embed_autoplay = opts.autoplay;
 
     // Attach the source once the element exists (and again on retry, [`PlayerState::retry`]).
@@ -103,6 +117,13 @@ pub fn Player(
         let Some(v) = p.video_ref.get() else { return };
         if let Some(vol) = browser::storage_get(VOLUME_KEY).and_then(|s| parse_decimal(&s)) {
             v.set_volume(vol.clamp(0.0, 1.0));
+        }
+        // The speed chosen last time: the default, so that loading the source keeps it.
+        if let Some(r) =
+            browser::storage_get(RATE_KEY).and_then(|s| parse_decimal(&s)).filter(|r| (0.25..=4.0).contains(r))
+        {
+            v.set_default_playback_rate(r);
+            v.set_playback_rate(r);
         }
         p.attach(&v);
         if p.error.get_untracked().is_none() {
@@ -120,8 +141,10 @@ pub fn Player(
 
     let topbar = (embed && opts.title).then(|| title.map(|t| view! { <TopBar title=t href=watch_path.clone()/> }));
     view! {
+        <div class="player-slot" class:mini=mini.is_some() node_ref=slot>
         <div
             class="player"
+            class:docked=move || mini.is_some_and(|m| m.docked.get())
             class:controls-hidden=move || !p.show_controls()
             class:embed=embed
             node_ref=p.root_ref
@@ -137,6 +160,7 @@ pub fn Player(
             }
         >
             <PlayerVideo/>
+            {gestures.map(|view| view! { <GestureOverlay view/> })}
             {topbar}
             <Spinner/>
             {opts.controls.then(|| view! { <BigPlay/> })}
@@ -147,6 +171,8 @@ pub fn Player(
             <Toast/>
             <ShareDialog/>
             {opts.controls.then(|| view! { <Controls watch_path title/> })}
+            {mini.map(|mini| view! { <MiniControls mini/> })}
+        </div>
         </div>
         {children.map(|c| c())}
     }

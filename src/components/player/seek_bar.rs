@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::preview::{PREVIEW_WIDTH, Previews, SeekPreview, TIP_PADDING, tip_left};
+use super::preview::{PREVIEW_WIDTH, SeekPreview, TIP_PADDING, tip_left};
 use super::state::use_player;
 use crate::components::broadcast::{Mark, gap_near};
 use crate::format::{clock, decimal, duration_words};
@@ -21,7 +21,7 @@ pub fn SeekBar() -> impl IntoView {
         move || fill(i18n.t(Key::SeekValue), &[("time", &clock(p.current.get())), ("total", &clock(p.duration.get()))]);
     // Seconds of the timeline under GAP_HOVER_PX, at the bar's width when last hovered.
     let tolerance = StoredValue::new(0.0);
-    let previews = Previews::new();
+    let previews = p.previews;
     let bar = NodeRef::<leptos::html::Div>::new();
     let hover = move |ev: leptos::ev::PointerEvent| {
         previews.want(p);

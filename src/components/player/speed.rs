@@ -17,7 +17,7 @@ pub fn Speed() -> impl IntoView {
             <span class="visually-hidden">{move || i18n.t(Key::Speed)}</span>
             <select prop:value=move || decimal(p.rate.get(), 2)
                 on:change=move |ev| {
-                    if let Some(r) = parse_decimal(&event_target_value(&ev)) { p.set_rate(r) }
+                    if let Some(r) = parse_decimal(&event_target_value(&ev)) { p.choose_rate(r) }
                 }>
                 {SPEEDS.iter().map(|&s| view! {
                     <option value=s>{move || if s == "1" { i18n.t(Key::SpeedNormal).to_string() } else { format!("{s}×") }}</option>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
+use super::preview::Previews;
 use super::source::{Attached, Sequence, Source};
 use crate::browser;
 use crate::components::broadcast::Mark;
@@ -27,6 +28,8 @@ const HIDE_CONTROLS_AFTER: Duration = Duration::from_millis(2500);
 /// Positions closer than this to either end are not worth resuming.
 pub const RESUME_MARGIN: f64 = 5.0;
 pub const VOLUME_KEY: &str = "relive:volume";
+/// The speed last chosen in the speed menu (a long press's 2× is never remembered).
+pub const RATE_KEY: &str = "relive:rate";
 
 /// Where the position in replay `id` is remembered.
 pub fn resume_key(id: i64) -> String {
@@ -95,6 +98,8 @@ pub struct PlayerState {
     /// The replay played: its poster (shown before playback) and storyboard (the seek
     /// bar's previews).
     pub replay: StoredValue<Replay>,
+    /// The storyboard, fetched once for the seek bar and the drag on the picture.
+    pub previews: Previews,
 }
 
 pub fn use_player() -> PlayerState {
@@ -141,6 +146,7 @@ impl PlayerState {
             refresh: StoredValue::new_local(None),
             renewing: StoredValue::new(false),
             replay: StoredValue::new(replay),
+            previews: Previews::new(),
         }
     }
 
@@ -357,8 +363,19 @@ impl PlayerState {
         self.with_video(|v| v.set_muted(!v.muted()))
     }
 
+    /// The speed, kept across a new `src` (a sequence's next part, a retry).
     pub fn set_rate(self, r: f64) {
-        self.with_video(|v| v.set_playback_rate(r))
+        self.with_video(|v| {
+            v.set_default_playback_rate(r);
+            v.set_playback_rate(r)
+        })
+    }
+
+    /// The speed the viewer chose (the speed menu): set, and remembered for the next
+    /// replay like the volume.
+    pub fn choose_rate(self, r: f64) {
+        self.set_rate(r);
+        browser::storage_set(RATE_KEY, &decimal(r, 2));
     }
 
     pub fn toggle_fullscreen(self) {
