@@ -124,6 +124,8 @@ pub fn Player(
         {
             v.set_default_playback_rate(r);
             v.set_playback_rate(r);
+            // (Chromium fires no `ratechange` for a rate set before the source.)
+            p.rate.set(r);
         }
         p.attach(&v);
         if p.error.get_untracked().is_none() {
