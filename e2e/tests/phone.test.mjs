@@ -27,8 +27,22 @@ before(async () => {
 after(async () => { await browser?.close(); await server?.stop(); });
 
 /** A phone page on the watch page at `t` s, paused there, and a finger for it. */
-async function phone({ t = 20, options = PHONE, play = false } = {}) {
+async function phone({ t = 20, options = PHONE, play = false, storyboard = false } = {}) {
   const page = await newPage(browser, options);
+  if (storyboard) {
+    // A storyboard of one tile per 10 s, given to the replay on its way to the page.
+    await page.route(`**/api/v1/replays/${id}`, async (route) => {
+      const detail = await (await route.fetch()).json();
+      detail.replay.storyboard_url = '/test-storyboard.vtt';
+      await route.fulfill({ json: detail });
+    });
+    const cue = (i) => `00:00:${String(i * 10).padStart(2, '0')}.000 --> 00:0${i === 5 ? '1:00' : `0:${(i + 1) * 10}`}.000\nsheet.jpg#xywh=${i * 160},0,160,90`;
+    await page.route('**/test-storyboard.vtt', (route) =>
+      route.fulfill({ contentType: 'text/vtt', body: `WEBVTT\n\n${[0, 1, 2, 3, 4, 5].map(cue).join('\n\n')}\n` }));
+    // The sheet: any image (a grey pixel).
+    const pixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==', 'base64');
+    await page.route('**/sheet.jpg', (route) => route.fulfill({ contentType: 'image/png', body: pixel }));
+  }
   await page.goto(`${server.base}/u/mei/replays/${id}?t=${t}`);
   await waitVideo(page, `v.readyState >= 2 && v.currentTime >= ${t - 0.1}`);
   if (play) {
@@ -114,18 +128,21 @@ describe('the player on a phone (chromium)', () => {
   });
 
   test('a sideways drag scrubs and seeks on release; a vertical one scrolls and seeks nothing', async () => {
-    const { page, finger, at, box } = await phone({ t: 10 });
+    const { page, finger, at, box } = await phone({ t: 10, storyboard: true });
     await page.evaluate(() => { document.body.style.minHeight = '4000px'; });
     const t0 = await time(page);
-    // Half the picture's width on a 60 s replay: +30 s.
+    // 60 % of the picture's width on a 60 s replay: +36 s.
     const [x, y] = at(0.2);
-    await finger.drag(x, y, x + box.width / 2, y);
+    await finger.drag(x, y, x + box.width * 0.6, y);
     await page.locator('.gesture-drag').waitFor();
-    assert.match(await page.locator('.gesture-drag-time').textContent(), /^0:(39|40|41) \/ 1:00$/);
+    assert.match(await page.locator('.gesture-drag-time').textContent(), /^0:4[5-7] \/ 1:00$/);
+    // The storyboard's tile for 0:46 (the fifth, 640 px into the sheet).
+    await page.locator('.gesture-drag .seek-preview').waitFor();
+    assert.equal(await page.locator('.gesture-drag .seek-preview').getAttribute('data-xywh'), '640,0,160,90');
     assert.ok(Math.abs((await time(page)) - t0) < 0.1, 'not before release');
     await finger.up();
-    await waitFor(page, `document.querySelector('.player video').currentTime >= ${t0 + 29}`);
-    assert.ok(Math.abs((await time(page)) - (t0 + 30)) <= 1, `+30 s: ${await time(page)}`);
+    await waitFor(page, `document.querySelector('.player video').currentTime >= ${t0 + 35}`);
+    assert.ok(Math.abs((await time(page)) - (t0 + 36)) <= 1, `+36 s: ${await time(page)}`);
     assert.equal(await page.locator('.gesture-drag').count(), 0);
 
     const t1 = await time(page);

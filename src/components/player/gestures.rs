@@ -213,11 +213,6 @@ impl Classifier {
             _ => None,
         }
     }
-
-    /// Whether a long press or a drag is under way (the controls then stay as they are).
-    pub fn busy(&self) -> bool {
-        matches!(self.press, Some((_, _, _, Held::LongPress | Held::Drag)))
-    }
 }
 
 /// What a finger leaving the screen means.
@@ -495,7 +490,6 @@ mod tests {
         let mut c = Classifier::default();
         let s = c.down(0.0, 150.0, 100.0);
         assert_eq!(c.long_press_due(s), Some(Gesture::LongPressStart));
-        assert!(c.busy());
         assert_eq!(c.moved(153.0, 102.0), None, "a finger trembling while held");
         assert_eq!(c.up(900.0, 150.0, W), Release::Now(Gesture::LongPressEnd));
         // Nor the first half of a double tap.
