@@ -93,7 +93,6 @@ describe('the player on a phone (chromium)', () => {
     await finger.doubleTap(...at(5 / 6));
     await waitFor(page, `document.querySelector('.player video').currentTime >= ${t0 + 19.5}`);
     assert.equal(await page.locator('.gesture-ripple.right').textContent(), '+20 s');
-    await page.screenshot({ path: '/tmp/i16c-phone-ripple.png' });
     await sleep(400);
     assert.equal(await page.evaluate(() => document.querySelector('.player video').paused), true,
       'no single tap came out of the double taps (it would have played)');
@@ -119,7 +118,6 @@ describe('the player on a phone (chromium)', () => {
     const mid = await page.evaluate(() => [innerWidth / 2, innerHeight / 2]);
     await finger.doubleTap(...mid);
     await waitFor(page, 'document.fullscreenElement === null');
-    await page.screenshot({ path: '/tmp/i16c-phone-1.png' });
     assert.deepEqual(page.errors, []);
   });
 
@@ -210,7 +208,6 @@ describe('the player on a phone (chromium)', () => {
     assert.ok(dock.right >= 0 && dock.right < 40 && dock.bottom >= 0 && dock.bottom < 40, `bottom right: ${JSON.stringify(dock)}`);
     assert.ok(dock.width >= 150 && dock.width <= 200, `about 40 % of 390 px: ${dock.width}`);
     assert.equal(dock.slot, slotHeight, 'the page keeps the player\'s place');
-    await page.screenshot({ path: '/tmp/i16c-phone-mini.png' });
     const t = await time(page);
     await waitVideo(page, `!v.paused && v.currentTime > ${t + 0.5}`);
     assert.equal(await page.locator('.player.docked .player-controls').isVisible(), false);
