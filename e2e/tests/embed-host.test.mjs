@@ -121,7 +121,7 @@ test("a replay's oEmbed html, put in another site's page, plays", async () => {
   assert.equal(o.width, 480);
   assert.equal(o.height, 270);
   assert.match(o.html, /^<iframe src="[^"]+\/embed\/replays\/\d+" width="480" height="270" .*sandbox="[^"]+".*><\/iframe>$/);
-  writeFileSync(join(siteDir, 'blog.html'), `<!doctype html><title>A blog</title><h1>My favourite replay</h1>\n${o.html}\n`);
+  writeFileSync(join(siteDir, 'blog.html'), `<!doctype html><title>A blog</title><link rel="icon" href="data:,"><h1>My favourite replay</h1>\n${o.html}\n`);
 
   const page = await newPage(browser);
   await page.goto(`${site}/blog.html`);
