@@ -8,6 +8,11 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 cargo fetch --quiet
 trunk build --release --offline --skip-version-check 2>&1 | grep -vE '^\s*$' | sed 's/^/[trunk] /' | tail -n 5
 
+# The app for a static host or CDN, its API on another origin (README, "Hosting the web app elsewhere").
+if [ -n "${RELIVE_API_BASE:-}" ]; then
+  scripts/set-api-base.sh dist "$RELIVE_API_BASE"
+fi
+
 find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' \) |
   while read -r f; do
     brotli --force --keep --best "$f"

@@ -368,6 +368,40 @@ pub struct KeyframeIndex {
     pub offsets: Vec<u64>,
 }
 
+/// An oEmbed answer (`GET /oembed?url=…`, <https://oembed.com/>): how another site embeds
+/// a replay or a profile from a link to it. Always `type` `video` (a profile is an
+/// iframe of its embed page too) and `version` `1.0`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OEmbed {
+    /// `video`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `1.0`.
+    pub version: String,
+    pub title: String,
+    /// The streamer's display name.
+    pub author_name: String,
+    /// The streamer's profile page.
+    pub author_url: String,
+    /// `Relive`.
+    pub provider_name: String,
+    /// This server's public origin.
+    pub provider_url: String,
+    /// An `<iframe>` of the embed page (sandboxed), `width` × `height`.
+    pub html: String,
+    /// 16:9, 640 × 360 unless `maxwidth`/`maxheight` ask for less.
+    pub width: u32,
+    pub height: u32,
+    /// The replay's poster, when it has one (with its size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_height: Option<u32>,
+}
+
 /// What `/hooks/*` answer on success; Tencent Cloud expects exactly `{"code":0}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -408,5 +442,28 @@ mod tests {
     fn api_error_omits_absent_field() {
         let e = ApiError { error: "not_found".into(), message: "no such replay".into(), field: None };
         assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"error":"not_found","message":"no such replay"}"#);
+    }
+
+    #[test]
+    fn oembed_spells_type_and_omits_a_missing_thumbnail() {
+        let o = OEmbed {
+            kind: "video".into(),
+            version: "1.0".into(),
+            title: "t".into(),
+            author_name: "a".into(),
+            author_url: "https://r/u/a".into(),
+            provider_name: "Relive".into(),
+            provider_url: "https://r/".into(),
+            html: "<iframe></iframe>".into(),
+            width: 640,
+            height: 360,
+            thumbnail_url: None,
+            thumbnail_width: None,
+            thumbnail_height: None,
+        };
+        let v = serde_json::to_value(&o).unwrap();
+        assert_eq!((v["type"].as_str(), v["version"].as_str()), (Some("video"), Some("1.0")));
+        assert!(v.get("kind").is_none() && v.get("thumbnail_url").is_none(), "{v}");
+        assert_eq!(serde_json::from_value::<OEmbed>(v).unwrap(), o);
     }
 }

@@ -43,6 +43,7 @@ pub mod jobs;
 pub mod media;
 pub mod meta;
 pub mod metrics;
+pub mod oembed;
 pub mod playback;
 pub mod probe;
 pub mod reconcile;
@@ -91,8 +92,9 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health))
         .route("/readyz", get(health))
         .route("/metrics", get(metrics::guarded))
-        .route("/media/{*path}", get(media::serve))
-        .route("/images/{part}/{file}", get(images::serve))
+        .route("/oembed", get(oembed::oembed).layer(security::api_cors()))
+        .route("/media/{*path}", get(media::serve).layer(security::api_cors()))
+        .route("/images/{part}/{file}", get(images::serve).layer(security::api_cors()))
         .merge(web::spa(&state.config.dist, state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

@@ -12,11 +12,14 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 
+use relive_api::percent::encode;
+
 use crate::AppState;
+use crate::error::Failure;
 use crate::routes::public;
 
 /// What a page previews as.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Preview {
     pub title: String,
     pub description: String,
@@ -25,16 +28,29 @@ pub struct Preview {
     /// Absolute.
     pub url: String,
     pub video: bool,
+    /// The streamer's name (display name, else id).
+    pub author_name: String,
+    /// The streamer's profile page. Absolute.
+    pub author_url: String,
+    /// The page made for iframes: `/embed/replays/{id}` or `/embed/u/{streamer}`. Absolute.
+    pub embed_url: String,
+    /// Its oEmbed address (`/oembed?url=…`), for the discovery link. Absolute.
+    pub oembed_url: String,
+    /// A replay's poster with its size in pixels (as far as it is known: a poster the
+    /// server made is the video narrowed to at most 1280 wide, a screenshot the video's
+    /// size; 16:9 when the video's size is not known).
+    pub poster: Option<(String, u32, u32)>,
 }
 
 /// The page a path names, as far as previews care.
 #[derive(Debug, PartialEq)]
-enum Page<'a> {
+pub enum Page<'a> {
     Replay(&'a str),
     Profile(&'a str),
 }
 
-fn page(path: &str) -> Option<Page<'_>> {
+/// The page of an absolute path (no query), if it is a replay's or a profile's.
+pub fn page(path: &str) -> Option<Page<'_>> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     match parts.as_slice() {
         ["u", s, "replays", id] if !s.is_empty() => Some(Page::Replay(id)),
@@ -47,31 +63,54 @@ fn page(path: &str) -> Option<Page<'_>> {
 /// The preview of `path`, if it is a page with one. `origin` is this server's public
 /// origin (`--public-url`, else the request's `Host`), to make paths absolute.
 pub async fn preview(app: &AppState, path: &str, origin: &str) -> Option<Preview> {
+    lookup(app, page(path)?, path, origin).await.ok()
+}
+
+/// What `page` (at `path`) shows, read as the public API reads it: a missing, hidden or
+/// gone replay or streamer is the API's 404 or 410.
+pub async fn lookup(app: &AppState, page: Page<'_>, path: &str, origin: &str) -> Result<Preview, Failure> {
     let absolute = |u: &str| if u.starts_with('/') { format!("{origin}{u}") } else { u.to_string() };
     let url = format!("{origin}{path}");
-    match page(path)? {
+    let oembed_url = crate::oembed::endpoint(origin, &url);
+    match page {
         Page::Replay(id) => {
-            let Json(d) = public::replay(State(app.clone()), Path(id.to_string())).await.ok()?;
+            let Json(d) = public::replay(State(app.clone()), Path(id.to_string())).await?;
             let r = d.replay;
             let name = if d.streamer.display_name.is_empty() { d.streamer.id.clone() } else { d.streamer.display_name };
-            Some(Preview {
+            let poster = r.poster_url.as_deref().map(|p| {
+                let (w, h) = r.width.zip(r.height).filter(|(w, h)| *w > 0 && *h > 0).unwrap_or((1280, 720));
+                let own = p.contains("/images/") && p.ends_with("/poster.jpg");
+                let (w, h) = if own { crate::images::plan::poster_size(w, h) } else { (w, h) };
+                (absolute(p), w, h)
+            });
+            Ok(Preview {
                 title: format!("{} · {name}", r.title),
                 description: format!("{name} · {} · Relive", clock(r.duration_secs)),
-                image: r.poster_url.as_deref().map(absolute),
+                image: poster.as_ref().map(|p| p.0.clone()),
                 url,
                 video: true,
+                author_url: format!("{origin}/u/{}", encode(&d.streamer.id)),
+                author_name: name,
+                embed_url: format!("{origin}/embed/replays/{}", r.id),
+                poster,
+                oembed_url,
             })
         }
         Page::Profile(s) => {
-            let decoded = percent_decode(s)?;
-            let Json(st) = public::streamer(State(app.clone()), Path(decoded)).await.ok()?;
+            let decoded = percent_decode(s).ok_or_else(|| Failure::not_found("no such streamer"))?;
+            let Json(st) = public::streamer(State(app.clone()), Path(decoded)).await?;
             let name = if st.display_name.is_empty() { st.id.clone() } else { st.display_name };
-            Some(Preview {
+            Ok(Preview {
                 title: name.clone(),
                 description: if st.bio.trim().is_empty() { format!("{name} · Relive") } else { st.bio },
                 image: st.avatar_url.as_deref().map(absolute),
                 url,
                 video: false,
+                author_url: format!("{origin}/u/{}", encode(&st.id)),
+                embed_url: format!("{origin}/embed/u/{}", encode(&st.id)),
+                author_name: name,
+                poster: None,
+                oembed_url,
             })
         }
     }
@@ -101,11 +140,27 @@ pub fn inject(index: &str, p: &Preview) -> String {
     if let Some(image) = &p.image {
         meta("property", "og:image", image);
     }
-    meta("name", "twitter:card", if p.image.is_some() && p.video { "summary_large_image" } else { "summary" });
+    // A replay with a poster is a player card (the embed page in Twitter's/X's frame; the
+    // card needs an image); anything else a summary.
+    let player = p.video && p.image.is_some();
+    meta("name", "twitter:card", if player { "player" } else { "summary" });
     meta("name", "twitter:title", &p.title);
+    meta("name", "twitter:description", &p.description);
     if let Some(image) = &p.image {
         meta("name", "twitter:image", image);
     }
+    if player {
+        let (w, h) = crate::oembed::DEFAULT_SIZE;
+        meta("name", "twitter:player", &p.embed_url);
+        meta("name", "twitter:player:width", &w.to_string());
+        meta("name", "twitter:player:height", &h.to_string());
+    }
+    // oEmbed discovery (https://oembed.com/#section4): where a consumer gets the iframe.
+    tags.push_str(&format!(
+        "<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{}\" title=\"{}\" />",
+        escape(&p.oembed_url),
+        escape(&p.title)
+    ));
     let title = format!("<title>{} · Relive</title>", escape(&p.title));
     let html = match (index.find("<title>"), index.find("</title>")) {
         (Some(a), Some(b)) if a < b => format!("{}{title}{}", &index[..a], &index[b + "</title>".len()..]),
@@ -128,7 +183,7 @@ fn clock(secs: f64) -> String {
 }
 
 /// Text as an HTML attribute value or element content.
-fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -185,11 +240,21 @@ mod tests {
             image: Some("https://x/images/1/poster.jpg".into()),
             url: "https://x/u/a/replays/1".into(),
             video: true,
+            embed_url: "https://x/embed/replays/1".into(),
+            oembed_url: "https://x/oembed?url=https%3A%2F%2Fx%2Fu%2Fa%2Freplays%2F1&format=json".into(),
+            ..Default::default()
         };
         let html = inject(index, &p);
         assert!(html.contains("<title>Night &quot;drive&quot; &lt;live&gt; · Relive</title>"), "{html}");
         assert!(html.contains(r#"<meta property="og:image" content="https://x/images/1/poster.jpg" />"#));
-        assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image" />"#));
+        assert!(html.contains(r#"<meta name="twitter:card" content="player" />"#));
+        assert!(html.contains(r#"<meta name="twitter:player" content="https://x/embed/replays/1" />"#));
+        assert!(html.contains(
+            r#"<link rel="alternate" type="application/json+oembed" href="https://x/oembed?url=https%3A%2F%2Fx%2Fu%2Fa%2Freplays%2F1&amp;format=json" title="Night &quot;drive&quot; &lt;live&gt;" />"#
+        ), "{html}");
+        // Without a poster: no player card (it needs an image).
+        let html = inject(index, &Preview { image: None, ..p.clone() });
+        assert!(html.contains(r#"<meta name="twitter:card" content="summary" />"#) && !html.contains("twitter:player"));
         assert!(html.contains(r#"content="d &amp; more""#));
         assert!(html.find("og:title").unwrap() < html.find("</head>").unwrap());
         assert_eq!(html.matches("<title>").count(), 1);

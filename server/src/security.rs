@@ -5,7 +5,8 @@
 //!   inline loader trunk writes is allowed by its hash) plus WebAssembly; only
 //!   `/embed/...` may be framed by other sites (`--embed-frame-ancestors`), every other
 //!   page by this site alone.
-//! - The API answers cross-origin reads (GET) so other sites can list replays; writes
+//! - The API, media, images and oEmbed answer cross-origin reads (GET, with `Range`) so
+//!   other sites can list replays and the web app can be hosted on another origin; writes
 //!   get no CORS headers, so browsers keep other sites from making them.
 //! - The client's address ([`ClientIp`], what the rate limit keys on) is the TCP peer's,
 //!   unless that peer is a proxy named by `--trusted-proxy`: then it is read from
@@ -30,11 +31,15 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::AppState;
 use crate::error::Failure;
 
-/// CORS for `/api/v1`: any origin may read; nothing else is allowed across origins.
+/// CORS for `/api/v1`, `/media/`, `/images/` and `/oembed`: any origin may read (the web
+/// app hosted on another origin, other sites' players), with `Range` requests and their
+/// answers' headers readable; nothing else is allowed across origins.
 pub fn api_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::RANGE])
+        .expose_headers([header::CONTENT_RANGE, header::CONTENT_LENGTH, header::ACCEPT_RANGES])
         .max_age(std::time::Duration::from_secs(3600))
 }
 

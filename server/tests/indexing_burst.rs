@@ -153,7 +153,11 @@ async fn a_burst_of_flv_callbacks_is_answered_at_once_and_every_index_is_built()
     // index. Their jobs still running fetch nothing whole either: checked again below.
     let fetched_twice = |cdn: &Cdn| cdn.served.lock().unwrap().values().filter(|&&n| n > 1).count();
     assert_eq!(fetched_twice(&cdn), 0, "files fetched whole more than once");
-    assert!(peak_rss_mb(s.pid()) < 150, "the server grew to {} MB", peak_rss_mb(s.pid()));
+    // Unbounded downloads took this burst to 281 MB. Bounded, a debug build peaks at
+    // 145–165 MB: since this limit was set at 150, the writer's page cache grew by 14 MiB
+    // (issue 15, bench/README.md), and the images jobs decode two recordings at a time.
+    // 200 MB still fails the unbounded case by a wide margin.
+    assert!(peak_rss_mb(s.pid()) < 200, "the server grew to {} MB", peak_rss_mb(s.pid()));
 
     // ...and stored: every replay's index answers 200 (a missing one would answer 202).
     let mut ids = Vec::new();

@@ -12,6 +12,7 @@ use super::{admin, public};
     paths(
         public::streamers, public::streamer, public::streamer_replays, public::replay,
         crate::playback::keyframes, crate::playback::mp4, crate::download::download, crate::images::storyboard,
+        crate::oembed::oembed,
         admin::put_streamer, admin::patch_replay, admin::delete_replay, admin::delete_part, admin::push_url,
     ),
     components(schemas(
@@ -19,7 +20,7 @@ use super::{admin, public};
         relive_api::ReplayDetail, relive_api::ReplayFormat, relive_api::ReplayStatus, relive_api::ApiError,
         relive_api::ReplayPart, relive_api::ReplayGap,
         relive_api::StreamerUpdate, relive_api::ReplayUpdate, relive_api::PushUrlRequest, relive_api::PushUrl,
-        relive_api::RecordFormat, relive_api::KeyframeIndex,
+        relive_api::RecordFormat, relive_api::KeyframeIndex, relive_api::OEmbed,
     )),
     modifiers(&AdminAuth),
     tags((name = "public", description = "Reads anyone may make"), (name = "admin", description = "Writes that need the admin token")),

@@ -2,7 +2,7 @@
 //! store ([`super::queries`]) is written once.
 //!
 //! [`Db`] is an open transaction on SQLite (a `rusqlite::Connection` inside the writer's
-//! savepoint, or a reader) or on PostgreSQL (a pooled `tokio-postgres` transaction). Its
+//! batch, or a reader) or on PostgreSQL (a pooled `tokio-postgres` transaction). Its
 //! surface copies rusqlite's (`execute`, `query_row`, `prepare_cached`, `query_map`,
 //! `params!`, `.optional()`), so the queries read as plain rusqlite code.
 //!

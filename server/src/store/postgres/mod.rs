@@ -112,7 +112,8 @@ impl PgStore {
 
     /// Queues `f` with the writes of its stream: the first becomes the batch's leader,
     /// which takes a connection and runs every write queued for that stream by then in one
-    /// transaction (each in a savepoint), as SQLite's writer does for all writes.
+    /// transaction (each in a savepoint), as SQLite's writer batches all writes (each
+    /// undone alone if it fails).
     async fn write_at<T, F>(&self, scope: Scope, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,

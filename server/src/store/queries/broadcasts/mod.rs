@@ -1,5 +1,5 @@
 //! Broadcasts, written: the store's half of `crate::ingest::broadcast`. Each function
-//! runs inside one write job (one savepoint of the writer's transaction): it reads what
+//! runs inside one write job (of the writer's batch, undone alone if it fails): it reads what
 //! the rules need, asks them, and writes what they decided — a part placed, broadcasts
 //! merged, a status moved — so a callback's whole effect commits or none of it does.
 //!
