@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
+import { testMp4, publish } from './media.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CALLBACK_KEY = 'e2e-callback-key';
@@ -79,4 +80,20 @@ export async function startServer({ demo = false, args = [] } = {}) {
       return r.status === 204 ? null : r.json();
     },
   };
+}
+
+/** A fresh server (`startServer()`) holding one replay of streamer `mei`: an MP4 of
+ * `seconds` (`testMp4`) recorded an hour ago, through a Tencent callback. */
+export async function serverWithOneMp4(seconds = 60) {
+  const server = await startServer();
+  try {
+    const url = publish(server, testMp4(seconds), 'clock.mp4');
+    const now = Math.floor(Date.now() / 1000);
+    await server.tencentRecording({ streamId: 'mei', fileId: 'one', start: now - 3600, duration: seconds, url });
+    const page = await (await fetch(`${server.base}/api/v1/streamers/mei/replays`)).json();
+    return { server, id: page.items[0].id };
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
 }

@@ -5,20 +5,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer } from '../lib/server.mjs';
+import { serverWithOneMp4 } from '../lib/server.mjs';
 import { ENGINES, launch } from '../lib/browser.mjs';
-import { testMp4, publish } from '../lib/media.mjs';
 
 let server, host, hostBase, id;
-const now = Math.floor(Date.now() / 1000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  server = await startServer();
-  const url = publish(server, testMp4(60), 'clock.mp4');
-  await server.tencentRecording({ streamId: 'mei', fileId: 'one', start: now - 3600, duration: 60, url });
-  const page = await (await fetch(`${server.base}/api/v1/streamers/mei/replays`)).json();
-  id = page.items[0].id;
+  ({ server, id } = await serverWithOneMp4());
   // The host: another origin (localhost, another port). `/` frames the embed with the
   // host page's own query as the embed's parameters, loads the helper from the Relive
   // server and records every event; `/other` is a second frame of the host that posts

@@ -7,21 +7,15 @@
 // control bar fits 320 px. Chromium only: the protocol's touch events are its own.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
+import { serverWithOneMp4 } from '../lib/server.mjs';
 import { launch, newPage, waitFor, waitVideo, sleep } from '../lib/browser.mjs';
-import { testMp4, publish } from '../lib/media.mjs';
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true, locale: 'en-US' };
 
 let server, id, browser;
-const now = Math.floor(Date.now() / 1000);
 
 before(async () => {
-  server = await startServer();
-  const url = publish(server, testMp4(60), 'clock.mp4');
-  await server.tencentRecording({ streamId: 'mei', fileId: 'one', start: now - 3600, duration: 60, url });
-  const page = await (await fetch(`${server.base}/api/v1/streamers/mei/replays`)).json();
-  id = page.items[0].id;
+  ({ server, id } = await serverWithOneMp4());
   browser = await launch('chromium');
 });
 after(async () => { await browser?.close(); await server?.stop(); });

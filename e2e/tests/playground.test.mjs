@@ -2,19 +2,13 @@
 // parameters chosen. Pages, not playback: Chromium only.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
+import { serverWithOneMp4 } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
-import { testMp4, publish } from '../lib/media.mjs';
 
 let server, id;
-const now = Math.floor(Date.now() / 1000);
 
 before(async () => {
-  server = await startServer();
-  const url = publish(server, testMp4(60), 'clock.mp4');
-  await server.tencentRecording({ streamId: 'mei', fileId: 'one', start: now - 3600, duration: 60, url });
-  const page = await (await fetch(`${server.base}/api/v1/streamers/mei/replays`)).json();
-  id = page.items[0].id;
+  ({ server, id } = await serverWithOneMp4());
 });
 after(async () => { await server?.stop(); });
 
