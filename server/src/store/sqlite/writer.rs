@@ -206,11 +206,17 @@ mod tests {
 
     use super::*;
 
-    fn open(path: &std::path::Path) -> Connection {
-        let c = Connection::open(path).unwrap();
+    /// A writer (and its checkpointer) on a fresh WAL database holding `schema`; the
+    /// folder lives as long as the returned guard.
+    fn writer_on(schema: &str) -> (tempfile::TempDir, std::path::PathBuf, Writer) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let c = Connection::open(&path).unwrap();
         c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").unwrap();
         c.execute_batch(PRAGMAS).unwrap();
-        c
+        c.execute_batch(schema).unwrap();
+        let writer = Writer::start(c, Connection::open(&path).unwrap()).unwrap();
+        (dir, path, writer)
     }
 
     fn insert(x: i64) -> impl Fn(&Connection) -> Result<i64, StoreError> + Send + 'static {
@@ -224,11 +230,7 @@ mod tests {
     /// only their own writes; the others commit, once each, though they ran twice.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_job_undoes_only_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let conn = open(&path);
-        conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)").unwrap();
-        let writer = Writer::start(conn, Connection::open(&path).unwrap()).unwrap();
+        let (_dir, path, writer) = writer_on("CREATE TABLE t (x INTEGER PRIMARY KEY)");
         // The first job holds the writer, so the rest queue up behind it: one batch.
         let (held, hold) = std::sync::mpsc::channel::<()>();
         let first = tokio::spawn({
@@ -285,11 +287,7 @@ mod tests {
     /// starts over rather than growing with every write.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_wal_starts_over_under_steady_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let conn = open(&path);
-        conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY, pad BLOB)").unwrap();
-        let writer = Writer::start(conn, Connection::open(&path).unwrap()).unwrap();
+        let (_dir, path, writer) = writer_on("CREATE TABLE t (x INTEGER PRIMARY KEY, pad BLOB)");
         // ~40,000 pages written in all: ten times the writer's autocheckpoint.
         for round in 0..400i64 {
             let writes = (0..10i64).map(|i| {
